@@ -1,0 +1,2 @@
+DROP TABLE categories;
+DROP TABLE samples;

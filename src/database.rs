@@ -1,0 +1,361 @@
+//! The connection pool: [`Database`], configured from a URL or the environment.
+//!
+//! A [`Database`] is an r2d2 pool of [`AnyConnection`]s; the backend is
+//! chosen from the URL when the pool is built (see [`crate::url`] for the
+//! accepted forms). It is cheap to clone and safe to share between threads.
+//!
+//! What every new connection gets:
+//!
+//! * **SQLite**: `PRAGMA foreign_keys = ON` (SQLite leaves foreign keys off
+//!   by default), `journal_mode = WAL` and `synchronous = NORMAL` for file
+//!   databases (readers never block the writer), and a busy timeout (5 s by
+//!   default, [`DatabaseBuilder::sqlite_busy_timeout`]) so concurrent writers
+//!   wait instead of failing with "database is locked".
+//! * **PostgreSQL**: nothing beyond the URL; libpq options such as
+//!   `?options=-c%20search_path%3Dmyschema` are honoured.
+//!
+//! An in-memory SQLite database exists once per connection, so for
+//! `:memory:` URLs the pool is pinned to exactly one connection that is never
+//! recycled (otherwise every checkout could see a different, empty database).
+//! Hold at most one checkout at a time on such a pool.
+//!
+//! Building a pool opens one connection first, so a wrong URL, password or
+//! host fails at once with [`Error::Connection`] instead of after the pool's
+//! timeout. The password never appears in `Debug`, `Display` or an error.
+
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::R2D2Connection;
+
+use crate::connection::{AnyConnection, Backend, PgConnection, SqliteConnection};
+use crate::error::{Error, Result};
+use crate::url::ConnectionSpec;
+
+/// The database file used by [`Database::from_env`] when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_PATH: &str = "glowplug.db";
+
+/// A pooled connection from [`Database::get`]; it dereferences to [`AnyConnection`].
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Opens connections for the pool (an r2d2 `ManageConnection`).
+///
+/// Built by [`DatabaseBuilder::build`]; public so that the pooled connection
+/// type can be named.
+pub struct ConnectionManager {
+    spec: ConnectionSpec,
+    sqlite_busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for ConnectionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionManager")
+            .field("url", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> Result<AnyConnection> {
+        let fail = |message: String| Error::Connection {
+            url: self.spec.redacted(),
+            message: self.spec.scrub(&message),
+        };
+        match &self.spec {
+            ConnectionSpec::Postgres { url } => PgConnection::establish(url)
+                .map(AnyConnection::Postgres)
+                .map_err(|e| fail(e.to_string())),
+            ConnectionSpec::Sqlite { path } => {
+                if !self.spec.is_memory() && !path.starts_with("file:") {
+                    let parent = std::path::Path::new(path).parent();
+                    if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+                        if !dir.is_dir() {
+                            return Err(fail(format!(
+                                "the directory `{}` does not exist; create it first or choose another path",
+                                dir.display()
+                            )));
+                        }
+                    }
+                }
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
+                let mut pragmas = format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                    self.sqlite_busy_timeout.as_millis()
+                );
+                if !self.spec.is_memory() {
+                    pragmas.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+                }
+                conn.batch_execute(&pragmas)
+                    .map_err(|e| fail(format!("could not configure the connection: {e}")))?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = Error;
+
+    fn connect(&self) -> Result<AnyConnection> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
+        conn.batch_execute("SELECT 1").map_err(Error::from)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        match conn {
+            AnyConnection::Postgres(c) => c.is_broken(),
+            AnyConnection::Sqlite(c) => c.is_broken(),
+        }
+    }
+}
+
+/// Settings for a [`Database`]; start with [`Database::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// let db = glowplug::Database::builder("sqlite::memory:")
+///     .connection_timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(db.backend(), glowplug::Backend::Sqlite);
+/// # Ok::<(), glowplug::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "call .build() to open the pool"]
+pub struct DatabaseBuilder {
+    url: String,
+    max_size: u32,
+    min_idle: Option<u32>,
+    connection_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+    test_on_check_out: bool,
+    sqlite_busy_timeout: Duration,
+}
+
+impl DatabaseBuilder {
+    fn new(url: &str) -> Self {
+        DatabaseBuilder {
+            url: url.to_owned(),
+            max_size: 10,
+            min_idle: None,
+            connection_timeout: Duration::from_secs(30),
+            idle_timeout: Some(Duration::from_secs(600)),
+            max_lifetime: Some(Duration::from_secs(1800)),
+            test_on_check_out: true,
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The most connections the pool opens (default 10; at least 1).
+    pub fn max_size(mut self, max_size: u32) -> Self {
+        self.max_size = max_size;
+        self
+    }
+
+    /// Idle connections the pool keeps open (default: `max_size`).
+    pub fn min_idle(mut self, min_idle: u32) -> Self {
+        self.min_idle = Some(min_idle);
+        self
+    }
+
+    /// How long [`Database::get`] waits for a connection (default 30 s).
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// Close connections idle for this long (default 10 min; `None` never).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Replace connections older than this (default 30 min; `None` never).
+    pub fn max_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.max_lifetime = lifetime;
+        self
+    }
+
+    /// Ping each connection before handing it out (default `true`; one extra
+    /// round trip per checkout on PostgreSQL, in exchange for never handing
+    /// out a dead connection).
+    pub fn test_on_check_out(mut self, test: bool) -> Self {
+        self.test_on_check_out = test;
+        self
+    }
+
+    /// How long a SQLite connection waits for a lock held by another writer
+    /// before failing with "database is locked" (default 5 s).
+    pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.sqlite_busy_timeout = timeout;
+        self
+    }
+
+    /// Checks the settings, opens one connection to prove the URL works, and
+    /// builds the pool.
+    pub fn build(self) -> Result<Database> {
+        let spec = ConnectionSpec::parse(&self.url)?;
+        if self.max_size == 0 {
+            return Err(Error::Config(
+                "the pool size must be at least 1 (got max_size(0))".into(),
+            ));
+        }
+        if let Some(min) = self.min_idle.filter(|&m| m > self.max_size) {
+            return Err(Error::Config(format!(
+                "min_idle ({min}) cannot exceed max_size ({})",
+                self.max_size
+            )));
+        }
+        if self.connection_timeout.is_zero() {
+            return Err(Error::Config(
+                "the connection timeout must be longer than zero".into(),
+            ));
+        }
+        let manager = ConnectionManager {
+            spec: spec.clone(),
+            sqlite_busy_timeout: self.sqlite_busy_timeout,
+        };
+        // Fail fast with the driver's own message rather than a pool timeout.
+        drop(manager.establish()?);
+
+        let memory = spec.is_memory();
+        let builder = r2d2::Pool::builder()
+            .connection_timeout(self.connection_timeout)
+            .test_on_check_out(self.test_on_check_out);
+        let builder = if memory {
+            builder
+                .max_size(1)
+                .min_idle(Some(1))
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            builder
+                .max_size(self.max_size)
+                .min_idle(self.min_idle)
+                .idle_timeout(self.idle_timeout)
+                .max_lifetime(self.max_lifetime)
+        };
+        let pool = builder.build_unchecked(manager);
+        Ok(Database {
+            backend: spec.backend(),
+            url: spec.redacted(),
+            pool,
+        })
+    }
+}
+
+/// A pool of database connections, the entry point of glowplug.
+///
+/// ```
+/// use glowplug::prelude::*;
+///
+/// let db = Database::connect("sqlite::memory:")?;
+/// let mut conn = db.get()?;
+/// assert_eq!(conn.backend(), Backend::Sqlite);
+/// # Ok::<(), glowplug::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+    url: String,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .field("url", &self.url)
+            .field("state", &self.pool.state())
+            .finish()
+    }
+}
+
+impl Database {
+    /// Opens a pool with default settings for `url` (see [`crate::url`] for the forms).
+    pub fn connect(url: &str) -> Result<Database> {
+        Database::builder(url).build()
+    }
+
+    /// Settings for a pool on `url`; finish with [`DatabaseBuilder::build`].
+    pub fn builder(url: &str) -> DatabaseBuilder {
+        DatabaseBuilder::new(url)
+    }
+
+    /// Opens a pool on `DATABASE_URL`, read from the environment or a `.env`
+    /// file; when it is unset, on the SQLite file [`DEFAULT_SQLITE_PATH`] in
+    /// the working directory.
+    pub fn from_env() -> Result<Database> {
+        Database::connect(&url_from_env()?)
+    }
+
+    /// A connection from the pool; it goes back to the pool when dropped.
+    pub fn get(&self) -> Result<PooledConnection> {
+        Ok(self.pool.get()?)
+    }
+
+    /// The backend chosen from the URL.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL, with any password replaced by `***`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The underlying r2d2 pool, for its state and statistics.
+    pub fn pool(&self) -> &r2d2::Pool<ConnectionManager> {
+        &self.pool
+    }
+
+    /// Runs `f` in a transaction on a pooled connection: committed when `f`
+    /// returns `Ok`, rolled back when it returns `Err` or panics.
+    ///
+    /// Inside, `conn.transaction(...)` opens a nested transaction (a savepoint).
+    ///
+    /// ```
+    /// # use glowplug::prelude::*;
+    /// # let db = Database::connect("sqlite::memory:")?;
+    /// let n = db.transaction(|conn| {
+    ///     diesel::sql_query("CREATE TABLE t (x INTEGER)").execute(conn)?;
+    ///     Ok::<_, glowplug::Error>(diesel::sql_query("INSERT INTO t VALUES (1)").execute(conn)?)
+    /// })?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn transaction<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
+        E: From<Error> + From<diesel::result::Error>,
+    {
+        let mut conn = self.get()?;
+        AnyConnection::transaction(&mut conn, f)
+    }
+}
+
+/// `DATABASE_URL` from the environment or `.env`, or the SQLite default.
+pub(crate) fn url_from_env() -> Result<String> {
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(e) if e.not_found() => {}
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "could not read the .env file: {e}; fix the line or remove the file"
+            )));
+        }
+    }
+    match std::env::var("DATABASE_URL") {
+        Ok(url) => Ok(url),
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_SQLITE_PATH.to_owned()),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::Config("DATABASE_URL is not valid UTF-8".into()))
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The one error type of glowplug.
+//!
+//! Every fallible function of the crate returns [`Result`]. Database errors
+//! from diesel are classified on the way in (unique and foreign-key
+//! violations get their own variants, a missing row is [`Error::NotFound`]),
+//! so callers can `match` on what went wrong instead of parsing messages.
+//!
+//! No variant ever carries a database password: URLs are redacted before they
+//! are stored (see [`crate::redact_url`]) and driver messages are scrubbed of
+//! the password they might echo.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// The result type of every fallible glowplug function.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in glowplug.
+///
+/// Match on the variant to react; print it (`Display`) to tell a person what
+/// failed and what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database URL or another setting is malformed or unsupported.
+    #[error("invalid database configuration: {0}")]
+    Config(String),
+
+    /// A connection to the database could not be opened.
+    #[error(
+        "could not connect to {url}: {message} (check that the server is running and the URL is right)"
+    )]
+    Connection {
+        /// The URL with its password replaced by `***`.
+        url: String,
+        /// What the driver said, with any password removed.
+        message: String,
+    },
+
+    /// The pool could not hand out a connection within its timeout.
+    #[error(
+        "no database connection available: {0} (raise the pool size or the connection timeout, or check the server)"
+    )]
+    Pool(String),
+
+    /// A query failed for a reason glowplug does not classify further.
+    #[error("query failed: {0}")]
+    Query(#[source] DieselError),
+
+    /// No row matched (`find` with an unknown id, or a query that needed a row).
+    #[error("{}", not_found_message(model, id.as_deref()))]
+    NotFound {
+        /// The model that was looked up (`"row"` when not known).
+        model: &'static str,
+        /// The primary key that was looked up, when known.
+        id: Option<String>,
+    },
+
+    /// A write broke a UNIQUE constraint or a primary key.
+    #[error(
+        "unique constraint violated{}: {message} (a row with this value already exists)",
+        constraint_suffix(constraint.as_deref())
+    )]
+    UniqueViolation {
+        /// The constraint's name, when the backend reports it (PostgreSQL does, SQLite does not).
+        constraint: Option<String>,
+        /// The table, when the backend reports it.
+        table: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+
+    /// A write referenced a row that does not exist, or a delete would orphan rows.
+    #[error(
+        "foreign key constraint violated{}: {message} (the referenced row must exist, and referenced rows cannot be deleted while others point to them)",
+        constraint_suffix(constraint.as_deref())
+    )]
+    ForeignKeyViolation {
+        /// The constraint's name, when the backend reports it.
+        constraint: Option<String>,
+        /// The table, when the backend reports it.
+        table: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+
+    /// A value broke a constraint declared in `model!` (checked before anything is written).
+    #[error("invalid {model}.{field}: {message}")]
+    Validation {
+        /// The model (or insert/changes struct) that was checked.
+        model: &'static str,
+        /// The field whose value was rejected.
+        field: &'static str,
+        /// What was wrong and what is allowed.
+        message: String,
+    },
+
+    /// Running or reading migrations failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+fn not_found_message(model: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("no {model} with id {id} was found"),
+        None => format!("no {model} matched the query"),
+    }
+}
+
+fn constraint_suffix(constraint: Option<&str>) -> String {
+    constraint.map(|c| format!(" ({c})")).unwrap_or_default()
+}
+
+impl From<DieselError> for Error {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => Error::NotFound {
+                model: "row",
+                id: None,
+            },
+            DieselError::DatabaseError(kind, info) => {
+                let constraint = info.constraint_name().map(str::to_owned);
+                let table = info.table_name().map(str::to_owned);
+                let message = info.message().to_owned();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation => Error::UniqueViolation {
+                        constraint,
+                        table,
+                        message,
+                    },
+                    DatabaseErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation {
+                        constraint,
+                        table,
+                        message,
+                    },
+                    other => Error::Query(DieselError::DatabaseError(other, info)),
+                }
+            }
+            other => Error::Query(other),
+        }
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(err: r2d2::Error) -> Self {
+        Error::Pool(err.to_string())
+    }
+}
+
+impl Error {
+    /// Whether this is [`Error::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// The not-found error for `model` looked up by `id`.
+    pub fn not_found(model: &'static str, id: impl std::fmt::Display) -> Self {
+        Error::NotFound {
+            model,
+            id: Some(id.to_string()),
+        }
+    }
+}

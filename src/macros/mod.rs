@@ -1,0 +1,145 @@
+//! The `model!` macro: one declaration per table.
+//!
+//! # Design note for the next person changing the macro
+//!
+//! `model!` is plain `macro_rules!`, built as a pipeline of hidden stages in
+//! the style of diesel 1.x's `table!`: the public macro only forwards its
+//! input; `parse.rs` turns the user's grammar into normalised column records
+//! (its module docs give the state format and the record format); `expand.rs`
+//! turns records into items. Every path in generated code goes through
+//! `$crate::` (`$crate::__private` re-exports diesel, serde, chrono and the
+//! std items used), so users may shadow anything; trait impls sit in an
+//! anonymous `const _: () = { ... };`. Each misuse ends in a single
+//! `compile_error!` naming the mistake and the accepted syntax — except a
+//! duplicate column, which `macro_rules!` cannot detect (it cannot compare
+//! identifiers), so a const evaluation in the expansion reports it.
+//! `pastey` is used only to build the identifiers `NewUser`, `UserChanges`
+//! and `users`.
+//!
+//! The operations a model runs are generated once per backend
+//! (`__glowplug_ops!` for `SqliteConnection` and `PgConnection`): each is
+//! type-checked against both backends where the model is declared, and runs
+//! as plain diesel on the concrete connection.
+
+mod expand;
+mod parse;
+
+/// Declares models: a diesel table, a model struct, insert and changes
+/// structs, metadata and CRUD, from one block per table.
+///
+/// ```
+/// glowplug::model! {
+///     /// A registered user.
+///     #[derive(Hash, Eq)]
+///     pub User {
+///         id: pk,
+///         username: varchar(50) unique,
+///         email: varchar unique,
+///         bio: text null,
+///         active: bool default(true),
+///         timestamps,
+///     }
+///
+///     Category as categories {
+///         id: pk(int),
+///         name: text index,
+///         parent_id: int null fk(Category),
+///     }
+/// }
+/// # fn main() {
+/// assert_eq!(User::META.table, "users");
+/// assert_eq!(Category::META.table, "categories");
+/// assert_eq!(Category::META.column("parent_id").unwrap().foreign_key.unwrap().table, "categories");
+/// # }
+/// ```
+///
+/// # Grammar
+///
+/// ```text
+/// model! {
+///     #[attributes]  visibility  Name [as table_name] {
+///         #[attributes]  column: type [modifiers],
+///         ...
+///         timestamps,
+///     }
+///     ...
+/// }
+/// ```
+///
+/// Attributes and doc comments on a model go to its struct; on a column, to
+/// the struct fields. The table name defaults to the snake-case model name
+/// plus `s` (`User` → `users`, `PostTag` → `post_tags`); write
+/// `Category as categories` where that is not the plural you want.
+///
+/// # Column types
+///
+/// | type | diesel SQL type | Rust type |
+/// |---|---|---|
+/// | `pk` | `BigInt`, auto-increment primary key | `i64` |
+/// | `pk(int)` | `Integer`, auto-increment primary key | `i32` |
+/// | `int`, `integer` | `Integer` | `i32` |
+/// | `bigint` | `BigInt` | `i64` |
+/// | `smallint` | `SmallInt` | `i16` |
+/// | `float` | `Float` | `f32` |
+/// | `double` | `Double` | `f64` |
+/// | `bool` | `Bool` | `bool` |
+/// | `text` | `Text` | `String` |
+/// | `varchar`, `varchar(N)` | `Text` (N: maximum length in characters) | `String` |
+/// | `timestamp` | `Timestamp` | `chrono::NaiveDateTime` (UTC by convention) |
+/// | `date` | `Date` | `chrono::NaiveDate` |
+/// | `time` | `Time` | `chrono::NaiveTime` |
+/// | `binary` | `Binary` | `Vec<u8>` |
+/// | `json` | `Json` | `serde_json::Value` |
+///
+/// # Modifiers
+///
+/// | modifier | effect |
+/// |---|---|
+/// | `null` | the column accepts NULL; the field is an `Option` |
+/// | `unique` | recorded in the metadata (the database enforces it; violations are [`Error::UniqueViolation`](crate::Error::UniqueViolation)) |
+/// | `index` | recorded in the metadata |
+/// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text) is inserted when the insert struct's field is `None` |
+/// | `fk(Model)` | a reference to `Model`'s primary key, recorded in the metadata |
+///
+/// `varchar(N)` values are checked before every insert, save and update
+/// ([`Error::Validation`](crate::Error::Validation)), so both backends
+/// refuse the same values. `timestamps` adds `created_at` and `updated_at`
+/// (`timestamp`, not null), set by glowplug on insert and bumped on save and
+/// update (no database triggers).
+///
+/// # Generated items
+///
+/// For `User { id: pk, username: varchar(50) unique, bio: text null, active: bool default(true), timestamps }`:
+///
+/// | item | what it is |
+/// |---|---|
+/// | `mod users` | diesel's `table!` schema: `users::table`, `users::id`, `users::username`, … |
+/// | `struct User` | the model: every column as a `pub` field (`Option` for `null`); derives `Debug`, `Clone`, `PartialEq`, serde `Serialize`/`Deserialize`, and diesel `Queryable`, `Selectable` (checked against SQLite and PostgreSQL), `Identifiable`, `AsChangeset` |
+/// | `User::META` | a const [`ModelMeta`](crate::ModelMeta): table, columns, types, constraints |
+/// | `struct NewUser` | the insert struct: no `id`, no timestamps; a defaulted column is an `Option` (`None` = the default; `Option<Option<_>>` when it is also `null`); derives `Default`, serde, and implements diesel `Insertable` for `&NewUser` |
+/// | `struct UserChanges` | the changes struct: every column but the key and timestamps as an `Option` (`None` = unchanged; `Some(None)` sets a nullable column to NULL); derives `Default`, serde, diesel `AsChangeset` |
+/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, `user.validate()`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
+/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)` |
+/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): `changes.validate()` |
+///
+/// The crate that calls `model!` must depend on `diesel` (diesel's own
+/// derives expand to `diesel::` paths) and refer to glowplug by its own name.
+/// A model has at most 32 columns (diesel's default tuple limit).
+///
+/// # Mistakes the macro reports
+///
+/// An empty model, an unknown column type, an unknown modifier, a missing or
+/// second primary key, a model with nothing but a key, `timestamps` twice, a
+/// `null` or defaulted primary key, and a duplicate column each fail to
+/// compile with a message that names the mistake and the accepted syntax.
+#[macro_export]
+macro_rules! model {
+    () => {
+        ::core::compile_error!(
+            "glowplug::model! needs at least one model, e.g. `glowplug::model! { User { id: pk, name: text } }`"
+        );
+    };
+    ($($input:tt)+) => {
+        $crate::__glowplug_models! { rest = [ $($input)+ ] }
+    };
+}

@@ -1,0 +1,187 @@
+//! Test harness: a migrated database per test, on SQLite and PostgreSQL.
+//!
+//! * SQLite: a fresh file in a temporary directory.
+//! * PostgreSQL: a fresh schema per test in the database named by
+//!   `PG_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/glowplug_test`,
+//!   created if missing), selected through libpq's `options=-csearch_path=…`
+//!   so every pooled connection of the test sees only its own tables; the
+//!   schema is dropped when the test ends. When no server answers, the test
+//!   prints a skip line and passes, unless `REQUIRE_PG=1`, where it fails.
+//!
+//! `backend_tests!` stamps out one test per backend from one body, so
+//! results read `sqlite::name` and `postgres::name`.
+
+#![allow(dead_code)]
+
+pub mod models;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use glowplug::{Database, EmbeddedMigrations, PerBackend};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+pub const MIGRATIONS: PerBackend<EmbeddedMigrations, EmbeddedMigrations> = glowplug::embed_migrations!(
+    sqlite = "migrations/sqlite",
+    postgres = "migrations/postgres"
+);
+
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/glowplug_test";
+
+/// A migrated database for one test; cleans up when dropped.
+pub struct TestDb {
+    pub db: Database,
+    /// The URL the pool was built from (with the test's search_path for PostgreSQL).
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, schema: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, schema } = &self.cleanup {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
+
+/// A migrated SQLite database in a fresh temporary file.
+pub fn sqlite(_test: &str) -> TestDb {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = Database::builder(&url)
+        .max_size(4)
+        .min_idle(1)
+        .build()
+        .expect("open SQLite");
+    db.run_pending_migrations(MIGRATIONS)
+        .expect("migrate SQLite");
+    TestDb {
+        db,
+        url,
+        cleanup: Cleanup::Sqlite(dir),
+    }
+}
+
+/// The PostgreSQL server URL the tests use.
+pub fn pg_base_url() -> String {
+    std::env::var("PG_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+}
+
+fn require_pg() -> bool {
+    std::env::var("REQUIRE_PG").is_ok_and(|v| v == "1")
+}
+
+/// Connects to the test database, creating it if it does not exist.
+fn pg_admin_connection(url: &str) -> Result<diesel::PgConnection, String> {
+    match diesel::PgConnection::establish(url) {
+        Ok(conn) => Ok(conn),
+        Err(e) if e.to_string().contains("does not exist") => {
+            let (server, name) = url.rsplit_once('/').ok_or("no database name in the URL")?;
+            let name = name.split('?').next().unwrap_or(name);
+            let mut admin = diesel::PgConnection::establish(&format!("{server}/postgres"))
+                .map_err(|e| e.to_string())?;
+            // Another test may create it at the same moment: ignore "already exists".
+            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
+            diesel::PgConnection::establish(url).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+static SCHEMA_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A migrated PostgreSQL schema for `test`, or `None` (with a skip line) when no server answers.
+pub fn postgres(test: &str) -> Option<TestDb> {
+    let base = pg_base_url();
+    let mut admin = match pg_admin_connection(&base) {
+        Ok(conn) => conn,
+        Err(e) => {
+            let msg = format!(
+                "PostgreSQL unreachable at {} ({e})",
+                glowplug::redact_url(&base)
+            );
+            if require_pg() {
+                panic!("{msg}; REQUIRE_PG=1 makes this a failure");
+            }
+            // Written straight to stderr so the line shows even for passing tests.
+            let _ = writeln!(std::io::stderr(), "SKIP postgres::{test}: {msg}");
+            return None;
+        }
+    };
+    let n = SCHEMA_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut schema = format!("gp_{}_{}_{n}", std::process::id(), test);
+    schema.truncate(63);
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\";"
+        ))
+        .expect("create the test schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+    let db = Database::builder(&url)
+        .max_size(4)
+        .min_idle(1)
+        .build()
+        .expect("open PostgreSQL");
+    let testdb = TestDb {
+        db,
+        url,
+        cleanup: Cleanup::Postgres {
+            admin_url: base,
+            schema,
+        },
+    };
+    testdb
+        .run_pending_migrations(MIGRATIONS)
+        .expect("migrate PostgreSQL");
+    Some(testdb)
+}
+
+/// Stamps out `sqlite::$name` and `postgres::$name` from one body that
+/// receives a migrated `TestDb`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($( $(#[$attr:meta])* fn $name:ident($db:ident) $body:block )*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[$attr])*
+                #[test]
+                fn $name() -> $crate::common::TestResult {
+                    let $db = $crate::common::sqlite(stringify!($name));
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[$attr])*
+                #[test]
+                fn $name() -> $crate::common::TestResult {
+                    let Some($db) = $crate::common::postgres(stringify!($name)) else { return Ok(()) };
+                    $body
+                }
+            )*
+        }
+    };
+}
