@@ -69,13 +69,11 @@ impl ConnectionManager {
             ConnectionSpec::Sqlite { path } => {
                 if !self.spec.is_memory() && !path.starts_with("file:") {
                     let parent = std::path::Path::new(path).parent();
-                    if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
-                        if !dir.is_dir() {
-                            return Err(fail(format!(
-                                "the directory `{}` does not exist; create it first or choose another path",
-                                dir.display()
-                            )));
-                        }
+                    if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                        return Err(fail(format!(
+                            "the directory `{}` does not exist; create it first or choose another path",
+                            dir.display()
+                        )));
                     }
                 }
                 let mut conn =
