@@ -159,6 +159,28 @@ fn from_env_defaults_to_a_sqlite_file_or_reads_database_url() -> common::TestRes
 }
 
 #[test]
+fn an_exhausted_pool_times_out_with_a_pool_error() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let db = Database::builder(&url)
+        .max_size(1)
+        .connection_timeout(Duration::from_millis(200))
+        .build()?;
+    let held = db.get()?;
+    let started = Instant::now();
+    let err = db.get().unwrap_err();
+    assert!(matches!(err, Error::Pool(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("no database connection available"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(held);
+    db.get()?;
+    Ok(())
+}
+
+#[test]
 fn bad_urls_and_settings_are_clear_errors() {
     let cases: [(&str, &str); 3] = [
         ("", "the database URL is empty"),
