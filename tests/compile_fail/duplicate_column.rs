@@ -1,0 +1,9 @@
+glowplug::model! {
+    User {
+        id: pk,
+        name: text,
+        name: text,
+    }
+}
+
+fn main() {}

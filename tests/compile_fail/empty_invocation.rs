@@ -1,0 +1,3 @@
+glowplug::model! {}
+
+fn main() {}

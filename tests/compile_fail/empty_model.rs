@@ -1,0 +1,5 @@
+glowplug::model! {
+    User {}
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+glowplug::model! {
+    User {
+        name: text,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+glowplug::model! {
+    User {
+        id: pk null,
+        name: text,
+    }
+}
+
+fn main() {}

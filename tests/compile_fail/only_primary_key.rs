@@ -1,0 +1,7 @@
+glowplug::model! {
+    User {
+        id: pk,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+glowplug::model! {
+    User {
+        id: pk,
+        name: text,
+        timestamps,
+        timestamps,
+    }
+}
+
+fn main() {}
