@@ -94,8 +94,7 @@ pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection};
     pub use crate::model::ModelOps;
     pub use crate::support::{
-        IntoColumnDefault, Role, TextLen, assert_unique_columns, check_max_len, column_meta,
-        model_meta, now,
+        IntoColumnDefault, Role, TextLen, check_max_len, column_meta, model_meta, now,
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;

@@ -74,38 +74,6 @@ impl IntoColumnDefault<String> for &str {
     }
 }
 
-/// Fails const evaluation with the matching message if a column name repeats.
-///
-/// Each entry is `(column name, message to show if it is a duplicate)`.
-pub const fn assert_unique_columns(columns: &[(&str, &str)]) {
-    let mut i = 0;
-    while i < columns.len() {
-        let mut j = i + 1;
-        while j < columns.len() {
-            if str_eq(columns[i].0, columns[j].0) {
-                panic!("{}", columns[j].1);
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,15 +91,6 @@ mod tests {
         assert!(err.to_string().contains("varchar(3)"), "{err}");
         assert!(check_max_len("User", "name", &None::<String>, 3).is_ok());
         assert!(check_max_len("User", "name", &Some(Some("abcd".to_string())), 3).is_err());
-    }
-
-    #[test]
-    fn duplicate_detection() {
-        assert_unique_columns(&[("a", ""), ("b", ""), ("ab", "")]);
-        assert!(
-            std::panic::catch_unwind(|| assert_unique_columns(&[("a", "x"), ("a", "dup")]))
-                .is_err()
-        );
     }
 }
 

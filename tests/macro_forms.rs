@@ -123,3 +123,68 @@ fn attributes_docs_and_visibility_pass_through() {
     // Defaults in the insert struct: `None` means "use default(0.0)".
     assert_eq!(billing::NewInvoice::default().total, None);
 }
+
+/// The widest model diesel's default tables allow (32 columns), with three
+/// modifiers on most columns: deep enough to exercise the macro's nesting budget.
+mod wide {
+    glowplug::model! {
+        pub Wide {
+            id: pk,
+        c00: varchar(20) unique null index,
+        c01: varchar(20) unique null index,
+        c02: varchar(20) unique null index,
+        c03: varchar(20) unique null index,
+        c04: varchar(20) unique null index,
+        c05: varchar(20) unique null index,
+        c06: varchar(20) unique null index,
+        c07: varchar(20) unique null index,
+        c08: varchar(20) unique null index,
+        c09: varchar(20) unique null index,
+        c10: varchar(20) unique null index,
+        c11: varchar(20) unique null index,
+        c12: varchar(20) unique null index,
+        c13: varchar(20) unique null index,
+        c14: varchar(20) unique null index,
+        c15: varchar(20) unique null index,
+        c16: varchar(20) unique null index,
+        c17: varchar(20) unique null index,
+        c18: varchar(20) unique null index,
+        c19: varchar(20) unique null index,
+        c20: varchar(20) unique null index,
+        c21: varchar(20) unique null index,
+        c22: varchar(20) unique null index,
+        c23: varchar(20) unique null index,
+        c24: varchar(20) unique null index,
+        c25: varchar(20) unique null index,
+        c26: varchar(20) unique null index,
+        c27: varchar(20) unique null index,
+        c28: varchar(20) unique null index,
+            timestamps,
+        }
+    }
+}
+
+#[test]
+fn a_32_column_model_with_modifiers_compiles() {
+    let meta = wide::Wide::META;
+    assert_eq!(meta.columns.len(), 32);
+    let c = meta.column("c28").unwrap();
+    assert!(c.nullable && c.unique && c.index);
+    assert_eq!(c.max_length, Some(20));
+    let new = wide::NewWide {
+        c00: Some("x".into()),
+        ..Default::default()
+    };
+    assert_eq!(new.c01, None);
+}
+
+#[test]
+fn numeric_and_date_columns_keep_diesel_operators() {
+    use common::models::{posts, samples};
+    // `table!` gives arithmetic to numeric and date columns it recognises by name.
+    let _ = samples::table
+        .select(samples::int32 + 1)
+        .filter(samples::real64.gt(samples::real64 * 2.0));
+    let _ = samples::table.filter(samples::rank.is_null().or((samples::rank + 1).gt(3)));
+    let _ = posts::table.select(posts::created_at + diesel::dsl::IntervalDsl::days(1));
+}

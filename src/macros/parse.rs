@@ -1,31 +1,55 @@
 //! Parse stage of `model!`: from the user's grammar to normalised column records.
 //!
-//! Stages (each a hidden `#[macro_export]` macro, called through `$crate::`):
+//! # Why the stages look the way they do
+//!
+//! rustc stops expanding at a nesting depth of 128, and a `macro_rules!`
+//! muncher nests once per step. So the parse spends two steps per column
+//! (three for a `null` column) instead of one per token: a 32-column model
+//! (diesel's limit) whose columns are all `null` needs about 110 levels,
+//! measured by lowering `recursion_limit` until it failed. What can be decided
+//! where it is used (Rust types, defaults, `unique`, `index`, `fk`, the
+//! length limit) is left in the record as the raw type and modifier list
+//! and read by small helper macros in `expand.rs`. Only what diesel's
+//! `table!` needs as literal tokens (the SQL type, wrapped in `Nullable<..>`
+//! for `null`) is decided here: `table!` accepts only a plain type path, and
+//! reads the type's name to give numeric and date columns their operators.
+//!
+//! # Stages
 //!
 //! 1. `__glowplug_models!` splits the input into models and computes the
 //!    generated names with `pastey` (`NewUser`, `UserChanges`, `users`).
-//! 2. `__glowplug_parse!` munches one model's body, one token at a time, with
-//!    its state in named fields:
-//!    `model = {..}, pk = [..], cols = [..], data = [..], timestamps = yes|no,
-//!    col = [..], rest = [..]`. `col` holds the column being read (its
-//!    modifiers are collected one by one); `rest` is what is left to read.
-//! 3. `__glowplug_column!` maps the column type keyword to its diesel SQL
-//!    type, Rust type and [`ColumnType`](crate::ColumnType);
-//!    `__glowplug_column_finish!` applies `null` and `default` to the field
-//!    types and hands the finished record back to `__glowplug_parse!` (`@push`).
-//! 4. `__glowplug_check!` refuses empty models, models without a primary key
-//!    and models with nothing but a key, then calls the expansion stage.
+//! 2. `__glowplug_parse!` takes one whole column (or `timestamps`) per step.
+//!    Its state is a list of named fields:
+//!    `pending = { cols, data, pk }, d = [$], model = {..}, pk = [..],
+//!    cols = [..], data = [..], seen = [names], timestamps = yes|no,
+//!    rest = [tokens]`. `pending` holds the records of the previous step;
+//!    each step first appends them to `cols`, `data` and `pk`.
+//!    For each column the step defines a *probe* macro and calls it:
+//!    * the probe's first rules hold every name already `seen`, literally,
+//!      so a repeated name stops there with one `compile_error!`
+//!      (`macro_rules!` cannot compare identifiers, but a pattern can
+//!      contain one);
+//!    * the next rules find `null` among the modifiers by position and call
+//!      the probe again with the `Nullable<..>` / `Option<..>` wrappers;
+//!    * the last rules map the type keyword to its diesel SQL type and emit
+//!      the next parse step with the finished record as `pending`; an
+//!      unknown type stops with one `compile_error!`.
+//!
+//!    `d = [$]` carries a `$` token, which the probe's own patterns need.
+//!    The probe is defined in the same expansion that calls it: rustc
+//!    rejects a macro-expanded definition that shadows an outer one at the
+//!    call site.
+//! 3. `__glowplug_check!` refuses empty models, models without a primary key
+//!    or with two, and models with nothing but a key, then expands.
 //!
 //! A finished column record reads
-//! `{ name = n, attrs = [..], fattrs = [..], sql = [SqlType], rust = [Type],
-//! base = [Type], ins = [Type], kind = Kind, max = [N?], null = yes|no,
-//! unique = yes|no, index = yes|no, default = [expr?], fk = [path?], role = Pk|Data|Created|Updated }`
-//! where `rust` is the model field type (`Option<base>` when `null`), `ins`
-//! the insert-struct field type (`Option<rust>` when there is a default) and
-//! `fattrs` the extra diesel attributes of the model field.
+//! `{ name = n, attrs = [..], fattrs = [..], sql = [SqlType tokens],
+//! ty = [keyword args?], null = yes|no, mods = [raw modifiers],
+//! role = Pk|Data|Created|Updated }`; `fattrs` are extra attributes of the
+//! model field (`#[diesel(skip_update)]` on the timestamps).
 //!
-//! Every input no rule accepts ends in one `compile_error!` naming the mistake
-//! and the accepted syntax.
+//! Every input no rule accepts ends in one `compile_error!` naming the
+//! mistake and the accepted syntax, and nothing else is expanded.
 
 #[doc(hidden)]
 #[macro_export]
@@ -34,9 +58,9 @@ macro_rules! __glowplug_models {
     (rest = [ $(#[$attr:meta])* $vis:vis $model:ident as $table:ident { $($body:tt)* } $($rest:tt)* ]) => {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_parse! {
+                pending = { cols = [], data = [], pk = [] }, d = [$],
                 model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = $table, new = [<New $model>], changes = [<$model Changes>] },
-                pk = [], cols = [], data = [], timestamps = no,
-                col = [],
+                pk = [], cols = [], data = [], seen = [], timestamps = no,
                 rest = [ $($body)* ]
             }
         }
@@ -45,9 +69,9 @@ macro_rules! __glowplug_models {
     (rest = [ $(#[$attr:meta])* $vis:vis $model:ident { $($body:tt)* } $($rest:tt)* ]) => {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_parse! {
+                pending = { cols = [], data = [], pk = [] }, d = [$],
                 model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = [<$model:snake s>], new = [<New $model>], changes = [<$model Changes>] },
-                pk = [], cols = [], data = [], timestamps = no,
-                col = [],
+                pk = [], cols = [], data = [], seen = [], timestamps = no,
                 rest = [ $($body)* ]
             }
         }
@@ -61,272 +85,200 @@ macro_rules! __glowplug_models {
     };
 }
 
+/// The state fields every `__glowplug_parse!` rule starts with: the
+/// pending records are appended to the lists as the step begins.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_parse {
-    // A finished primary-key column.
-    (@push state = [ model = $model:tt, pk = [], cols = [$($cols:tt)*], data = $data:tt, timestamps = $ts:ident, rest = $rest:tt ],
-        role = Pk, name = $name:ident, idty = [$idty:ty], record = $record:tt) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = [$name $idty], cols = [$($cols)* $record], data = $data, timestamps = $ts,
-            col = [], rest = $rest
-        }
-    };
-    (@push state = [ model = { name = $m:ident $($mx:tt)* }, pk = [$first:ident $($px:tt)*], $($sx:tt)* ],
-        role = Pk, name = $name:ident, $($x:tt)*) => {
-        ::core::compile_error!(::core::concat!(
-            "model `", ::core::stringify!($m), "` declares two primary keys (`", ::core::stringify!($first), "` and `",
-            ::core::stringify!($name), "`); declare exactly one column as `pk` (composite keys are not supported)"
-        ));
-    };
-    // A finished data column.
-    (@push state = [ model = $model:tt, pk = $pk:tt, cols = [$($cols:tt)*], data = [$($data:tt)*], timestamps = $ts:ident, rest = $rest:tt ],
-        role = Data, name = $name:ident, idty = $idty:tt, record = $record:tt) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = [$($cols)* $record], data = [$($data)* $record], timestamps = $ts,
-            col = [], rest = $rest
-        }
-    };
-
     // The end of the body.
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident, col = [], rest = []) => {
-        $crate::__glowplug_check! { model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts }
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = $d:tt, model = $model:tt,
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = $seen:tt, timestamps = $ts:ident, rest = []) => {
+        $crate::__glowplug_check! {
+            model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*], timestamps = $ts
+        }
     };
 
     // `timestamps`: created_at and updated_at, managed by the façade.
-    (model = $model:tt, pk = $pk:tt, cols = [$($cols:tt)*], data = $data:tt, timestamps = no, col = [],
-        rest = [ timestamps $(, $($rest:tt)*)? ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk,
-            cols = [$($cols)*
-                { name = created_at, attrs = [], fattrs = [#[diesel(skip_update)]],
-                  sql = [$crate::__private::diesel::sql_types::Timestamp], rust = [$crate::__private::NaiveDateTime],
-                  base = [$crate::__private::NaiveDateTime], ins = [$crate::__private::NaiveDateTime], kind = Timestamp, max = [],
-                  null = no, unique = no, index = no, default = [], fk = [], role = Created }
-                { name = updated_at, attrs = [], fattrs = [#[diesel(skip_update)]],
-                  sql = [$crate::__private::diesel::sql_types::Timestamp], rust = [$crate::__private::NaiveDateTime],
-                  base = [$crate::__private::NaiveDateTime], ins = [$crate::__private::NaiveDateTime], kind = Timestamp, max = [],
-                  null = no, unique = no, index = no, default = [], fk = [], role = Updated }
-            ],
-            data = $data, timestamps = yes, col = [], rest = [ $($($rest)*)? ]
-        }
-    };
-    (model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = yes, col = [],
-        rest = [ timestamps $($rest:tt)* ]) => {
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = yes, rest = [ timestamps $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!("model `", ::core::stringify!($m), "` declares `timestamps` twice; declare it once"));
     };
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = [$($seen:ident)*], timestamps = no,
+        rest = [ timestamps $(, $($rest:tt)*)? ]) => {
+        macro_rules! __glowplug_probe {
+            $(
+                ([$seen $d($d later:tt)*] $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); };
+                ([$d first:ident $seen] $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); };
+            )*
+            ([$d first:ident $d second:ident] $d($d next:tt)*) => { $d($d next)* };
+        }
+        __glowplug_probe! {
+            [created_at updated_at]
+            $crate::__glowplug_parse! {
+                pending = {
+                    cols = [
+                        { name = created_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = [$crate::__private::diesel::sql_types::Timestamp],
+                          ty = [timestamp], null = no, mods = [], role = Created }
+                        { name = updated_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = [$crate::__private::diesel::sql_types::Timestamp],
+                          ty = [timestamp], null = no, mods = [], role = Updated }
+                    ],
+                    data = [], pk = []
+                },
+                d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*],
+                seen = [$($seen)* created_at updated_at], timestamps = yes, rest = [ $($($rest)*)? ]
+            }
+        }
+    };
 
-    // The start of a column: `name: type(args)` or `name: type`.
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident, col = [],
-        rest = [ $(#[$cattr:meta])* $name:ident : $ty:ident ( $($targ:tt)* ) $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = [$ty ($($targ)*)], name = $name, attrs = [$(#[$cattr])*], null = no, unique = no, index = no, default = [], fk = [] ],
-            rest = [ $($rest)* ]
+    // A column, `name: type(args) modifiers,`, taken whole.
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = [$($seen:ident)*], timestamps = $ts:ident,
+        rest = [ $(#[$cattr:meta])* $name:ident : $ty:ident $( ( $($targ:tt)* ) )? $( $mod:ident $( ( $($marg:tt)* ) )? )* $(, $($rest:tt)*)? ]) => {
+        macro_rules! __glowplug_probe {
+            // A name seen before.
+            $( ($seen $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); }; )*
+
+            // `null` among the modifiers (at most five distinct ones): call again with the
+            // `Nullable<..>` wrapper for the SQL type.
+            ($d n:ident $d ty:tt [null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
+                __glowplug_probe! { $d n $d ty [null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
+            };
+            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
+                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
+            };
+            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? $d b:ident $d(($d($d bb:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
+                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? $d b $d(($d($d bb)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
+            };
+            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? $d b:ident $d(($d($d bb:tt)*))? $d c:ident $d(($d($d cc:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
+                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? $d b $d(($d($d bb)*))? $d c $d(($d($d cc)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
+            };
+            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? $d b:ident $d(($d($d bb:tt)*))? $d c:ident $d(($d($d cc:tt)*))? $d e:ident $d(($d($d ee:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
+                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? $d b $d(($d($d bb)*))? $d c $d(($d($d cc)*))? $d e $d(($d($d ee)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
+            };
+
+            // The primary key: `pk` (i64) or `pk(int)` (i32).
+            ($d n:ident [pk $d($d a:tt)*] $d mods:tt $d so:tt $d sc:tt $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                __glowplug_probe! { @pk $d n [pk $d($d a)*] $d mods $d attrs $d($d state)* }
+            };
+            (@pk $d n:ident [pk] $d($d rest:tt)*) => { __glowplug_probe! { @key BigInt $d n [pk] $d($d rest)* } };
+            (@pk $d n:ident [pk (bigint)] $d($d rest:tt)*) => { __glowplug_probe! { @key BigInt $d n [pk (bigint)] $d($d rest)* } };
+            (@pk $d n:ident [pk (int)] $d($d rest:tt)*) => { __glowplug_probe! { @key Integer $d n [pk (int)] $d($d rest)* } };
+            (@pk $d n:ident [pk (integer)] $d($d rest:tt)*) => { __glowplug_probe! { @key Integer $d n [pk (integer)] $d($d rest)* } };
+            (@pk $d n:ident [$d($d ty:tt)*] $d($d rest:tt)*) => {
+                ::core::compile_error!(::core::concat!(
+                    "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($d n), "`: unknown primary key type `",
+                    ::core::stringify!($d($d ty)*), "`; accepted: pk (i64), pk(bigint) (i64), pk(int) (i32)"
+                ));
+            };
+            (@key $d sql:ident $d n:ident $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! {
+                    pending = {
+                        cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$crate::__private::diesel::sql_types::$d sql],
+                                  ty = $d ty, null = no, mods = $d mods, role = Pk }],
+                        data = [], pk = [$d n $d ty]
+                    },
+                    $d($d state)*
+                }
+            };
+
+            // Every other known type: the finished record becomes the next step's `pending`.
+            ($d n:ident [int] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [int], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [int], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [integer] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [integer], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [integer], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [bigint] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::BigInt $d($d sc)*], ty = [bigint], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::BigInt $d($d sc)*], ty = [bigint], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [smallint] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::SmallInt $d($d sc)*], ty = [smallint], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::SmallInt $d($d sc)*], ty = [smallint], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [float] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Float $d($d sc)*], ty = [float], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Float $d($d sc)*], ty = [float], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [double] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Double $d($d sc)*], ty = [double], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Double $d($d sc)*], ty = [double], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [bool] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Bool $d($d sc)*], ty = [bool], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Bool $d($d sc)*], ty = [bool], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [text] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [text], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [text], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [varchar] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [varchar ($d max:literal)] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar ($d max)], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar ($d max)], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [timestamp] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Timestamp $d($d sc)*], ty = [timestamp], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Timestamp $d($d sc)*], ty = [timestamp], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [date] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Date $d($d sc)*], ty = [date], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Date $d($d sc)*], ty = [date], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [time] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Time $d($d sc)*], ty = [time], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Time $d($d sc)*], ty = [time], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [binary] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Binary $d($d sc)*], ty = [binary], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Binary $d($d sc)*], ty = [binary], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+            ($d n:ident [json] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Json $d($d sc)*], ty = [json], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Json $d($d sc)*], ty = [json], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
+            };
+
+            // Anything else is not a type.
+            ($d n:ident [$d($d ty:tt)*] $d($d rest:tt)*) => {
+                ::core::compile_error!(::core::concat!(
+                    "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($d n), "`: unknown column type `",
+                    ::core::stringify!($d($d ty)*),
+                    "`; accepted types: pk, pk(int), pk(bigint), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, date, time, binary, json"
+                ));
+            };
+        }
+        __glowplug_probe! {
+            $name [$ty $( ( $($targ)* ) )?] [$( $mod $( ( $($marg)* ) )? )*] [] [] no [$(#[$cattr])*]
+            d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*],
+            seen = [$($seen)* $name], timestamps = $ts, rest = [ $($($rest)*)? ]
         }
     };
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident, col = [],
-        rest = [ $(#[$cattr:meta])* $name:ident : $ty:ident $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = [$ty], name = $name, attrs = [$(#[$cattr])*], null = no, unique = no, index = no, default = [], fk = [] ],
-            rest = [ $($rest)* ]
-        }
+
+    // What is left does not read as a column.
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$cattr:meta])* $name:ident : $($rest:tt)* ]) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($name),
+            "`: expected a type and modifiers after `", ::core::stringify!($name), ":`, then a comma, but found `",
+            ::core::stringify!($($rest)*), "`; example: `username: varchar(50) unique,`"
+        ));
     };
-    (model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident, col = [],
-        rest = [ $(#[$cattr:meta])* $bad:tt $($rest:tt)* ]) => {
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$cattr:meta])* $name:ident $($rest:tt)* ]) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`: expected `:` and a type after the column name `", ::core::stringify!($name),
+            "`; example: `username: varchar(50) unique,`"
+        ));
+    };
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $bad:tt $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`: expected a column `name: type modifiers,` or `timestamps,` but found `",
             ::core::stringify!($bad), "`; example: `username: varchar(50) unique,`"
         ));
     };
-
-    // Modifiers of the current column.
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, name = $name:ident, attrs = $attrs:tt, null = $null:ident, unique = $unique:ident, index = $index:ident, default = $default:tt, fk = $fk:tt ],
-        rest = [ null $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = $ty, name = $name, attrs = $attrs, null = yes, unique = $unique, index = $index, default = $default, fk = $fk ],
-            rest = [ $($rest)* ]
-        }
-    };
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, name = $name:ident, attrs = $attrs:tt, null = $null:ident, unique = $unique:ident, index = $index:ident, default = $default:tt, fk = $fk:tt ],
-        rest = [ unique $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = $ty, name = $name, attrs = $attrs, null = $null, unique = yes, index = $index, default = $default, fk = $fk ],
-            rest = [ $($rest)* ]
-        }
-    };
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, name = $name:ident, attrs = $attrs:tt, null = $null:ident, unique = $unique:ident, index = $index:ident, default = $default:tt, fk = $fk:tt ],
-        rest = [ index $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = $ty, name = $name, attrs = $attrs, null = $null, unique = $unique, index = yes, default = $default, fk = $fk ],
-            rest = [ $($rest)* ]
-        }
-    };
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, name = $name:ident, attrs = $attrs:tt, null = $null:ident, unique = $unique:ident, index = $index:ident, default = $default:tt, fk = $fk:tt ],
-        rest = [ default ( $($value:tt)+ ) $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = $ty, name = $name, attrs = $attrs, null = $null, unique = $unique, index = $index, default = [$($value)+], fk = $fk ],
-            rest = [ $($rest)* ]
-        }
-    };
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, name = $name:ident, attrs = $attrs:tt, null = $null:ident, unique = $unique:ident, index = $index:ident, default = $default:tt, fk = $fk:tt ],
-        rest = [ fk ( $target:path ) $($rest:tt)* ]) => {
-        $crate::__glowplug_parse! {
-            model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts,
-            col = [ ty = $ty, name = $name, attrs = $attrs, null = $null, unique = $unique, index = $index, default = $default, fk = [$target] ],
-            rest = [ $($rest)* ]
-        }
-    };
-    // The end of the current column.
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, $($col:tt)* ], rest = [ $(, $($rest:tt)*)? ]) => {
-        $crate::__glowplug_column! {
-            state = [ model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts, rest = [ $($($rest)*)? ] ],
-            ty = $ty, col = [ $($col)* ]
-        }
-    };
-    (model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident,
-        col = [ ty = $ty:tt, name = $name:ident, $($col:tt)* ], rest = [ $bad:tt $($rest:tt)* ]) => {
-        ::core::compile_error!(::core::concat!(
-            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($name), "`: unknown modifier `",
-            ::core::stringify!($bad), "`; accepted modifiers: null, unique, index, default(value), fk(Model) (separate columns with commas)"
-        ));
-    };
 }
 
-/// Maps a column type keyword to (diesel SQL type, Rust type, `ColumnType`, max length, role).
+/// The error for a column name declared twice.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __glowplug_column {
-    (state = $state:tt, ty = [pk], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Pk, sql = [$crate::__private::diesel::sql_types::BigInt], base = [i64], kind = BigInt, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [pk (bigint)], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Pk, sql = [$crate::__private::diesel::sql_types::BigInt], base = [i64], kind = BigInt, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [pk (int)], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Pk, sql = [$crate::__private::diesel::sql_types::Integer], base = [i32], kind = Integer, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [pk (integer)], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Pk, sql = [$crate::__private::diesel::sql_types::Integer], base = [i32], kind = Integer, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [int], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Integer], base = [i32], kind = Integer, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [integer], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Integer], base = [i32], kind = Integer, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [bigint], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::BigInt], base = [i64], kind = BigInt, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [smallint], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::SmallInt], base = [i16], kind = SmallInt, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [float], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Float], base = [f32], kind = Float, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [double], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Double], base = [f64], kind = Double, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [bool], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Bool], base = [bool], kind = Bool, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [text], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Text], base = [$crate::__private::String], kind = Text, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [varchar], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Text], base = [$crate::__private::String], kind = Varchar, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [varchar ($max:literal)], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Text], base = [$crate::__private::String], kind = Varchar, max = [$max], col = $col }
-    };
-    (state = $state:tt, ty = [timestamp], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Timestamp], base = [$crate::__private::NaiveDateTime], kind = Timestamp, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [date], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Date], base = [$crate::__private::NaiveDate], kind = Date, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [time], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Time], base = [$crate::__private::NaiveTime], kind = Time, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [binary], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Binary], base = [$crate::__private::Vec<u8>], kind = Binary, max = [], col = $col }
-    };
-    (state = $state:tt, ty = [json], col = $col:tt) => {
-        $crate::__glowplug_column_finish! { state = $state, role = Data, sql = [$crate::__private::diesel::sql_types::Json], base = [$crate::__private::JsonValue], kind = Json, max = [], col = $col }
-    };
-    (state = [ model = { name = $m:ident $($mx:tt)* }, $($sx:tt)* ], ty = [$($ty:tt)*], col = [ name = $name:ident, $($col:tt)* ]) => {
+macro_rules! __glowplug_duplicate {
+    ($model:ident, $column:ident) => {
         ::core::compile_error!(::core::concat!(
-            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($name), "`: unknown column type `",
-            ::core::stringify!($($ty)*),
-            "`; accepted types: pk, pk(int), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, date, time, binary, json"
+            "model `", ::core::stringify!($model), "` declares the column `", ::core::stringify!($column),
+            "` twice; each column name may appear once (`timestamps` declares `created_at` and `updated_at`)"
         ));
-    };
-}
-
-/// Applies `null` and `default` to the field types and pushes the finished record.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __glowplug_column_finish {
-    (state = [ model = { name = $m:ident $($mx:tt)* }, $($sx:tt)* ], role = Pk, sql = $sql:tt, base = $base:tt, kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = yes, $($col:tt)* ]) => {
-        ::core::compile_error!(::core::concat!(
-            "model `", ::core::stringify!($m), "`: the primary key `", ::core::stringify!($name), "` cannot be `null`; remove the modifier"
-        ));
-    };
-    (state = [ model = { name = $m:ident $($mx:tt)* }, $($sx:tt)* ], role = Pk, sql = $sql:tt, base = $base:tt, kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = no, unique = $unique:ident, index = $index:ident, default = [$($default:tt)+], fk = $fk:tt ]) => {
-        ::core::compile_error!(::core::concat!(
-            "model `", ::core::stringify!($m), "`: the primary key `", ::core::stringify!($name), "` is assigned by the database and cannot have a `default(...)`"
-        ));
-    };
-    (state = $state:tt, role = Pk, sql = [$sql:ty], base = [$base:ty], kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = no, unique = $unique:ident, index = $index:ident, default = [], fk = $fk:tt ]) => {
-        $crate::__glowplug_parse! { @push state = $state, role = Pk, name = $name, idty = [$base], record = {
-            name = $name, attrs = $attrs, fattrs = [], sql = [$sql], rust = [$base], base = [$base], ins = [$base], kind = $kind, max = $max,
-            null = no, unique = $unique, index = $index, default = [], fk = $fk, role = Pk
-        } }
-    };
-    (state = $state:tt, role = Data, sql = [$sql:ty], base = [$base:ty], kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = no, unique = $unique:ident, index = $index:ident, default = [], fk = $fk:tt ]) => {
-        $crate::__glowplug_parse! { @push state = $state, role = Data, name = $name, idty = [], record = {
-            name = $name, attrs = $attrs, fattrs = [], sql = [$sql], rust = [$base], base = [$base], ins = [$base], kind = $kind, max = $max,
-            null = no, unique = $unique, index = $index, default = [], fk = $fk, role = Data
-        } }
-    };
-    (state = $state:tt, role = Data, sql = [$sql:ty], base = [$base:ty], kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = no, unique = $unique:ident, index = $index:ident, default = [$($default:tt)+], fk = $fk:tt ]) => {
-        $crate::__glowplug_parse! { @push state = $state, role = Data, name = $name, idty = [], record = {
-            name = $name, attrs = $attrs, fattrs = [], sql = [$sql], rust = [$base], base = [$base], ins = [$crate::__private::Option<$base>], kind = $kind, max = $max,
-            null = no, unique = $unique, index = $index, default = [$($default)+], fk = $fk, role = Data
-        } }
-    };
-    (state = $state:tt, role = Data, sql = [$sql:ty], base = [$base:ty], kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = yes, unique = $unique:ident, index = $index:ident, default = [], fk = $fk:tt ]) => {
-        $crate::__glowplug_parse! { @push state = $state, role = Data, name = $name, idty = [], record = {
-            name = $name, attrs = $attrs, fattrs = [], sql = [$crate::__private::diesel::sql_types::Nullable<$sql>],
-            rust = [$crate::__private::Option<$base>], base = [$base], ins = [$crate::__private::Option<$base>], kind = $kind, max = $max,
-            null = yes, unique = $unique, index = $index, default = [], fk = $fk, role = Data
-        } }
-    };
-    (state = $state:tt, role = Data, sql = [$sql:ty], base = [$base:ty], kind = $kind:ident, max = $max:tt,
-        col = [ name = $name:ident, attrs = $attrs:tt, null = yes, unique = $unique:ident, index = $index:ident, default = [$($default:tt)+], fk = $fk:tt ]) => {
-        $crate::__glowplug_parse! { @push state = $state, role = Data, name = $name, idty = [], record = {
-            name = $name, attrs = $attrs, fattrs = [], sql = [$crate::__private::diesel::sql_types::Nullable<$sql>],
-            rust = [$crate::__private::Option<$base>], base = [$base],
-            ins = [$crate::__private::Option<$crate::__private::Option<$base>>], kind = $kind, max = $max,
-            null = yes, unique = $unique, index = $index, default = [$($default)+], fk = $fk, role = Data
-        } }
     };
 }
 
@@ -343,6 +295,12 @@ macro_rules! __glowplug_check {
     (model = { name = $m:ident $($mx:tt)* }, pk = [], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has no primary key; declare one column as `id: pk` (i64) or `id: pk(int)` (i32)"
+        ));
+    };
+    (model = { name = $m:ident $($mx:tt)* }, pk = [$first:ident $fty:tt $second:ident $($more:tt)*], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "` declares two primary keys (`", ::core::stringify!($first), "` and `",
+            ::core::stringify!($second), "`); declare exactly one column as `pk` (composite keys are not supported)"
         ));
     };
     (model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = [], timestamps = $ts:ident) => {

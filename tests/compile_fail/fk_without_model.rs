@@ -1,0 +1,5 @@
+fn main() {}
+
+glowplug::model! {
+    User { id: pk, owner_id: bigint fk }
+}
