@@ -3,16 +3,9 @@
 mod common;
 
 use common::models::*;
+use common::new_user;
 use glowplug::prelude::*;
 use glowplug::{Error, Model};
-
-fn new_user(name: &str) -> NewUser {
-    NewUser {
-        username: name.into(),
-        email: format!("{name}@example.com"),
-        ..Default::default()
-    }
-}
 
 backend_tests! {
     fn insert_returns_the_stored_row_with_defaults_and_timestamps(db) {

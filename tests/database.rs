@@ -6,16 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::models::*;
+use common::new_user;
 use glowplug::prelude::*;
 use glowplug::{Backend, Error};
-
-fn new_user(name: &str) -> NewUser {
-    NewUser {
-        username: name.into(),
-        email: format!("{name}@example.com"),
-        ..Default::default()
-    }
-}
 
 backend_tests! {
     fn a_pool_from_a_url_shares_one_database(db) {

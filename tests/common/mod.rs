@@ -31,6 +31,15 @@ pub const MIGRATIONS: PerBackend<EmbeddedMigrations, EmbeddedMigrations> = glowp
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/glowplug_test";
 
+/// A user with a unique email derived from `name`, everything else default.
+pub fn new_user(name: &str) -> models::NewUser {
+    models::NewUser {
+        username: name.into(),
+        email: format!("{name}@example.com"),
+        ..Default::default()
+    }
+}
+
 /// A migrated database for one test; cleans up when dropped.
 pub struct TestDb {
     pub db: Database,
