@@ -16,8 +16,9 @@
 //!   `AnyConnection`, i.e. through diesel's `MultiConnection` layer;
 //! * `<diesel side>_no_limit` (find_by_id): `.get_result()` instead of
 //!   `.first()`, i.e. the façade's SQL, without `.first()`'s `LIMIT`;
-//! * `<diesel side>_nested` (insert_one): the values nested as `model!`'s
-//!   generated `Insertable` nests them, `((data columns), (timestamps))`.
+//! * `<diesel side>_nested` (insert_one): the values nested as
+//!   `((data columns), (timestamps))`, the shape `model!`'s generated
+//!   `Insertable` had before it became one flat tuple; kept for comparison.
 //!
 //! Within a group the façade runs first; `BENCH_DIESEL_FIRST=1` runs the
 //! hand-written side first instead, to check that a difference does not
@@ -141,8 +142,8 @@ macro_rules! hand_written {
                     .get_result::<User>(conn)
             }
 
-            /// `insert` with the values nested the way `model!`'s generated
-            /// `Insertable` nests them: `((data columns), (created_at, updated_at))`.
+            /// `insert` with the values nested as `model!`'s generated `Insertable`
+            /// once nested them: `((data columns), (created_at, updated_at))`.
             pub fn insert_nested(conn: &mut $conn, new: &NewUser) -> QueryResult<User> {
                 let now = now();
                 diesel::insert_into(users::table)
