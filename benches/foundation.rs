@@ -74,31 +74,13 @@ macro_rules! hand_written {
             use super::*;
 
             pub fn load_all(conn: &mut $conn) -> QueryResult<Vec<User>> {
-                users::table
-                    .select((
-                        users::id,
-                        users::username,
-                        users::email,
-                        users::bio,
-                        users::active,
-                        users::created_at,
-                        users::updated_at,
-                    ))
-                    .load::<User>(conn)
+                users::table.select(users::all_columns).load::<User>(conn)
             }
 
             pub fn find(conn: &mut $conn, id: i64) -> QueryResult<User> {
                 users::table
                     .find(id)
-                    .select((
-                        users::id,
-                        users::username,
-                        users::email,
-                        users::bio,
-                        users::active,
-                        users::created_at,
-                        users::updated_at,
-                    ))
+                    .select(users::all_columns)
                     .first::<User>(conn)
             }
 
@@ -107,15 +89,7 @@ macro_rules! hand_written {
             pub fn find_no_limit(conn: &mut $conn, id: i64) -> QueryResult<User> {
                 users::table
                     .find(id)
-                    .select((
-                        users::id,
-                        users::username,
-                        users::email,
-                        users::bio,
-                        users::active,
-                        users::created_at,
-                        users::updated_at,
-                    ))
+                    .select(users::all_columns)
                     .get_result::<User>(conn)
             }
 
@@ -130,15 +104,7 @@ macro_rules! hand_written {
                         users::created_at.eq(now),
                         users::updated_at.eq(now),
                     ))
-                    .returning((
-                        users::id,
-                        users::username,
-                        users::email,
-                        users::bio,
-                        users::active,
-                        users::created_at,
-                        users::updated_at,
-                    ))
+                    .returning(users::all_columns)
                     .get_result::<User>(conn)
             }
 
@@ -156,15 +122,7 @@ macro_rules! hand_written {
                         ),
                         (users::created_at.eq(now), users::updated_at.eq(now)),
                     ))
-                    .returning((
-                        users::id,
-                        users::username,
-                        users::email,
-                        users::bio,
-                        users::active,
-                        users::created_at,
-                        users::updated_at,
-                    ))
+                    .returning(users::all_columns)
                     .get_result::<User>(conn)
             }
         }
