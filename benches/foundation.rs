@@ -34,8 +34,8 @@ use chrono::{NaiveDateTime, Timelike, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use glowplug::BackendConnection;
 use glowplug::prelude::*;
-use glowplug::{BackendConnection, EmbeddedMigrations, PerBackend};
 
 #[allow(dead_code)]
 #[path = "../tests/common/models.rs"]
@@ -43,12 +43,10 @@ mod models;
 
 use models::{NewUser, User, users};
 
-const MIGRATIONS: PerBackend<EmbeddedMigrations, EmbeddedMigrations> = glowplug::embed_migrations!(
-    sqlite = "migrations/sqlite",
-    postgres = "migrations/postgres"
-);
+#[path = "../tests/common/setup.rs"]
+mod setup;
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/glowplug_test";
+use setup::{MIGRATIONS, pg_admin_connection, pg_base_url, pg_fresh_schema};
 const PG_SCHEMA: &str = "glowplug_bench";
 
 /// Table sizes for `load_users` on plain connections.
@@ -375,23 +373,8 @@ fn bench_sqlite(c: &mut Criterion) {
 }
 
 /// Connects to the benchmark database, creating it if it does not exist.
-fn pg_admin_connection(url: &str) -> Result<PgConnection, String> {
-    match PgConnection::establish(url) {
-        Ok(conn) => Ok(conn),
-        Err(e) if e.to_string().contains("does not exist") => {
-            let (server, name) = url.rsplit_once('/').ok_or("no database name in the URL")?;
-            let name = name.split('?').next().unwrap_or(name);
-            let mut admin = PgConnection::establish(&format!("{server}/postgres"))
-                .map_err(|e| e.to_string())?;
-            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
-            PgConnection::establish(url).map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 fn bench_postgres(c: &mut Criterion) {
-    let base = std::env::var("PG_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+    let base = pg_base_url();
     let mut admin = match pg_admin_connection(&base) {
         Ok(conn) => conn,
         Err(e) => {
@@ -403,13 +386,7 @@ fn bench_postgres(c: &mut Criterion) {
             return;
         }
     };
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE; CREATE SCHEMA {PG_SCHEMA};"
-        ))
-        .expect("create the benchmark schema");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-csearch_path%3D{PG_SCHEMA}");
+    let url = pg_fresh_schema(&mut admin, &base, PG_SCHEMA);
 
     let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
     glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate PostgreSQL");

@@ -14,22 +14,19 @@
 #![allow(dead_code)]
 
 pub mod models;
+mod setup;
+
+pub use setup::MIGRATIONS;
+use setup::{pg_admin_connection, pg_base_url, pg_fresh_schema};
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use glowplug::{Database, EmbeddedMigrations, PerBackend};
+use glowplug::Database;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-pub const MIGRATIONS: PerBackend<EmbeddedMigrations, EmbeddedMigrations> = glowplug::embed_migrations!(
-    sqlite = "migrations/sqlite",
-    postgres = "migrations/postgres"
-);
-
-pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/glowplug_test";
 
 /// A user with a unique email derived from `name`, everything else default.
 pub fn new_user(name: &str) -> models::NewUser {
@@ -88,30 +85,8 @@ pub fn sqlite(_test: &str) -> TestDb {
     }
 }
 
-/// The PostgreSQL server URL the tests use.
-pub fn pg_base_url() -> String {
-    std::env::var("PG_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
-}
-
 fn require_pg() -> bool {
     std::env::var("REQUIRE_PG").is_ok_and(|v| v == "1")
-}
-
-/// Connects to the test database, creating it if it does not exist.
-fn pg_admin_connection(url: &str) -> Result<diesel::PgConnection, String> {
-    match diesel::PgConnection::establish(url) {
-        Ok(conn) => Ok(conn),
-        Err(e) if e.to_string().contains("does not exist") => {
-            let (server, name) = url.rsplit_once('/').ok_or("no database name in the URL")?;
-            let name = name.split('?').next().unwrap_or(name);
-            let mut admin = diesel::PgConnection::establish(&format!("{server}/postgres"))
-                .map_err(|e| e.to_string())?;
-            // Another test may create it at the same moment: ignore "already exists".
-            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
-            diesel::PgConnection::establish(url).map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 static SCHEMA_COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -137,13 +112,7 @@ pub fn postgres(test: &str) -> Option<TestDb> {
     let n = SCHEMA_COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut schema = format!("gp_{}_{}_{n}", std::process::id(), test);
     schema.truncate(63);
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\";"
-        ))
-        .expect("create the test schema");
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+    let url = pg_fresh_schema(&mut admin, &base, &schema);
     let db = Database::builder(&url)
         .max_size(4)
         .min_idle(1)

@@ -1,0 +1,50 @@
+//! Database set-up shared by the tests (`tests/common/mod.rs`) and the
+//! benches (`benches/`, through `#[path]`): the project's migrations, the
+//! PostgreSQL server URL, and a fresh schema on it.
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use glowplug::{EmbeddedMigrations, PerBackend};
+
+/// The project's own migrations, one directory per backend.
+pub const MIGRATIONS: PerBackend<EmbeddedMigrations, EmbeddedMigrations> = glowplug::embed_migrations!(
+    sqlite = "migrations/sqlite",
+    postgres = "migrations/postgres"
+);
+
+/// The PostgreSQL database used when `PG_DATABASE_URL` is unset.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/glowplug_test";
+
+/// The PostgreSQL server URL: `PG_DATABASE_URL`, or [`DEFAULT_PG_URL`].
+pub fn pg_base_url() -> String {
+    std::env::var("PG_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+}
+
+/// Connects to the database at `url`, creating it if it does not exist.
+pub fn pg_admin_connection(url: &str) -> Result<diesel::PgConnection, String> {
+    match diesel::PgConnection::establish(url) {
+        Ok(conn) => Ok(conn),
+        Err(e) if e.to_string().contains("does not exist") => {
+            let (server, name) = url.rsplit_once('/').ok_or("no database name in the URL")?;
+            let name = name.split('?').next().unwrap_or(name);
+            let mut admin = diesel::PgConnection::establish(&format!("{server}/postgres"))
+                .map_err(|e| e.to_string())?;
+            // Another process may create it at the same moment: ignore "already exists".
+            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
+            diesel::PgConnection::establish(url).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// (Re)creates `schema` empty and returns a URL on `base` whose connections
+/// see only that schema (libpq's `options=-csearch_path=…`).
+pub fn pg_fresh_schema(admin: &mut diesel::PgConnection, base: &str, schema: &str) -> String {
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\";"
+        ))
+        .expect("create a fresh schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
