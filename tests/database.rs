@@ -88,6 +88,22 @@ backend_tests! {
         Ok(())
     }
 
+    fn an_exhausted_pool_times_out_with_a_pool_error(db) {
+        let small = Database::builder(&db.url)
+            .max_size(1)
+            .connection_timeout(Duration::from_millis(200))
+            .build()?;
+        let held = small.get()?;
+        let started = Instant::now();
+        let err = small.get().unwrap_err();
+        assert!(matches!(err, Error::Pool(_)), "{err:?}");
+        assert!(err.to_string().contains("no database connection available"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+        drop(held);
+        assert_eq!(User::count(&mut small.get()?)?, 0, "usable again once the connection is back");
+        Ok(())
+    }
+
     fn migrations_run_once_and_report_what_they_applied(db) {
         // The harness already migrated; nothing is pending.
         assert!(db.run_pending_migrations(common::MIGRATIONS)?.is_empty());
@@ -148,28 +164,20 @@ fn from_env_defaults_to_a_sqlite_file_or_reads_database_url() -> common::TestRes
     unsafe { std::env::remove_var("DATABASE_URL") };
     db?.run_pending_migrations(common::MIGRATIONS)?;
     assert!(file.exists(), "DATABASE_URL honoured");
-    Ok(())
-}
 
-#[test]
-fn an_exhausted_pool_times_out_with_a_pool_error() -> common::TestResult {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let db = Database::builder(&url)
-        .max_size(1)
-        .connection_timeout(Duration::from_millis(200))
-        .build()?;
-    let held = db.get()?;
-    let started = Instant::now();
-    let err = db.get().unwrap_err();
-    assert!(matches!(err, Error::Pool(_)), "{err:?}");
-    assert!(
-        err.to_string().contains("no database connection available"),
-        "{err}"
-    );
-    assert!(started.elapsed() < Duration::from_secs(5));
-    drop(held);
-    db.get()?;
+    // A PostgreSQL URL in DATABASE_URL chooses PostgreSQL.
+    if let Some(pg) = common::postgres("from_env_reads_a_postgres_url") {
+        unsafe { std::env::set_var("DATABASE_URL", &pg.url) };
+        let db = Database::from_env();
+        unsafe { std::env::remove_var("DATABASE_URL") };
+        let db = db?;
+        assert_eq!(db.backend(), Backend::Postgres);
+        assert_eq!(
+            User::count(&mut db.get()?)?,
+            0,
+            "the migrated test schema is reachable"
+        );
+    }
     Ok(())
 }
 

@@ -131,10 +131,12 @@ mod parse;
 ///
 /// # Mistakes the macro reports
 ///
-/// An empty model, an unknown column type, an unknown modifier, a missing or
+/// An empty model, an unknown column type or `pk(..)` argument, an unknown or
+/// repeated modifier, `default` or `fk` without its argument, a missing or
 /// second primary key, a model with nothing but a key, `timestamps` twice, a
-/// `null` or defaulted primary key, and a duplicate column each fail to
-/// compile with a message that names the mistake and the accepted syntax.
+/// `null` or defaulted primary key, a missing `:`, and a duplicate column each
+/// fail to compile with one message that names the mistake and the accepted
+/// syntax (`tests/compile_fail/` records every message).
 #[macro_export]
 macro_rules! model {
     () => {
