@@ -178,3 +178,29 @@ macro_rules! with_backend {
     };
 }
 pub(crate) use with_backend;
+
+/// Runs `sqlite` or `pg` on the concrete connection behind `conn`.
+///
+/// For generated code, which cannot match on the non-exhaustive
+/// [`BackendConnection`]; see `__glowplug_backend!`.
+#[doc(hidden)]
+pub fn on_backend<T>(
+    conn: &mut BackendConnection<'_>,
+    sqlite: impl FnOnce(&mut SqliteConnection) -> T,
+    pg: impl FnOnce(&mut PgConnection) -> T,
+) -> T {
+    match conn {
+        BackendConnection::Sqlite(c) => sqlite(c),
+        BackendConnection::Postgres(c) => pg(c),
+    }
+}
+
+/// `$body` compiled once per backend and run with `$c` bound to the
+/// concrete connection behind `$conn` (a `&mut BackendConnection`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        $crate::__private::on_backend($conn, |$c| $body, |$c| $body)
+    };
+}

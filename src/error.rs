@@ -97,6 +97,11 @@ pub enum Error {
     /// Running or reading migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),
+
+    /// A relation was loaded lazily on a model loaded in a collection while
+    /// [`strict_loading`](crate::strict_loading) denies it (an N+1 query).
+    #[error("{0}")]
+    LazyLoad(crate::relation::LazyLoadViolation),
 }
 
 fn not_found_message(model: &str, id: Option<&str>) -> String {

@@ -58,6 +58,7 @@ mod macros;
 mod meta;
 pub mod migrate;
 mod model;
+pub mod relation;
 mod support;
 pub mod url;
 
@@ -69,6 +70,10 @@ pub use error::{Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, ModelMeta};
 pub use migrate::{EmbeddedMigrations, PerBackend, run_pending_migrations};
 pub use model::{Crud, Model, ModelChanges, NewModel};
+pub use relation::{
+    Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
+    StrictLoadingGuard, strict_loading,
+};
 pub use url::redact_url;
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
@@ -84,6 +89,7 @@ pub mod prelude {
     pub use crate::database::{Database, PooledConnection};
     pub use crate::migrate::EmbeddedMigrations;
     pub use crate::model::{Crud, Model, ModelChanges, NewModel};
+    pub use crate::relation::{LoadRelated, Relation};
     pub use diesel::prelude::*;
 }
 
@@ -91,8 +97,12 @@ pub mod prelude {
 /// Not part of the public API; may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::connection::{PgConnection, SqliteConnection};
+    pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
     pub use crate::model::ModelOps;
+    pub use crate::relation::{
+        Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
+        primary_key_of,
+    };
     pub use crate::support::{
         IntoColumnDefault, Role, TextLen, check_max_len, column_meta, model_meta, now,
     };
@@ -102,6 +112,7 @@ pub mod __private {
     pub use core::default::Default;
     pub use core::fmt::Debug;
     pub use core::option::Option;
+    pub use core::result::Result;
     pub use diesel;
     pub use diesel::result::QueryResult;
     pub use diesel_migrations;

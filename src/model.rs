@@ -43,7 +43,14 @@ use crate::meta::ModelMeta;
 )]
 pub trait Model: Sized + Clone + 'static {
     /// The primary key's Rust type (`i64` for `pk`, `i32` for `pk(int)`).
-    type Id: Copy + std::fmt::Debug + std::fmt::Display + Send + Sync + 'static;
+    type Id: Copy
+        + Eq
+        + std::hash::Hash
+        + std::fmt::Debug
+        + std::fmt::Display
+        + Send
+        + Sync
+        + 'static;
     /// The insert struct (`NewUser`).
     type New;
     /// The changes struct for partial updates (`UserChanges`).
@@ -96,7 +103,9 @@ pub trait ModelOps<C>: Model {
 pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// Every row of the table, in no particular order.
     fn all<C: DbConnection + ?Sized>(conn: &mut C) -> Result<Vec<Self>> {
-        Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_all(c))?)
+        let rows = with_backend!(conn, c => <Self as ModelOps<_>>::op_all(c))?;
+        crate::relation::register(&rows);
+        Ok(rows)
     }
 
     /// The row with primary key `id`, or [`Error::NotFound`].
@@ -125,7 +134,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         Q: for<'a> LoadQuery<'a, SqliteConnection, Self>
             + for<'a> LoadQuery<'a, PgConnection, Self>,
     {
-        Ok(with_backend!(conn, c => load(query, c))?)
+        let rows = with_backend!(conn, c => load(query, c))?;
+        crate::relation::register(&rows);
+        Ok(rows)
     }
 
     /// Writes every column of this row (but the key and `created_at`), bumps

@@ -113,7 +113,7 @@ backend_tests! {
             .into_iter()
             .map(|v| v.version)
             .collect();
-        assert_eq!(applied, ["20261120000001", "20261120000002"]);
+        assert_eq!(applied, ["20261120000001", "20261120000002", "20261121000001"]);
         Ok(())
     }
 }
@@ -129,7 +129,7 @@ fn sqlite_memory_database_keeps_its_data_across_checkouts() -> common::TestResul
     let db = Database::connect("sqlite::memory:")?;
     assert_eq!(db.backend(), Backend::Sqlite);
     let applied = db.run_pending_migrations(common::MIGRATIONS)?;
-    assert_eq!(applied.len(), 2);
+    assert_eq!(applied.len(), 3);
     new_user("mem").insert(&mut db.get()?)?;
     assert_eq!(
         User::count(&mut db.get()?)?,

@@ -71,7 +71,7 @@ mod billing {
 
 const MINIMAL_DDL_SQLITE: &str = "DROP TABLE posts; DROP TABLE users;
     CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, username VARCHAR NOT NULL UNIQUE);";
-const MINIMAL_DDL_PG: &str = "DROP TABLE posts; DROP TABLE users;
+const MINIMAL_DDL_PG: &str = "DROP TABLE posts CASCADE; DROP TABLE users CASCADE;
     CREATE TABLE users (id BIGSERIAL PRIMARY KEY, username VARCHAR NOT NULL UNIQUE);";
 
 #[test]

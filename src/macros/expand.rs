@@ -19,7 +19,8 @@
 #[macro_export]
 macro_rules! __glowplug_expand {
     (
-        model = { name = $model:ident, vis = [$($vis:tt)*], attrs = [$($attr:tt)*], table = $table:ident, new = $new:ident, changes = $changes:ident },
+        d = $d:tt,
+        model = { name = $model:ident, vis = [$($vis:tt)*], attrs = [$($attr:tt)*], table = $table:ident, new = $new:ident, changes = $changes:ident, rels = [$($rel:tt)*] },
         pk = [ $pk:ident [$($pkty:tt)*] ],
         cols = [ $( {
             name = $cn:ident, attrs = [$($ca:tt)*], fattrs = [$($cfa:tt)*], sql = [$($csql:tt)*], ty = [$($cty:tt)*],
@@ -163,7 +164,15 @@ macro_rules! __glowplug_expand {
                 conn = [$crate::__private::PgConnection], model = $model, table = $table, pk = $pk,
                 cols = [$($cn)*], timestamps = $ts
             }
+
+            $(
+                impl $crate::relation::HasColumn<{ $crate::__private::column_key(::core::stringify!($cn)) }> for $model {
+                    type Column = $table::$cn;
+                }
+            )*
         };
+
+        $crate::__glowplug_relations! { d = $d, model = $model, vis = [$($vis)*], table = $table, pk = $pk, rels = [$($rel)*] }
     };
 }
 

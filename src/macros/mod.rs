@@ -25,6 +25,7 @@
 
 mod expand;
 mod parse;
+mod relation;
 
 /// Declares models: a diesel table, a model struct, insert and changes
 /// structs, metadata and CRUD, from one block per table.
@@ -145,6 +146,6 @@ macro_rules! model {
         );
     };
     ($($input:tt)+) => {
-        $crate::__glowplug_models! { rest = [ $($input)+ ] }
+        $crate::__glowplug_models! { tables = [], rest = [ $($input)+ ] }
     };
 }

@@ -54,34 +54,48 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_models {
-    (rest = []) => {};
-    (rest = [ $(#[$attr:meta])* $vis:vis $model:ident as $table:ident { $($body:tt)* } $($rest:tt)* ]) => {
+    // Every table of one `model!` call may appear in the same query (joins, subselects).
+    (tables = [$($table:ident)*], rest = []) => {
+        $crate::__glowplug_same_query! { $($table)* }
+    };
+    (tables = [$($tables:ident)*], rest = [ $(#[$attr:meta])* $vis:vis $model:ident as $table:ident { $($body:tt)* } $($rest:tt)* ]) => {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_parse! {
                 pending = { cols = [], data = [], pk = [] }, d = [$],
-                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = $table, new = [<New $model>], changes = [<$model Changes>] },
+                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = $table, new = [<New $model>], changes = [<$model Changes>], rels = [] },
                 pk = [], cols = [], data = [], seen = [], timestamps = no,
                 rest = [ $($body)* ]
             }
         }
-        $crate::__glowplug_models! { rest = [ $($rest)* ] }
+        $crate::__glowplug_models! { tables = [$($tables)* $table], rest = [ $($rest)* ] }
     };
-    (rest = [ $(#[$attr:meta])* $vis:vis $model:ident { $($body:tt)* } $($rest:tt)* ]) => {
+    (tables = [$($tables:ident)*], rest = [ $(#[$attr:meta])* $vis:vis $model:ident { $($body:tt)* } $($rest:tt)* ]) => {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_parse! {
                 pending = { cols = [], data = [], pk = [] }, d = [$],
-                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = [<$model:snake s>], new = [<New $model>], changes = [<$model Changes>] },
+                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = [<$model:snake s>], new = [<New $model>], changes = [<$model Changes>], rels = [] },
                 pk = [], cols = [], data = [], seen = [], timestamps = no,
                 rest = [ $($body)* ]
             }
+            $crate::__glowplug_models! { tables = [$($tables)* [<$model:snake s>]], rest = [ $($rest)* ] }
         }
-        $crate::__glowplug_models! { rest = [ $($rest)* ] }
     };
-    (rest = [ $($other:tt)* ]) => {
+    (tables = $tables:tt, rest = [ $($other:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "glowplug::model!: expected a model such as `User { id: pk, name: text }` or `Category as categories { id: pk, name: text }`, found `",
             ::core::stringify!($($other)*), "`"
         ));
+    };
+}
+
+/// `allow_tables_to_appear_in_same_query!` for the tables of one call.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_same_query {
+    () => {};
+    ($only:ident) => {};
+    ($($table:ident)+) => {
+        $crate::__private::diesel::allow_tables_to_appear_in_same_query!($($table),+);
     };
 }
 
@@ -94,7 +108,7 @@ macro_rules! __glowplug_parse {
     (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = $d:tt, model = $model:tt,
         pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = $seen:tt, timestamps = $ts:ident, rest = []) => {
         $crate::__glowplug_check! {
-            model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*], timestamps = $ts
+            d = $d, model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*], timestamps = $ts
         }
     };
 
@@ -129,6 +143,58 @@ macro_rules! __glowplug_parse {
                 seen = [$($seen)* created_at updated_at], timestamps = yes, rest = [ $($($rest)*)? ]
             }
         }
+    };
+
+    // Relations: recorded in the model's `rels`, expanded by `__glowplug_relation!`.
+    (pending = $pending:tt, d = $d:tt,
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*] },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
+        rest = [ $(#[$rattr:meta])* $kind:ident $rel:ident : $($target:ident)::+ by $fk:ident $( ( $($opt:tt)* ) )? $(, $($rest:tt)*)? ]) => {
+        $crate::__glowplug_parse! {
+            pending = $pending, d = $d,
+            model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
+                rels = [$($rels)* { kind = $kind, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $fk, through = [], opts = [$($($opt)*)?] }] },
+            pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+        }
+    };
+    (pending = $pending:tt, d = $d:tt,
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*] },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
+        rest = [ $(#[$rattr:meta])* many_to_many $rel:ident : $($target:ident)::+ through $($join:ident)::+ ( $left:ident , $right:ident ) $(, $($rest:tt)*)? ]) => {
+        $crate::__glowplug_parse! {
+            pending = $pending, d = $d,
+            model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
+                rels = [$($rels)* { kind = many_to_many, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $left, through = [$($join)::+ ($right)], opts = [] }] },
+            pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+        }
+    };
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* many_to_many $rel:ident $($rest:tt)* ]) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`, relation `", ::core::stringify!($rel),
+            "`: expected `many_to_many ", ::core::stringify!($rel), ": Model through join_table(this_id, other_id),`"
+        ));
+    };
+
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* belongs_to $rel:ident $($rest:tt)* ]) => {
+        $crate::__glowplug_relation_syntax!($m, $rel, belongs_to);
+    };
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* has_many $rel:ident $($rest:tt)* ]) => {
+        $crate::__glowplug_relation_syntax!($m, $rel, has_many);
+    };
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* has_one $rel:ident $($rest:tt)* ]) => {
+        $crate::__glowplug_relation_syntax!($m, $rel, has_one);
+    };
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* $kind:ident $rel:ident : $($rest:tt)* ]) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`: `", ::core::stringify!($kind $rel: $($rest)*),
+            "` is neither a column (`name: type modifiers,`) nor a relation; relations read `belongs_to name: Model by fk_column,`, ",
+            "`has_many name: Model by fk_column,`, `has_one name: Model by fk_column,` or `many_to_many name: Model through join_table(this_id, other_id),`"
+        ));
     };
 
     // A column, `name: type(args) modifiers,`, taken whole.
@@ -270,6 +336,25 @@ macro_rules! __glowplug_parse {
     };
 }
 
+/// The error for a relation of a known kind written the wrong way.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_relation_syntax {
+    ($model:ident, $rel:ident, $kind:ident) => {
+        ::core::compile_error!(::core::concat!(
+            "model `",
+            ::core::stringify!($model),
+            "`, relation `",
+            ::core::stringify!($rel),
+            "`: expected `",
+            ::core::stringify!($kind),
+            " ",
+            ::core::stringify!($rel),
+            ": Model by fk_column,`"
+        ));
+    };
+}
+
 /// The error for a column name declared twice.
 #[doc(hidden)]
 #[macro_export]
@@ -286,29 +371,29 @@ macro_rules! __glowplug_duplicate {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_check {
-    (model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = [], data = $data:tt, timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = [], data = $data:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has no columns; declare at least a primary key and one column, e.g. `",
             ::core::stringify!($m), " { id: pk, name: text }`"
         ));
     };
-    (model = { name = $m:ident $($mx:tt)* }, pk = [], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = [], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has no primary key; declare one column as `id: pk` (i64) or `id: pk(int)` (i32)"
         ));
     };
-    (model = { name = $m:ident $($mx:tt)* }, pk = [$first:ident $fty:tt $second:ident $($more:tt)*], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = [$first:ident $fty:tt $second:ident $($more:tt)*], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` declares two primary keys (`", ::core::stringify!($first), "` and `",
             ::core::stringify!($second), "`); declare exactly one column as `pk` (composite keys are not supported)"
         ));
     };
-    (model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = [], timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = [], timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has only a primary key; declare at least one more column, e.g. `name: text`"
         ));
     };
-    (model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
-        $crate::__glowplug_expand! { model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts }
+    (d = $d:tt, model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
+        $crate::__glowplug_expand! { d = $d, model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts }
     };
 }

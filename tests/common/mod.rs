@@ -163,3 +163,31 @@ macro_rules! backend_tests {
         }
     };
 }
+
+/// The statements a connection sends, recorded through diesel's `Instrumentation`.
+#[derive(Clone, Default)]
+pub struct Queries(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Queries {
+    /// Starts recording every statement `conn` sends (replacing any earlier instrumentation).
+    pub fn record<C: diesel::Connection>(conn: &mut C) -> Self {
+        let queries = Queries::default();
+        let log = queries.0.clone();
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+                log.lock().unwrap().push(query.to_string());
+            }
+        });
+        queries
+    }
+
+    /// The statements sent since the last call, and forgets them.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// How many statements were sent since the last `take`/`count`, and forgets them.
+    pub fn count(&self) -> usize {
+        self.take().len()
+    }
+}
