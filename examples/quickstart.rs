@@ -1,5 +1,5 @@
 //! The 30-second tour: declare two related models, migrate, insert, query,
-//! update and delete.
+//! load relations, update and delete.
 //!
 //! ```sh
 //! cargo run --example quickstart                                   # SQLite file ./glowplug.db
@@ -19,6 +19,7 @@ glowplug::model! {
         bio: text null,
         active: bool default(true),
         timestamps,
+        has_many posts: Post by author_id,
     }
 
     /// A post written by a user.
@@ -29,6 +30,7 @@ glowplug::model! {
         body: text default(""),
         published: bool default(false),
         timestamps,
+        belongs_to author: User by author_id,
     }
 }
 
@@ -91,7 +93,7 @@ fn main() -> glowplug::Result<()> {
     let authors = User::fetch(
         &mut conn,
         User::query()
-            .inner_join(posts::table.on(posts::author_id.eq(users::id)))
+            .inner_join(posts::table) // the join `belongs_to author` declares
             .filter(users::id.eq_any([alice.id, bob.id]))
             .distinct(),
     )?;
@@ -109,6 +111,17 @@ fn main() -> glowplug::Result<()> {
         "alice's posts: {:?}",
         alices_posts.iter().map(|p| &p.title).collect::<Vec<_>>()
     );
+
+    // Relations: lazily for one row, eagerly for many (one query per relation, never N+1).
+    println!(
+        "post {} was written by {}",
+        first.id,
+        first.author(&mut conn)?.username
+    );
+    let with_posts = vec![alice.clone(), bob.clone()].load(&mut conn, User::POSTS)?;
+    for (user, posts) in &with_posts {
+        println!("{} has {} posts", user.username, posts.len());
+    }
 
     // Update: a full save, then a partial update; both bump updated_at.
     let mut post = Post::find(&mut conn, first.id)?;

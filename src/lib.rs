@@ -42,6 +42,7 @@
 //!
 //! * [`model!`] — the declaration grammar and every generated item;
 //! * [`Crud`] — the methods every model has; [`NewModel`] for inserts;
+//! * [`relation`] — relations, lazy and eager loading, strict loading;
 //! * [`Database`] — the pool, its settings and transactions;
 //! * [`connection`] — running on any backend's connection;
 //! * [`migrate`] — embedding and running migrations;

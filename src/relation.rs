@@ -41,7 +41,9 @@
 //! join (diesel needs an alias for that). Every table of one `model!` call
 //! may appear in one query (diesel's `allow_tables_to_appear_in_same_query!`
 //! is generated for them); tables from different calls need that macro
-//! written once by hand.
+//! written once by hand. A relation is part of its model's interface: its
+//! target must be at least as visible as the model declaring it (a `pub`
+//! model cannot have a relation to a `pub(crate)` one; rustc says E0446).
 //!
 //! # Eager loading
 //!

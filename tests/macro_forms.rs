@@ -56,15 +56,121 @@ mod accounts {
 
 mod billing {
     glowplug::model! {
-        pub Invoice {
+        // pub(crate), like `Account`: a relation is part of the model's interface, so its target must be as visible.
+        pub(crate) Invoice {
             id: pk,
             account_id: bigint fk(super::accounts::Account) index,
             total: double default(0.0),
+            belongs_to account: super::accounts::Account by account_id,
+            has_many lines: Line by invoice_id,
         }
-        pub Line {
+        pub(crate) Line {
             id: pk(int),
             invoice_id: bigint fk(Invoice),
             label: text,
+            belongs_to invoice: Invoice by invoice_id,
+        }
+    }
+}
+
+/// Tables of different `model!` calls need diesel's macro once to meet in one query.
+mod cross_call_joins {
+    use super::accounts::accounts;
+    use super::billing::invoices;
+    diesel::allow_tables_to_appear_in_same_query!(accounts, invoices);
+}
+
+/// Two `belongs_to` to the same parent: the second one without the implicit join.
+mod editorial {
+    glowplug::model! {
+        pub Writer {
+            id: pk,
+            name: text,
+            has_many articles: Article by author_id,
+            has_many edits: Article by editor_id,
+        }
+        pub Article {
+            id: pk,
+            author_id: bigint fk(Writer),
+            editor_id: bigint null fk(Writer),
+            title: text,
+            belongs_to author: Writer by author_id,
+            belongs_to editor: Writer by editor_id (no_join),
+        }
+    }
+}
+
+mod relations_across_modules {
+    use super::*;
+    use accounts::{Account, NewAccount};
+    use billing::{Invoice, Line, NewInvoice, NewLine, invoices, lines};
+    use editorial::{Article, NewArticle, NewWriter, Writer, articles, writers};
+
+    const DDL_SQLITE: &str = "
+        CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
+        CREATE TABLE invoices (id INTEGER PRIMARY KEY AUTOINCREMENT, account_id BIGINT NOT NULL REFERENCES accounts, total DOUBLE NOT NULL);
+        CREATE TABLE lines (id INTEGER PRIMARY KEY AUTOINCREMENT, invoice_id BIGINT NOT NULL REFERENCES invoices, label TEXT NOT NULL);
+        CREATE TABLE writers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
+        CREATE TABLE articles (id INTEGER PRIMARY KEY AUTOINCREMENT, author_id BIGINT NOT NULL REFERENCES writers,
+            editor_id BIGINT REFERENCES writers, title TEXT NOT NULL);";
+    const DDL_PG: &str = "
+        CREATE TABLE accounts (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);
+        CREATE TABLE invoices (id BIGSERIAL PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES accounts, total DOUBLE PRECISION NOT NULL);
+        CREATE TABLE lines (id SERIAL PRIMARY KEY, invoice_id BIGINT NOT NULL REFERENCES invoices, label TEXT NOT NULL);
+        CREATE TABLE writers (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);
+        CREATE TABLE articles (id BIGSERIAL PRIMARY KEY, author_id BIGINT NOT NULL REFERENCES writers,
+            editor_id BIGINT REFERENCES writers, title TEXT NOT NULL);";
+
+    backend_tests! {
+        fn relations_to_other_modules_and_second_parents_load_and_join(db) {
+            let mut conn = db.get()?;
+            let ddl = match db.backend() {
+                Backend::Sqlite => DDL_SQLITE,
+                _ => DDL_PG,
+            };
+            diesel::connection::SimpleConnection::batch_execute(&mut *conn, ddl)?;
+            let acme = NewAccount { name: "acme".into() }.insert(&mut conn)?;
+            let invoice = NewInvoice { account_id: acme.id, total: Some(9.5) }.insert(&mut conn)?;
+            for label in ["a", "b"] {
+                NewLine { invoice_id: invoice.id, label: label.into() }.insert(&mut conn)?;
+            }
+            assert_eq!(invoice.account(&mut conn)?, acme, "belongs_to a model of another module");
+            let lines = Line::fetch(&mut conn, invoice.lines_query().order(lines::id))?;
+            assert_eq!(lines.iter().map(|l| l.label.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+            assert_eq!(lines[0].invoice(&mut conn)?, invoice);
+            let loaded = Invoice::all(&mut conn)?.load(&mut conn, (Invoice::ACCOUNT, Invoice::LINES))?;
+            assert_eq!(loaded[0].1.0, acme);
+            assert_eq!(loaded[0].1.1.len(), 2);
+            let names: Vec<String> = Account::query()
+                .inner_join(invoices::table)
+                .select(accounts::accounts::name)
+                .load(&mut *conn)?;
+            assert_eq!(names, ["acme"], "the join between two model! calls");
+
+            let ann = NewWriter { name: "ann".into() }.insert(&mut conn)?;
+            let ed = NewWriter { name: "ed".into() }.insert(&mut conn)?;
+            let edited = NewArticle { author_id: ann.id, editor_id: Some(ed.id), title: "x".into() }.insert(&mut conn)?;
+            let unedited = NewArticle { author_id: ann.id, editor_id: None, title: "y".into() }.insert(&mut conn)?;
+            assert_eq!(edited.editor(&mut conn)?, Some(ed.clone()));
+            assert_eq!(unedited.editor(&mut conn)?, None);
+            assert_eq!(ed.edits(&mut conn)?, vec![edited.clone()]);
+            assert_eq!(ann.articles(&mut conn)?.len(), 2);
+            let by_editor = vec![edited.clone(), unedited.clone()].load(&mut conn, (Article::AUTHOR, Article::EDITOR))?;
+            assert_eq!(by_editor[0].1, (ann.clone(), Some(ed.clone())));
+            assert_eq!(by_editor[1].1, (ann.clone(), None));
+            let authors: Vec<String> = Article::query()
+                .inner_join(writers::table)
+                .filter(articles::id.eq(edited.id))
+                .select(writers::name)
+                .load(&mut *conn)?;
+            assert_eq!(authors, ["ann"], "the implicit join follows `author`, the relation without `(no_join)`");
+            let editors: Vec<String> = Article::query()
+                .inner_join(writers::table.on(articles::editor_id.eq(writers::id.nullable())))
+                .select(writers::name)
+                .load(&mut *conn)?;
+            assert_eq!(editors, ["ed"], "the second parent joins with an explicit ON");
+            let _ = Writer::count(&mut conn)?;
+            Ok(())
         }
     }
 }

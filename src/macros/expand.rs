@@ -90,6 +90,13 @@ macro_rules! __glowplug_expand {
             $( $($da)* pub $dn: $crate::__private::Option<$crate::__glowplug_rust_type!($dnull $($dty)*)>, )*
         }
 
+        // The table under a name derived from the model's, for relations declared elsewhere.
+        $crate::__private::pastey::paste! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            $($vis)* type [<__glowplug_table_ $model>] = $table::table;
+        }
+
         impl $model {
             /// The table's description (see [`glowplug::ModelMeta`]).
             pub const META: $crate::ModelMeta = <Self as $crate::Model>::META;

@@ -69,8 +69,19 @@ mod relation;
 /// }
 /// ```
 ///
+/// A model body may also declare relations, after or between the columns
+/// ([`relation`](crate::relation) has the details):
+///
+/// ```text
+///         belongs_to author: User by author_id,   // this model's column → User's key
+///         has_many posts: Post by author_id,      // Post's column → this model's key
+///         has_one profile: Profile by user_id,
+///         many_to_many tags: Tag through post_tags(post_id, tag_id),
+///         belongs_to editor: User by editor_id (no_join),   // a second parent of the same table
+/// ```
+///
 /// Attributes and doc comments on a model go to its struct; on a column, to
-/// the struct fields. The table name defaults to the snake-case model name
+/// the struct fields; on a relation, to its lazy accessor. The table name defaults to the snake-case model name
 /// plus `s` (`User` → `users`, `PostTag` → `post_tags`); write
 /// `Category as categories` where that is not the plural you want.
 ///
@@ -125,6 +136,22 @@ mod relation;
 /// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, `user.validate()`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
 /// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)` |
 /// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): `changes.validate()` |
+/// | `impl HasColumn<..> for User` | one per column: lets relations declared elsewhere name this model's columns |
+///
+/// For each relation, e.g. `has_many posts: Post by author_id` on `User`:
+///
+/// | item | what it is |
+/// |---|---|
+/// | `user.posts(&mut conn)` | the lazy load: `Vec<Post>` (`Option<_>` for `has_one` and a `null` `belongs_to` key, the row itself for a `not null` one) |
+/// | `user.posts_query()` | the unrun diesel query, to filter or order further and run with `Post::fetch` |
+/// | `User::POSTS` | the relation for eager loading: `users.load(&mut conn, User::POSTS.with(Post::COMMENTS))` |
+/// | `struct UserPostsRelation` | the type of `User::POSTS`; implements [`Relation`](crate::Relation) |
+/// | `impl JoinTo` (`belongs_to` only) | diesel's implicit join both ways, unless `(no_join)` or self-referential |
+///
+/// All tables declared in one `model!` call get diesel's
+/// `allow_tables_to_appear_in_same_query!`, so joins and subselects between
+/// them compile; a `many_to_many` needs its join table and target in the
+/// same call as well (its query is a subselect), or that macro written by hand.
 ///
 /// The crate that calls `model!` must depend on `diesel` (diesel's own
 /// derives expand to `diesel::` paths) and refer to glowplug by its own name.
@@ -135,9 +162,13 @@ mod relation;
 /// An empty model, an unknown column type or `pk(..)` argument, an unknown or
 /// repeated modifier, `default` or `fk` without its argument, a missing or
 /// second primary key, a model with nothing but a key, `timestamps` twice, a
-/// `null` or defaulted primary key, a missing `:`, and a duplicate column each
-/// fail to compile with one message that names the mistake and the accepted
-/// syntax (`tests/compile_fail/` records every message).
+/// `null` or defaulted primary key, a missing `:`, a duplicate column, a
+/// relation written the wrong way and an unknown relation kind each fail to
+/// compile with one message that names the mistake and the accepted syntax.
+/// A relation naming a column the other model lacks fails with an error
+/// naming that column; eager-loading a relation that was not declared fails
+/// with ``no associated item named `COMMENTS` found for struct `User` ``
+/// (`tests/compile_fail/` records every message).
 #[macro_export]
 macro_rules! model {
     () => {

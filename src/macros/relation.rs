@@ -283,6 +283,11 @@ macro_rules! __glowplug_relation_common {
 
 /// diesel's `JoinTo` both ways for a `belongs_to`, unless it is
 /// self-referential or marked `(no_join)`.
+///
+/// The impls name the parent's table through the alias `model!` defines next
+/// to every model (`__glowplug_table_User` = `users::table`), never the model
+/// itself: diesel's table types are `pub`, so naming a `pub(crate)` model in
+/// their impls would leak it (E0446).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_join {
@@ -298,33 +303,60 @@ macro_rules! __glowplug_join {
         macro_rules! __glowplug_join_probe {
             ($model) => {};
             ($d($d other:tt)*) => {
-                const _: () = {
-                    type Parent = <$($target)* as $crate::__private::diesel::associations::HasTable>::Table;
-                    type OnClause = $crate::__private::diesel::dsl::Eq<
-                        $crate::__private::diesel::internal::table_macro::NullableExpression<$table::$fk>,
-                        $crate::__private::diesel::internal::table_macro::NullableExpression<$crate::relation::PrimaryKeyOf<$($target)*>>,
-                    >;
-                    fn on() -> OnClause {
-                        use $crate::__private::diesel::{ExpressionMethods, NullableExpressionMethods};
-                        $table::$fk.nullable().eq($crate::__private::primary_key_of::<$($target)*>().nullable())
-                    }
-                    impl $crate::__private::diesel::JoinTo<Parent> for $table::table {
-                        type FromClause = Parent;
-                        type OnClause = OnClause;
-                        fn join_target(rhs: Parent) -> (Parent, OnClause) {
-                            (rhs, on())
-                        }
-                    }
-                    impl $crate::__private::diesel::JoinTo<$table::table> for Parent {
-                        type FromClause = $table::table;
-                        type OnClause = OnClause;
-                        fn join_target(rhs: $table::table) -> ($table::table, OnClause) {
-                            (rhs, on())
-                        }
-                    }
-                };
+                $crate::__glowplug_table_alias! { [] $($target)*, __glowplug_join_impls! { table = $table, by = $fk, } }
             };
         }
         __glowplug_join_probe! { $($target)* }
+    };
+}
+
+/// Calls `$callback! { .. parent = [path to the target's table alias] }`:
+/// the target path with its last segment `Model` replaced by `__glowplug_table_Model`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_table_alias {
+    ([$($prefix:ident)*] $last:ident, $callback:ident! { $($args:tt)* }) => {
+        $crate::__private::pastey::paste! {
+            $crate::$callback! { $($args)* parent = [$($prefix::)* [<__glowplug_table_ $last>]] }
+        }
+    };
+    ([$($prefix:ident)*] $segment:ident :: $($rest:tt)+) => {
+        $crate::__glowplug_table_alias! { [$($prefix)* $segment] $($rest)+ }
+    };
+}
+
+/// The two `JoinTo` impls of a `belongs_to` (see `__glowplug_join!`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_join_impls {
+    (table = $table:ident, by = $fk:ident, parent = [$($parent:tt)*]) => {
+        const _: () = {
+            type Parent = $($parent)*;
+            type OnClause = $crate::__private::diesel::dsl::Eq<
+                $crate::__private::diesel::internal::table_macro::NullableExpression<$table::$fk>,
+                $crate::__private::diesel::internal::table_macro::NullableExpression<
+                    <Parent as $crate::__private::diesel::Table>::PrimaryKey,
+                >,
+            >;
+            fn on() -> OnClause {
+                use $crate::__private::diesel::{ExpressionMethods, NullableExpressionMethods};
+                let parent = <Parent as $crate::__private::diesel::associations::HasTable>::table();
+                $table::$fk.nullable().eq($crate::__private::diesel::Table::primary_key(&parent).nullable())
+            }
+            impl $crate::__private::diesel::JoinTo<Parent> for $table::table {
+                type FromClause = Parent;
+                type OnClause = OnClause;
+                fn join_target(rhs: Parent) -> (Parent, OnClause) {
+                    (rhs, on())
+                }
+            }
+            impl $crate::__private::diesel::JoinTo<$table::table> for Parent {
+                type FromClause = $table::table;
+                type OnClause = OnClause;
+                fn join_target(rhs: $table::table) -> ($table::table, OnClause) {
+                    (rhs, on())
+                }
+            }
+        };
     };
 }
