@@ -46,7 +46,7 @@ use models::{NewUser, User, users};
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
-use setup::{MIGRATIONS, pg_admin_connection, pg_base_url, pg_fresh_schema};
+use setup::{MIGRATIONS, pg_bench_schema};
 const PG_SCHEMA: &str = "glowplug_bench";
 
 /// Table sizes for `load_users` on plain connections.
@@ -374,19 +374,9 @@ fn bench_sqlite(c: &mut Criterion) {
 
 /// Connects to the benchmark database, creating it if it does not exist.
 fn bench_postgres(c: &mut Criterion) {
-    let base = pg_base_url();
-    let mut admin = match pg_admin_connection(&base) {
-        Ok(conn) => conn,
-        Err(e) => {
-            println!(
-                "SKIP postgres benchmarks: PostgreSQL unreachable at {} ({})",
-                glowplug::redact_url(&base),
-                e.split_whitespace().collect::<Vec<_>>().join(" ")
-            );
-            return;
-        }
+    let Some((mut admin, url)) = pg_bench_schema(PG_SCHEMA) else {
+        return;
     };
-    let url = pg_fresh_schema(&mut admin, &base, PG_SCHEMA);
 
     let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
     glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate PostgreSQL");

@@ -434,17 +434,18 @@ impl<P> LoadRelated<P> for Vec<P> {
 }
 
 /// Which targets each parent gets: for each distinct key, a run of target
-/// indices (a compressed table, so no per-parent allocation).
-struct Links<K> {
-    /// Distinct key → its position.
-    positions: HashMap<K, usize>,
+/// indices (a compressed table, so no per-parent allocation), and each
+/// parent's key position (so assembling hashes nothing).
+struct Links {
+    /// The position of each parent's key among the distinct keys (`None`: a NULL key).
+    parents: Vec<Option<usize>>,
     /// `starts[p]..starts[p + 1]` is the run of key position `p` in `targets`.
     starts: Vec<usize>,
     targets: Vec<usize>,
 }
 
-/// A relation's distinct targets, and which of them each key gets.
-type TargetsAndLinks<R> = (Vec<<R as Relation>::Target>, Links<<R as Relation>::Key>);
+/// A relation's distinct targets, and which of them each parent gets.
+type TargetsAndLinks<R> = (Vec<<R as Relation>::Target>, Links);
 
 fn fetch_links<R: Relation, C: DbConnection + ?Sized>(
     conn: &mut C,
@@ -452,14 +453,19 @@ fn fetch_links<R: Relation, C: DbConnection + ?Sized>(
 ) -> Result<TargetsAndLinks<R>> {
     let mut positions: HashMap<R::Key, usize> = HashMap::with_capacity(parents.len());
     let mut keys = Vec::with_capacity(parents.len());
-    for key in parents.iter().filter_map(R::parent_key) {
-        positions.entry(key).or_insert_with(|| {
-            keys.push(key);
-            keys.len() - 1
-        });
-    }
+    let parent_positions = parents
+        .iter()
+        .map(|parent| {
+            R::parent_key(parent).map(|key| {
+                *positions.entry(key).or_insert_with(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                })
+            })
+        })
+        .collect();
     if keys.is_empty() {
-        return Ok((Vec::new(), Links::group(positions, Vec::new())));
+        return Ok((Vec::new(), Links::group(parent_positions, 0, Vec::new())));
     }
     let Fetched { targets, links } = R::fetch(&mut conn.backend_connection(), &keys)?;
     if targets.len() > 1 {
@@ -469,17 +475,17 @@ fn fetch_links<R: Relation, C: DbConnection + ?Sized>(
         .into_iter()
         .filter_map(|(key, target)| positions.get(&key).map(|&p| (p, target)))
         .collect();
-    Ok((targets, Links::group(positions, linked)))
+    Ok((targets, Links::group(parent_positions, keys.len(), linked)))
 }
 
-impl<K: Copy + Eq + Hash + fmt::Display> Links<K> {
+impl Links {
     /// Groups `(key position, target index)` pairs by key position (a counting sort).
-    fn group(positions: HashMap<K, usize>, linked: Vec<(usize, usize)>) -> Self {
-        let mut starts = vec![0; positions.len() + 1];
+    fn group(parents: Vec<Option<usize>>, keys: usize, linked: Vec<(usize, usize)>) -> Self {
+        let mut starts = vec![0; keys + 1];
         for &(p, _) in &linked {
             starts[p + 1] += 1;
         }
-        for p in 0..positions.len() {
+        for p in 0..keys {
             starts[p + 1] += starts[p];
         }
         let mut next = starts.clone();
@@ -489,15 +495,15 @@ impl<K: Copy + Eq + Hash + fmt::Display> Links<K> {
             next[p] += 1;
         }
         Links {
-            positions,
+            parents,
             starts,
             targets,
         }
     }
 
-    fn run(&self, key: Option<K>) -> &[usize] {
-        match key.and_then(|k| self.positions.get(&k)) {
-            Some(&p) => &self.targets[self.starts[p]..self.starts[p + 1]],
+    fn run(&self, parent: usize) -> &[usize] {
+        match self.parents[parent] {
+            Some(p) => &self.targets[self.starts[p]..self.starts[p + 1]],
             None => &[],
         }
     }
@@ -509,20 +515,19 @@ impl<K: Copy + Eq + Hash + fmt::Display> Links<K> {
         parents: &[R::Parent],
     ) -> Result<Vec<<R::Cardinality as Cardinality>::Out<X>>>
     where
-        R: Relation<Key = K>,
+        R: Relation,
         X: Clone,
     {
         let mut uses = vec![0u32; items.len()];
-        for parent in parents {
-            for &t in self.run(R::parent_key(parent)) {
+        for parent in 0..parents.len() {
+            for &t in self.run(parent) {
                 uses[t] += 1;
             }
         }
         let mut slots: Vec<Option<X>> = items.into_iter().map(Some).collect();
         let mut out = Vec::with_capacity(parents.len());
-        for parent in parents {
-            let key = R::parent_key(parent);
-            let found = self.run(key).iter().filter_map(|&t| {
+        for (i, parent) in parents.iter().enumerate() {
+            let found = self.run(i).iter().filter_map(|&t| {
                 uses[t] -= 1;
                 if uses[t] == 0 {
                     slots[t].take()
@@ -532,7 +537,7 @@ impl<K: Copy + Eq + Hash + fmt::Display> Links<K> {
             });
             out.push(R::Cardinality::collect(found, || Error::NotFound {
                 model: <R::Target as Model>::NAME,
-                id: key.map(|k| k.to_string()),
+                id: R::parent_key(parent).map(|k| k.to_string()),
             })?);
         }
         Ok(out)

@@ -48,3 +48,23 @@ pub fn pg_fresh_schema(admin: &mut diesel::PgConnection, base: &str, schema: &st
     let sep = if base.contains('?') { '&' } else { '?' };
     format!("{base}{sep}options=-csearch_path%3D{schema}")
 }
+
+/// For the benches: an admin connection and the URL of a fresh `schema`, or
+/// `None`, after a `SKIP postgres benchmarks` line on stdout, when no server answers.
+pub fn pg_bench_schema(schema: &str) -> Option<(diesel::PgConnection, String)> {
+    let base = pg_base_url();
+    match pg_admin_connection(&base) {
+        Ok(mut admin) => {
+            let url = pg_fresh_schema(&mut admin, &base, schema);
+            Some((admin, url))
+        }
+        Err(e) => {
+            println!(
+                "SKIP postgres benchmarks: PostgreSQL unreachable at {} ({})",
+                glowplug::redact_url(&base),
+                e.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            None
+        }
+    }
+}
