@@ -94,6 +94,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A row of a batch was rejected before anything of the batch was kept.
+    #[error("batch row {index}: {source}")]
+    InvalidRow {
+        /// The row's position in the batch (0-based).
+        index: usize,
+        /// Why it was rejected.
+        source: Box<Error>,
+    },
+
     /// Running or reading migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),

@@ -52,6 +52,7 @@
 
 extern crate self as glowplug;
 
+pub mod batch;
 pub mod connection;
 pub mod database;
 mod error;

@@ -44,7 +44,7 @@ use crate::meta::ModelMeta;
 pub trait Model: Sized + Clone + 'static {
     /// The primary key's Rust type (`i64` for `pk`, `i32` for `pk(int)`).
     type Id: Copy
-        + Eq
+        + Ord
         + std::hash::Hash
         + std::fmt::Debug
         + std::fmt::Display
@@ -88,6 +88,8 @@ pub trait ModelOps<C>: Model {
     fn op_save(conn: &mut C, row: &Self) -> QueryResult<Option<Self>>;
     fn op_update(conn: &mut C, id: Self::Id, changes: &Self::Changes) -> QueryResult<Option<Self>>;
     fn op_delete(conn: &mut C, id: Self::Id) -> QueryResult<usize>;
+    fn op_insert_rows(conn: &mut C, rows: &[Self::New]) -> QueryResult<usize>;
+    fn op_insert_rows_returning(conn: &mut C, rows: &[Self::New]) -> QueryResult<Vec<Self>>;
 }
 
 /// The CRUD methods of every model.
@@ -187,6 +189,44 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
             true => Ok(()),
             false => Err(Error::not_found(Self::META.name, self.id())),
         }
+    }
+
+    /// Inserts `rows` in as few statements as the backend's parameter limit
+    /// allows, all in one transaction, and returns how many were inserted.
+    ///
+    /// Every row is validated first ([`Error::InvalidRow`] names the first
+    /// bad row's index; nothing is written). An empty slice sends nothing.
+    /// See [`crate::batch`] for the chunk sizes.
+    fn insert_batch<C: DbConnection + ?Sized>(conn: &mut C, rows: &[Self::New]) -> Result<usize>
+    where
+        Self::New: NewModel,
+    {
+        crate::batch::insert_slice::<Self, C>(conn, rows)
+    }
+
+    /// [`insert_batch`](Crud::insert_batch), returning the stored rows (ids,
+    /// defaults, timestamps) in the order of `rows`.
+    fn insert_batch_returning<C: DbConnection + ?Sized>(
+        conn: &mut C,
+        rows: &[Self::New],
+    ) -> Result<Vec<Self>>
+    where
+        Self::New: NewModel,
+    {
+        crate::batch::insert_slice_returning::<Self, C>(conn, rows)
+    }
+
+    /// [`insert_batch`](Crud::insert_batch) from an iterator: rows are taken
+    /// one chunk at a time, so memory stays bounded by one chunk whatever
+    /// the number of rows. Still one transaction; a bad row rolls back the
+    /// chunks already sent.
+    fn insert_batch_iter<C, I>(conn: &mut C, rows: I) -> Result<usize>
+    where
+        C: DbConnection + ?Sized,
+        I: IntoIterator<Item = Self::New>,
+        Self::New: NewModel,
+    {
+        crate::batch::insert_iter::<Self, C, I>(conn, rows)
     }
 
     /// Deletes the row with primary key `id`; returns whether a row was deleted.

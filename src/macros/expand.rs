@@ -519,6 +519,20 @@ macro_rules! __glowplug_ops {
             fn op_delete(conn: &mut $conn, id: <Self as $crate::Model>::Id) -> $crate::__private::QueryResult<usize> {
                 $crate::__private::diesel::delete($table::table.find(id)).execute(conn)
             }
+
+            fn op_insert_rows(conn: &mut $conn, rows: &[<Self as $crate::Model>::New]) -> $crate::__private::QueryResult<usize> {
+                $crate::__private::diesel::insert_into($table::table).values(rows).execute(conn)
+            }
+
+            fn op_insert_rows_returning(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New],
+            ) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
+                $crate::__private::diesel::insert_into($table::table)
+                    .values(rows)
+                    .returning(( $( $table::$cn, )* ))
+                    .get_results(conn)
+            }
         }
     };
 }
