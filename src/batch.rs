@@ -1,6 +1,6 @@
 //! Batch inserts: many rows in few statements, all or nothing.
 //!
-//! [`Crud::insert_batch`](crate::Crud::insert_batch),
+//! [`Crud::insert_batch`],
 //! [`insert_batch_returning`](crate::Crud::insert_batch_returning) and
 //! [`insert_batch_iter`](crate::Crud::insert_batch_iter) send multi-row
 //! `INSERT … VALUES (…), (…)` statements of as many rows as the backend
@@ -11,7 +11,8 @@
 //!   but the primary key (timestamps included);
 //! * the parameter limit is 65 535 on PostgreSQL, and on SQLite the linked
 //!   library's `SQLITE_MAX_VARIABLE_NUMBER`, read at run time
-//!   ([`sqlite_variable_limit`]: 32 766 for the bundled library).
+//!   ([`sqlite_variable_limit`]:
+//!   32 766 for the bundled library).
 //!
 //! Diesel sends a `Vec` insert as one statement whatever its size and fails
 //! past the limit ("number of parameters must be between 0 and 65535"); on
@@ -36,15 +37,13 @@
 //! backends assign in the order of the `VALUES` list.
 
 use diesel::Connection;
+use diesel::result::QueryResult;
 
 use crate::Backend;
 use crate::connection::{DbConnection, with_backend};
+use crate::connection::{POSTGRES_PARAMETER_LIMIT, sqlite_variable_limit};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model, ModelOps, NewModel};
-pub use crate::relation::sqlite_variable_limit;
-
-/// The most parameters one PostgreSQL statement may carry.
-pub const POSTGRES_PARAMETER_LIMIT: usize = 65_535;
 
 /// The rows one INSERT statement carries on `backend` when each row binds
 /// `binds_per_row` parameters (at least 1).
@@ -74,24 +73,80 @@ where
     Ok(())
 }
 
+/// What a batch does with each chunk: count the rows, or keep the stored rows.
+trait ChunkOp<M: Model> {
+    type Out;
+    fn start(rows: usize) -> Self::Out;
+    fn run<Conn>(conn: &mut Conn, chunk: &[M::New], out: &mut Self::Out) -> QueryResult<()>
+    where
+        M: ModelOps<Conn>;
+}
+
+/// Counts the inserted rows.
+enum Count {}
+
+impl<M: Model> ChunkOp<M> for Count {
+    type Out = usize;
+    fn start(_: usize) -> usize {
+        0
+    }
+    fn run<Conn>(conn: &mut Conn, chunk: &[M::New], out: &mut usize) -> QueryResult<()>
+    where
+        M: ModelOps<Conn>,
+    {
+        *out += M::op_insert_rows(conn, chunk)?;
+        Ok(())
+    }
+}
+
+/// Keeps the stored rows, each statement's in key order (= input order).
+enum Returning {}
+
+impl<M: Model> ChunkOp<M> for Returning {
+    type Out = Vec<M>;
+    fn start(rows: usize) -> Vec<M> {
+        Vec::with_capacity(rows)
+    }
+    fn run<Conn>(conn: &mut Conn, chunk: &[M::New], out: &mut Vec<M>) -> QueryResult<()>
+    where
+        M: ModelOps<Conn>,
+    {
+        let mut returned = M::op_insert_rows_returning(conn, chunk)?;
+        returned.sort_by_key(|row| row.id());
+        out.append(&mut returned);
+        Ok(())
+    }
+}
+
+/// Validates `rows`, then sends them in chunks in one transaction.
+fn insert_slice_as<Op, M, C>(conn: &mut C, rows: &[M::New]) -> Result<Op::Out>
+where
+    Op: ChunkOp<M>,
+    M: Crud,
+    M::New: NewModel,
+    C: DbConnection + ?Sized,
+{
+    if rows.is_empty() {
+        return Ok(Op::start(0));
+    }
+    validate_all::<M>(rows, 0)?;
+    let per = rows_per_statement(conn.backend(), binds_per_row::<M>());
+    with_backend!(conn, c => c.transaction(|c| {
+        let mut out = Op::start(rows.len());
+        for chunk in rows.chunks(per) {
+            Op::run(c, chunk, &mut out)?;
+        }
+        Ok::<_, Error>(out)
+    }))
+}
+
 pub(crate) fn insert_slice<M, C>(conn: &mut C, rows: &[M::New]) -> Result<usize>
 where
     M: Crud,
     M::New: NewModel,
     C: DbConnection + ?Sized,
 {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    validate_all::<M>(rows, 0)?;
-    let per = rows_per_statement(conn.backend(), binds_per_row::<M>());
-    with_backend!(conn, c => c.transaction(|c| {
-        let mut inserted = 0;
-        for chunk in rows.chunks(per) {
-            inserted += <M as ModelOps<_>>::op_insert_rows(c, chunk)?;
-        }
-        Ok::<_, Error>(inserted)
-    }))
+    insert_slice_as::<Count, M, C>(conn, rows)
 }
 
 pub(crate) fn insert_slice_returning<M, C>(conn: &mut C, rows: &[M::New]) -> Result<Vec<M>>
@@ -100,20 +155,7 @@ where
     M::New: NewModel,
     C: DbConnection + ?Sized,
 {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    validate_all::<M>(rows, 0)?;
-    let per = rows_per_statement(conn.backend(), binds_per_row::<M>());
-    with_backend!(conn, c => c.transaction(|c| {
-        let mut stored = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(per) {
-            let mut returned = <M as ModelOps<_>>::op_insert_rows_returning(c, chunk)?;
-            returned.sort_by_key(|row| row.id());
-            stored.append(&mut returned);
-        }
-        Ok::<_, Error>(stored)
-    }))
+    insert_slice_as::<Returning, M, C>(conn, rows)
 }
 
 pub(crate) fn insert_iter<M, C, I>(conn: &mut C, rows: I) -> Result<usize>
@@ -139,7 +181,7 @@ where
             }
             validate_all::<M>(&chunk, taken)?;
             taken += chunk.len();
-            inserted += <M as ModelOps<_>>::op_insert_rows(c, &chunk)?;
+            <Count as ChunkOp<M>>::run(c, &chunk, &mut inserted)?;
         }
         Ok::<_, Error>(inserted)
     }))

@@ -179,6 +179,17 @@ macro_rules! with_backend {
 }
 pub(crate) use with_backend;
 
+/// The most parameters one PostgreSQL statement may carry.
+pub const POSTGRES_PARAMETER_LIMIT: usize = 65_535;
+
+/// The most parameters one SQLite statement may have in the linked SQLite
+/// library (`SQLITE_MAX_VARIABLE_NUMBER`, 32 766 unless the library was
+/// built otherwise), read from the library once per process.
+pub fn sqlite_variable_limit() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| crate::support::sqlite_variable_limit().unwrap_or(32_766))
+}
+
 /// Runs `sqlite` or `pg` on the concrete connection behind `conn`.
 ///
 /// For generated code, which cannot match on the non-exhaustive

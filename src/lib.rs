@@ -114,7 +114,6 @@ pub mod __private {
     pub use core::default::Default;
     pub use core::fmt::Debug;
     pub use core::option::Option;
-    pub use core::result::Result;
     pub use diesel;
     pub use diesel::result::QueryResult;
     pub use diesel_migrations;

@@ -121,7 +121,9 @@ use diesel::associations::HasTable;
 use diesel::query_dsl::LoadQuery;
 use diesel::result::QueryResult;
 
-use crate::connection::{BackendConnection, DbConnection, PgConnection, SqliteConnection};
+use crate::connection::{
+    BackendConnection, DbConnection, PgConnection, SqliteConnection, sqlite_variable_limit,
+};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model};
 
@@ -552,14 +554,6 @@ fn key_chunk(conn: &BackendConnection<'_>) -> usize {
         BackendConnection::Sqlite(_) => sqlite_variable_limit(),
         BackendConnection::Postgres(_) => usize::MAX,
     }
-}
-
-/// The most parameters one SQLite statement may have in the linked SQLite
-/// library (`SQLITE_MAX_VARIABLE_NUMBER`, 32 766 unless the library was
-/// built otherwise), read from the library once per process.
-pub fn sqlite_variable_limit() -> usize {
-    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *LIMIT.get_or_init(|| crate::support::sqlite_variable_limit().unwrap_or(32_766))
 }
 
 /// Loads the targets of a direct relation (`belongs_to`, `has_many`,

@@ -57,7 +57,7 @@ backend_tests! {
         let per = per_statement(&mut conn);
         let expected = match conn.backend() {
             Backend::Postgres => 65_535 / 6,
-            _ => glowplug::batch::sqlite_variable_limit() / 6,
+            _ => glowplug::connection::sqlite_variable_limit() / 6,
         };
         assert_eq!(per, expected);
         let queries = Queries::record(&mut *conn);
