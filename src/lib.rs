@@ -64,6 +64,7 @@ pub mod relation;
 mod support;
 pub mod url;
 
+pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
     ConnectionManager, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder, PooledConnection,
@@ -85,6 +86,7 @@ pub use url::redact_url;
 /// queries such as `User::query().filter(users::active.eq(true))` work
 /// without further imports.
 pub mod prelude {
+    pub use crate::batch::OnConflict;
     pub use crate::connection::{
         AnyConnection, Backend, DbConnection, PgConnection, SqliteConnection,
     };

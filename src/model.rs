@@ -29,6 +29,7 @@ use diesel::connection::LoadConnection;
 use diesel::query_dsl::LoadQuery;
 use diesel::result::{EmptyChangeset, Error as DieselError, QueryResult};
 
+use crate::batch::{Batch, OnConflict, UniqueKey};
 use crate::connection::{DbConnection, PgConnection, SqliteConnection, with_backend};
 use crate::error::{Error, Result};
 use crate::meta::ModelMeta;
@@ -51,6 +52,8 @@ pub trait Model: Sized + Clone + 'static {
         + Send
         + Sync
         + 'static;
+    /// The diesel table (`users::table`).
+    type Table: diesel::Table + 'static;
     /// The insert struct (`NewUser`).
     type New;
     /// The changes struct for partial updates (`UserChanges`).
@@ -90,6 +93,30 @@ pub trait ModelOps<C>: Model {
     fn op_delete(conn: &mut C, id: Self::Id) -> QueryResult<usize>;
     fn op_insert_rows(conn: &mut C, rows: &[Self::New]) -> QueryResult<usize>;
     fn op_insert_rows_returning(conn: &mut C, rows: &[Self::New]) -> QueryResult<Vec<Self>>;
+    fn op_insert_array<const N: usize>(conn: &mut C, rows: &[Self::New; N]) -> QueryResult<usize>;
+    fn op_insert_array_returning<const N: usize>(
+        conn: &mut C,
+        rows: &[Self::New; N],
+    ) -> QueryResult<Vec<Self>>;
+    fn op_upsert_rows<K: UniqueKey<Self>>(
+        conn: &mut C,
+        rows: &[Self::New],
+        key: K,
+        action: OnConflict,
+    ) -> QueryResult<usize>;
+    fn op_upsert_one<K: UniqueKey<Self>>(
+        conn: &mut C,
+        row: &Self::New,
+        key: K,
+        action: OnConflict,
+    ) -> QueryResult<Option<Self>>;
+    fn op_put_rows(conn: &mut C, rows: &[Self], action: OnConflict) -> QueryResult<usize>;
+    /// PostgreSQL's `COPY`; generated for `PgConnection` only.
+    fn op_copy_rows(_conn: &mut C, _rows: &[Self::New]) -> QueryResult<usize> {
+        Err(DieselError::QueryBuilderError(
+            "COPY is PostgreSQL only".into(),
+        ))
+    }
 }
 
 /// The CRUD methods of every model.
@@ -192,16 +219,18 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     }
 
     /// Inserts `rows` in as few statements as the backend's parameter limit
-    /// allows, all in one transaction, and returns how many were inserted.
+    /// allows (or PostgreSQL's `COPY` for large batches), all in one
+    /// transaction, and returns how many were inserted.
     ///
     /// Every row is validated first ([`Error::InvalidRow`] names the first
     /// bad row's index; nothing is written). An empty slice sends nothing.
-    /// See [`crate::batch`] for the chunk sizes.
+    /// See [`crate::batch`] for chunk sizes and statements, and
+    /// [`Crud::batch`] for upserts, `COPY` and progress options.
     fn insert_batch<C: DbConnection + ?Sized>(conn: &mut C, rows: &[Self::New]) -> Result<usize>
     where
         Self::New: NewModel,
     {
-        crate::batch::insert_slice::<Self, C>(conn, rows)
+        Batch::<Self>::new().insert(conn, rows)
     }
 
     /// [`insert_batch`](Crud::insert_batch), returning the stored rows (ids,
@@ -213,7 +242,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     where
         Self::New: NewModel,
     {
-        crate::batch::insert_slice_returning::<Self, C>(conn, rows)
+        Batch::<Self>::new().insert_returning(conn, rows)
     }
 
     /// [`insert_batch`](Crud::insert_batch) from an iterator: rows are taken
@@ -226,7 +255,39 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         I: IntoIterator<Item = Self::New>,
         Self::New: NewModel,
     {
-        crate::batch::insert_iter::<Self, C, I>(conn, rows)
+        Batch::<Self>::new().insert_iter(conn, rows)
+    }
+
+    /// A batch insert with options: an upsert key
+    /// ([`on_conflict`](Batch::on_conflict)), the `COPY` choice and a
+    /// progress callback. See [`crate::batch`].
+    fn batch<'p>() -> Batch<'p, Self> {
+        Batch::new()
+    }
+
+    /// Inserts full rows with their primary keys, or, for a key that exists,
+    /// overwrites that row ([`OnConflict::Update`]: every column but the key
+    /// and `created_at`, timestamps written as the rows carry them) or keeps
+    /// it ([`OnConflict::Ignore`]). For imports and syncs; returns the rows
+    /// written.
+    ///
+    /// One transaction, chunked like [`insert_batch`](Crud::insert_batch).
+    /// On PostgreSQL the key's sequence is then moved past the largest key,
+    /// so that later inserts do not collide with the keys written here.
+    fn upsert_rows<C: DbConnection + ?Sized>(
+        conn: &mut C,
+        rows: &[Self],
+        action: OnConflict,
+    ) -> Result<usize> {
+        crate::batch::put_rows(conn, rows, action)
+    }
+
+    /// Inserts this row with its primary key, or overwrites the stored row
+    /// with that key (see [`upsert_rows`](Crud::upsert_rows)), then
+    /// refreshes `self` from the database.
+    fn upsert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        crate::batch::put_rows(conn, std::slice::from_ref(self), OnConflict::Update)?;
+        self.reload(conn)
     }
 
     /// Deletes the row with primary key `id`; returns whether a row was deleted.
@@ -261,6 +322,35 @@ pub trait NewModel: Sized {
     fn insert<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<Self::Model> {
         self.validate()?;
         Ok(with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_insert(c, self))?)
+    }
+
+    /// Inserts this row unless a row with the same `key` exists; returns the
+    /// inserted row, or `None` when it was skipped (`ON CONFLICT DO NOTHING`).
+    ///
+    /// `key` is the model's primary key or a column declared `unique`
+    /// (`users::username`).
+    fn insert_or_ignore<C, K>(&self, conn: &mut C, key: K) -> Result<Option<Self::Model>>
+    where
+        C: DbConnection + ?Sized,
+        K: UniqueKey<Self::Model>,
+    {
+        self.validate()?;
+        Ok(
+            with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Ignore))?,
+        )
+    }
+
+    /// Inserts this row, or overwrites the row with the same `key` (every
+    /// column but the key and `created_at`; `updated_at` is bumped), and
+    /// returns the row as stored.
+    fn upsert<C, K>(&self, conn: &mut C, key: K) -> Result<Self::Model>
+    where
+        C: DbConnection + ?Sized,
+        K: UniqueKey<Self::Model>,
+    {
+        self.validate()?;
+        with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Update))?
+            .ok_or_else(|| Error::NotFound { model: <Self::Model as Model>::NAME, id: None })
     }
 }
 

@@ -1,14 +1,15 @@
 //! Batch inserts on both backends: chunk sizes at and past the parameter
-//! limit, 100 000 rows from an iterator, a 30-column table, the returning
-//! form's order, and the failure cases (nothing of a failed batch persists).
+//! limit, cached fixed-size statements, 100 000 rows from an iterator, a
+//! 30-column table, the returning form's order, PostgreSQL COPY, upserts,
+//! progress, and the failure cases (nothing of a failed batch persists).
 
 mod common;
 
 use common::models::*;
 use common::{Queries, new_user};
-use glowplug::batch::rows_per_statement;
+use glowplug::batch::{ARRAY_ROWS, COPY_THRESHOLD, rows_per_statement};
 use glowplug::prelude::*;
-use glowplug::{Error, Model};
+use glowplug::{CopyMode, Error, Model, Progress};
 
 /// `n` users with unique names starting at `from`.
 fn users(from: usize, n: usize) -> Vec<NewUser> {
@@ -19,11 +20,28 @@ fn users(from: usize, n: usize) -> Vec<NewUser> {
 
 /// The INSERT statements among `queries` (BEGIN, COMMIT and savepoints left out).
 fn inserts(queries: &Queries) -> usize {
+    statements(queries, "INSERT")
+}
+
+/// The statements among `queries` that start with `verb`, and forgets them all.
+fn statements(queries: &Queries, verb: &str) -> usize {
     queries
         .take()
         .iter()
-        .filter(|q| q.starts_with("INSERT"))
+        .filter(|q| q.starts_with(verb))
         .count()
+}
+
+/// The INSERT statements a plain batch of `n` rows sends: chunks of `per`
+/// rows, each as statements of `ARRAY_ROWS` rows and one for the rest.
+fn insert_statements(n: usize, per: usize) -> usize {
+    (0..n)
+        .step_by(per)
+        .map(|start| {
+            let len = per.min(n - start);
+            len / ARRAY_ROWS + usize::from(!len.is_multiple_of(ARRAY_ROWS))
+        })
+        .sum()
 }
 
 /// Rows per statement for `User` (6 columns written per row) on this connection.
@@ -60,15 +78,30 @@ backend_tests! {
             _ => glowplug::connection::sqlite_variable_limit() / 6,
         };
         assert_eq!(per, expected);
+        // SQLite's 5 461 rows: 21 statements of 256 rows and one of 85.
+        assert_eq!(insert_statements(5_461, 5_461), 22);
         let queries = Queries::record(&mut *conn);
+        let batch = || User::batch().copy(CopyMode::Never);
 
-        assert_eq!(User::insert_batch(&mut conn, &users(0, 1))?, 1);
+        assert_eq!(batch().insert(&mut conn, &users(0, 1))?, 1);
         assert_eq!(inserts(&queries), 1);
-        assert_eq!(User::insert_batch(&mut conn, &users(1, per))?, per);
-        assert_eq!(inserts(&queries), 1, "exactly the limit: one statement");
-        assert_eq!(User::insert_batch(&mut conn, &users(1 + per, per + 1))?, per + 1);
-        assert_eq!(inserts(&queries), 2, "one past the limit: two statements");
+        assert_eq!(batch().insert(&mut conn, &users(1, per))?, per);
+        assert_eq!(inserts(&queries), insert_statements(per, per), "exactly the limit: one chunk");
+        assert_eq!(batch().insert(&mut conn, &users(1 + per, per + 1))?, per + 1);
+        assert_eq!(inserts(&queries), insert_statements(per, per) + 1, "one past the limit: a second chunk of one row");
         assert_eq!(User::count(&mut conn)?, 2 * per as i64 + 2);
+        Ok(())
+    }
+
+    fn full_size_statements_are_prepared_once(db) {
+        let mut conn = db.get()?;
+        let queries = Queries::record(&mut *conn);
+        let n = 10 * ARRAY_ROWS + 3;
+        assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(0, n))?, n);
+        assert_eq!(inserts(&queries), 11, "ten full-size statements and one for the rest");
+        assert_eq!(queries.cached(), 1, "the ten full-size statements share one prepared statement");
+        assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(n, ARRAY_ROWS))?, ARRAY_ROWS);
+        assert_eq!(queries.cached(), 1, "and the next batch reuses it");
         Ok(())
     }
 
@@ -79,7 +112,10 @@ backend_tests! {
         let queries = Queries::record(&mut *conn);
         let rows = (0..N).map(|i| new_user(&format!("s{i}")));
         assert_eq!(User::insert_batch_iter(&mut conn, rows)?, N);
-        assert_eq!(inserts(&queries), N.div_ceil(per));
+        match conn.backend() {
+            Backend::Postgres => assert_eq!(statements(&queries, "COPY"), N.div_ceil(per), "one COPY per chunk"),
+            _ => assert_eq!(inserts(&queries), insert_statements(N, per)),
+        }
         assert_eq!(User::count(&mut conn)?, N as i64);
         let last = User::fetch(&mut conn, User::query().filter(users::username.eq(format!("s{}", N - 1))))?;
         assert_eq!(last.len(), 1);
@@ -108,7 +144,7 @@ backend_tests! {
         };
         let queries = Queries::record(&mut *conn);
         let stored = Thirty::insert_batch_returning(&mut conn, &(0..n as i32).map(row).collect::<Vec<_>>())?;
-        assert_eq!(inserts(&queries), 3, "{per} rows of 29 parameters per statement");
+        assert_eq!(inserts(&queries), insert_statements(n, per), "chunks of {per} rows of 29 parameters");
         assert_eq!(stored.len(), n);
         assert!(stored.iter().enumerate().all(|(i, t)| t.c01 == i as i32 && t.c29 == i as i32 && t.c15 == 15));
         assert_eq!(Thirty::count(&mut conn)?, n as i64);
@@ -142,18 +178,30 @@ backend_tests! {
         let mut rows = users(0, 5 * per);
         rows[2 * per + 5].username = "taken".into();
         let queries = Queries::record(&mut *conn);
-        let err = User::insert_batch(&mut conn, &rows).unwrap_err();
-        assert!(matches!(&err, Error::UniqueViolation { .. }), "{err:?}");
-        if conn.backend() == Backend::Postgres {
-            assert!(matches!(&err, Error::UniqueViolation { constraint: Some(c), .. } if c == "users_username_key"), "{err:?}");
-        } else {
-            assert!(err.to_string().contains("users.username"), "{err}");
-        }
-        assert_eq!(inserts(&queries), 3, "stopped at the third chunk");
+        let check = |err: &Error, backend: Backend| {
+            assert!(matches!(err, Error::UniqueViolation { .. }), "{err:?}");
+            if backend == Backend::Postgres {
+                assert!(matches!(err, Error::UniqueViolation { constraint: Some(c), .. } if c == "users_username_key"), "{err:?}");
+            } else {
+                assert!(err.to_string().contains("users.username"), "{err}");
+            }
+        };
+
+        let err = User::batch().copy(CopyMode::Never).insert(&mut conn, &rows).unwrap_err();
+        check(&err, conn.backend());
+        assert_eq!(inserts(&queries), 2 * insert_statements(per, per) + 1, "stopped at the third chunk's first statement");
         assert_eq!(User::count(&mut conn)?, 1, "the first two chunks were rolled back");
 
+        // The default: COPY on PostgreSQL, one per chunk.
+        let err = User::insert_batch(&mut conn, &rows).unwrap_err();
+        check(&err, conn.backend());
+        if conn.backend() == Backend::Postgres {
+            assert_eq!(statements(&queries, "COPY"), 3, "stopped at the third COPY");
+        }
+        assert_eq!(User::count(&mut conn)?, 1);
+
         let err = User::insert_batch_iter(&mut conn, rows.clone()).unwrap_err();
-        assert!(matches!(err, Error::UniqueViolation { .. }));
+        check(&err, conn.backend());
         assert_eq!(User::count(&mut conn)?, 1);
         Ok(())
     }
@@ -191,6 +239,179 @@ backend_tests! {
         });
         assert!(result.is_err());
         assert_eq!(User::count(&mut conn)?, 0, "the outer rollback undid the batch");
+        Ok(())
+    }
+
+    fn copy_is_chosen_from_the_threshold_and_writes_the_same_rows(db) {
+        let mut conn = db.get()?;
+        let pg = conn.backend() == Backend::Postgres;
+        let queries = Queries::record(&mut *conn);
+
+        // Below the threshold: INSERT statements on both backends.
+        let below = COPY_THRESHOLD - 1;
+        assert_eq!(User::insert_batch(&mut conn, &users(0, below))?, below);
+        let sent = queries.take();
+        assert!(sent.iter().all(|q| !q.starts_with("COPY")), "no COPY below the threshold");
+        assert_eq!(sent.iter().filter(|q| q.starts_with("INSERT")).count(), insert_statements(below, below));
+
+        // At the threshold: one COPY on PostgreSQL, INSERTs on SQLite.
+        let mut rows = users(below, COPY_THRESHOLD);
+        rows[0].bio = Some("copied".into());
+        rows[1].active = Some(false);
+        let before = glowplug::__private::now();
+        assert_eq!(User::insert_batch(&mut conn, &rows)?, COPY_THRESHOLD);
+        let sent = queries.take();
+        let copies = sent.iter().filter(|q| q.starts_with("COPY")).count();
+        assert_eq!(copies, usize::from(pg), "{sent:?}");
+        if pg {
+            assert!(sent.iter().any(|q| q.contains("FORMAT binary")), "binary COPY: {sent:?}");
+        }
+
+        // Rows, defaults and timestamps are what INSERT writes.
+        let stored = User::fetch(&mut conn, User::query().filter(users::id.gt(below as i64)).order(users::id))?;
+        assert_eq!(stored.len(), COPY_THRESHOLD);
+        assert_eq!(stored[0].bio.as_deref(), Some("copied"));
+        assert!(!stored[1].active && stored[2].active, "explicit values and defaults");
+        assert!(stored.iter().all(|u| u.created_at >= before && u.created_at == u.updated_at));
+        assert_eq!(stored[999].username, format!("u{}", below + 999));
+
+        // Forced either way.
+        assert_eq!(User::batch().copy(CopyMode::Always).insert(&mut conn, &users(5_000, 3))?, 3);
+        assert_eq!(statements(&queries, "COPY"), usize::from(pg), "COPY on PostgreSQL even for 3 rows");
+        assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(6_000, 2_000))?, 2_000);
+        assert_eq!(statements(&queries, "COPY"), 0);
+        assert_eq!(User::count(&mut conn)?, (below + COPY_THRESHOLD + 3 + 2_000) as i64);
+        Ok(())
+    }
+
+    fn insert_or_ignore_and_upsert_one_row(db) {
+        let mut conn = db.get()?;
+        let first = new_user("ada").insert_or_ignore(&mut conn, users::username)?.expect("inserted");
+        assert_eq!(first.username, "ada");
+
+        let mut again = new_user("ada");
+        again.email = "other@example.com".into();
+        assert_eq!(again.insert_or_ignore(&mut conn, users::username)?, None, "skipped");
+        assert_eq!(User::find(&mut conn, first.id)?, first, "the stored row is untouched");
+
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        again.bio = Some("updated".into());
+        let updated = again.upsert(&mut conn, users::username)?;
+        assert_eq!(updated.id, first.id, "the same row");
+        assert_eq!(updated.email, "other@example.com");
+        assert_eq!(updated.bio.as_deref(), Some("updated"));
+        assert_eq!(updated.created_at, first.created_at, "created_at kept");
+        assert!(updated.updated_at > first.updated_at, "updated_at bumped");
+
+        let fresh = new_user("grace").upsert(&mut conn, users::email)?;
+        assert_ne!(fresh.id, first.id, "a new key inserts");
+        assert_eq!(User::count(&mut conn)?, 2);
+
+        // Another unique column is another key: a clash on email, not username.
+        let mut clash = new_user("ada2");
+        clash.email = "grace@example.com".into();
+        let moved = clash.upsert(&mut conn, users::email)?;
+        assert_eq!((moved.id, moved.username.as_str()), (fresh.id, "ada2"));
+
+        // Validation happens before anything is sent.
+        let err = new_user(&"x".repeat(51)).upsert(&mut conn, users::username).unwrap_err();
+        assert!(matches!(err, Error::Validation { field: "username", .. }), "{err}");
+        Ok(())
+    }
+
+    fn batch_upserts_ignore_or_update_across_chunks(db) {
+        let mut conn = db.get()?;
+        let per = per_statement(&mut conn);
+        let existing = User::insert_batch_returning(&mut conn, &users(0, 10))?;
+
+        // Ignore: 2 chunks, 10 existing names among them.
+        let mut rows = users(0, per + 50);
+        for row in &mut rows {
+            row.bio = Some("new".into());
+        }
+        let queries = Queries::record(&mut *conn);
+        assert_eq!(User::batch().on_conflict(users::username, OnConflict::Ignore).insert(&mut conn, &rows)?, per + 40);
+        assert_eq!(inserts(&queries), 2, "one INSERT … ON CONFLICT per chunk");
+        assert_eq!(User::count(&mut conn)?, (per + 50) as i64);
+        assert_eq!(User::find(&mut conn, existing[3].id)?, existing[3], "existing rows untouched");
+
+        // Update: every row written, existing ones changed in place.
+        for row in &mut rows {
+            row.bio = Some("again".into());
+        }
+        let written = User::batch().on_conflict(users::username, OnConflict::Update).insert_iter(&mut conn, rows.clone())?;
+        assert_eq!(written, per + 50);
+        assert_eq!(User::count(&mut conn)?, (per + 50) as i64, "nothing new");
+        let row = User::find(&mut conn, existing[3].id)?;
+        assert_eq!(row.bio.as_deref(), Some("again"));
+        assert_eq!(row.created_at, existing[3].created_at);
+
+        // A unique violation on another column still fails the whole batch.
+        let mut bad = users(10_000, 5);
+        bad[4].email = rows[0].email.clone();
+        let err = User::batch().on_conflict(users::username, OnConflict::Update).insert(&mut conn, &bad).unwrap_err();
+        assert!(matches!(err, Error::UniqueViolation { .. }), "{err:?}");
+        assert_eq!(User::count(&mut conn)?, (per + 50) as i64, "nothing of the failed batch");
+        Ok(())
+    }
+
+    fn full_rows_upsert_by_primary_key(db) {
+        let mut conn = db.get()?;
+        let mut stored = User::insert_batch_returning(&mut conn, &users(0, 3))?;
+
+        // Change one, keep one, add two with explicit keys.
+        stored[0].bio = Some("synced".into());
+        let mut imported = vec![stored[0].clone(), stored[1].clone()];
+        for (i, id) in [(10, 100), (11, 101)] {
+            let mut row = stored[2].clone();
+            row.id = id;
+            row.username = format!("imported{i}");
+            row.email = format!("imported{i}@example.com");
+            imported.push(row);
+        }
+        assert_eq!(User::upsert_rows(&mut conn, &imported, OnConflict::Update)?, 4);
+        assert_eq!(User::count(&mut conn)?, 5);
+        assert_eq!(User::find(&mut conn, stored[0].id)?.bio.as_deref(), Some("synced"));
+        assert_eq!(User::find(&mut conn, 101)?.username, "imported11");
+
+        // Later inserts do not collide with the explicit keys.
+        let next = new_user("after").insert(&mut conn)?;
+        assert!(next.id > 101, "the key sequence moved past 101: {}", next.id);
+
+        // Ignore keeps what is stored.
+        imported[0].bio = Some("ignored".into());
+        assert_eq!(User::upsert_rows(&mut conn, &imported[..1], OnConflict::Ignore)?, 0);
+        assert_eq!(User::find(&mut conn, stored[0].id)?.bio.as_deref(), Some("synced"));
+
+        // One row: insert or update, then refresh.
+        let mut one = imported[3].clone();
+        one.bio = Some("single".into());
+        one.upsert(&mut conn)?;
+        assert_eq!(one.bio.as_deref(), Some("single"));
+        assert_eq!(User::find(&mut conn, 101)?, one);
+        assert!(User::upsert_rows(&mut conn, &[], OnConflict::Update)? == 0);
+        Ok(())
+    }
+
+    fn progress_reports_rows_sent_after_each_chunk(db) {
+        let mut conn = db.get()?;
+        let per = per_statement(&mut conn);
+        let n = 2 * per + 5;
+        let mut seen = Vec::new();
+        User::batch().progress(|p: Progress| seen.push(p)).insert(&mut conn, &users(0, n))?;
+        let done: Vec<usize> = seen.iter().map(|p| p.done).collect();
+        assert_eq!(done, [per, 2 * per, n]);
+        assert!(seen.iter().all(|p| p.total == Some(n)));
+
+        let mut seen = Vec::new();
+        User::batch()
+            .progress(|p: Progress| seen.push(p))
+            .insert_iter(&mut conn, users(n, per + 1).into_iter().filter(|_| true))?;
+        assert_eq!(seen, [Progress { done: per, total: None }, Progress { done: per + 1, total: None }], "a filter has no exact size");
+
+        let mut calls = 0;
+        User::batch().progress(|_| calls += 1).insert(&mut conn, &[])?;
+        assert_eq!(calls, 0, "an empty batch reports nothing");
         Ok(())
     }
 }

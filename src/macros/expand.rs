@@ -107,6 +107,7 @@ macro_rules! __glowplug_expand {
 
             impl $crate::Model for $model {
                 type Id = $crate::__glowplug_rust_type!(no $($pkty)*);
+                type Table = $table::table;
                 type New = $new;
                 type Changes = $changes;
                 type Query = $crate::__private::diesel::dsl::Select<$table::table, ( $( $table::$cn, )* )>;
@@ -164,13 +165,19 @@ macro_rules! __glowplug_expand {
             }
 
             $crate::__glowplug_ops! {
-                conn = [$crate::__private::SqliteConnection], model = $model, table = $table, pk = $pk,
-                cols = [$($cn)*], timestamps = $ts
+                conn = [$crate::__private::SqliteConnection], copy = no, model = $model, table = $table, pk = $pk,
+                cols = [$($cn)*], data = [$($dn)*], timestamps = $ts
             }
             $crate::__glowplug_ops! {
-                conn = [$crate::__private::PgConnection], model = $model, table = $table, pk = $pk,
-                cols = [$($cn)*], timestamps = $ts
+                conn = [$crate::__private::PgConnection], copy = yes, model = $model, table = $table, pk = $pk,
+                cols = [$($cn)*], data = [$($dn)*], timestamps = $ts
             }
+
+            // Upsert keys: the primary key and every `unique` column.
+            impl $crate::UniqueKey<$model> for $table::$pk {}
+            $( $crate::__glowplug_if_unique! { mods = [$($cmods)*], then = {
+                impl $crate::UniqueKey<$model> for $table::$cn {}
+            } } )*
 
             $(
                 impl $crate::relation::HasColumn<{ $crate::__private::column_key(::core::stringify!($cn)) }> for $model {
@@ -336,6 +343,17 @@ macro_rules! __glowplug_mod_error {
     };
 }
 
+/// Emits `then` when the modifiers include `unique`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_if_unique {
+    (mods = [], then = $then:tt) => {};
+    (mods = [unique $($rest:tt)*], then = { $($then:tt)* }) => { $($then)* };
+    (mods = [$other:tt $($rest:tt)*], then = $then:tt) => {
+        $crate::__glowplug_if_unique! { mods = [$($rest)*], then = $then }
+    };
+}
+
 /// Finds `default(...)` among the modifiers and hands its value (or `[]`)
 /// to `__glowplug_with_default!` with the given tag.
 #[doc(hidden)]
@@ -367,6 +385,28 @@ macro_rules! __glowplug_with_default {
     };
     (insert_value [$field:expr, $base:ty, $null:ident] []) => {
         &$field
+    };
+    (insert_type_owned [$lt:lifetime, $col:path, $rust:ty] $default:tt) => {
+        $crate::__private::diesel::dsl::Eq<$col, $rust>
+    };
+    (insert_value_owned [$field:expr, $base:ty, $null:ident] []) => {
+        $field
+    };
+    (insert_value_owned [$field:expr, $base:ty, no] [$($default:tt)+]) => {
+        match $field {
+            ::core::option::Option::Some(value) => value,
+            ::core::option::Option::None => {
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+)
+            }
+        }
+    };
+    (insert_value_owned [$field:expr, $base:ty, yes] [$($default:tt)+]) => {
+        match $field {
+            ::core::option::Option::Some(value) => value,
+            ::core::option::Option::None => ::core::option::Option::Some(
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+)
+            ),
+        }
     };
     (insert_value [$field:expr, $base:ty, no] [$($default:tt)+]) => {
         match &$field {
@@ -426,18 +466,36 @@ macro_rules! __glowplug_column_meta {
     };
 }
 
-/// `Insertable` for `&NewModel`: the declared defaults applied for `None`,
-/// and `created_at`/`updated_at` stamped with one clock reading.
+/// `Insertable` for `&NewModel` and `NewModel`: the declared defaults
+/// applied for `None`, and `created_at`/`updated_at` stamped with one clock
+/// reading. diesel inserts `&[NewModel; N]` (a statement it caches) only
+/// when the owned struct is insertable too.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_insertable {
-    (timestamps = yes, table = $table:ident, new = $new:ident,
+    (timestamps = $ts:ident, table = $table:ident, new = $new:ident, fields = $fields:tt) => {
+        $crate::__glowplug_insertable_impl! {
+            head = [<'a> $crate::__private::diesel::Insertable<$table::table> for &'a $new],
+            tags = ['a, insert_type, insert_value], timestamps = $ts, table = $table, fields = $fields
+        }
+        $crate::__glowplug_insertable_impl! {
+            head = [$crate::__private::diesel::Insertable<$table::table> for $new],
+            tags = ['static, insert_type_owned, insert_value_owned], timestamps = $ts, table = $table, fields = $fields
+        }
+    };
+}
+
+/// One `Insertable` impl of `__glowplug_insertable!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_insertable_impl {
+    (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], timestamps = yes, table = $table:ident,
         fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*]) )* ]) => {
-        impl<'a> $crate::__private::diesel::Insertable<$table::table> for &'a $new {
+        impl $($head)* {
             // One flat tuple: nesting the timestamps as a second tuple measured ~0.5 µs
             // slower per insert on SQLite (more AST walking for the same SQL).
             type Values = <(
-                $( $crate::__glowplug_default!{ mods = [$($mods)*], then = insert_type ['a, $table::$name, $rust] }, )*
+                $( $crate::__glowplug_default!{ mods = [$($mods)*], then = $ty [$lt, $table::$name, $rust] }, )*
                 $crate::__private::diesel::dsl::Eq<$table::created_at, $crate::__private::NaiveDateTime>,
                 $crate::__private::diesel::dsl::Eq<$table::updated_at, $crate::__private::NaiveDateTime>,
             ) as $crate::__private::diesel::Insertable<$table::table>>::Values;
@@ -445,23 +503,23 @@ macro_rules! __glowplug_insertable {
             fn values(self) -> Self::Values {
                 let now = $crate::__private::now();
                 $crate::__private::diesel::Insertable::values((
-                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = insert_value [self.$name, $base, $null] }), )*
+                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
                     $table::created_at.eq(now),
                     $table::updated_at.eq(now),
                 ))
             }
         }
     };
-    (timestamps = no, table = $table:ident, new = $new:ident,
+    (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], timestamps = no, table = $table:ident,
         fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*]) )* ]) => {
-        impl<'a> $crate::__private::diesel::Insertable<$table::table> for &'a $new {
+        impl $($head)* {
             type Values = <(
-                $( $crate::__glowplug_default!{ mods = [$($mods)*], then = insert_type ['a, $table::$name, $rust] }, )*
+                $( $crate::__glowplug_default!{ mods = [$($mods)*], then = $ty [$lt, $table::$name, $rust] }, )*
             ) as $crate::__private::diesel::Insertable<$table::table>>::Values;
 
             fn values(self) -> Self::Values {
                 $crate::__private::diesel::Insertable::values((
-                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = insert_value [self.$name, $base, $null] }), )*
+                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
                 ))
             }
         }
@@ -472,7 +530,8 @@ macro_rules! __glowplug_insertable {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_ops {
-    (conn = [$conn:ty], model = $model:ident, table = $table:ident, pk = $pk:ident, cols = [$($cn:ident)*], timestamps = $ts:ident) => {
+    (conn = [$conn:ty], copy = $copy:ident, model = $model:ident, table = $table:ident, pk = $pk:ident,
+        cols = [$($cn:ident)*], data = [$($dn:ident)*], timestamps = $ts:ident) => {
         impl $crate::__private::ModelOps<$conn> for $model {
             fn op_all(conn: &mut $conn) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
                 <Self as $crate::Model>::query().load(conn)
@@ -533,7 +592,117 @@ macro_rules! __glowplug_ops {
                     .returning(( $( $table::$cn, )* ))
                     .get_results(conn)
             }
+
+            fn op_insert_array<const N: usize>(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New; N],
+            ) -> $crate::__private::QueryResult<usize> {
+                $crate::__private::diesel::insert_into($table::table).values(rows).execute(conn)
+            }
+
+            fn op_insert_array_returning<const N: usize>(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New; N],
+            ) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
+                $crate::__private::diesel::insert_into($table::table)
+                    .values(rows)
+                    .returning(( $( $table::$cn, )* ))
+                    .get_results(conn)
+            }
+
+            fn op_upsert_rows<K: $crate::UniqueKey<Self>>(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New],
+                key: K,
+                action: $crate::OnConflict,
+            ) -> $crate::__private::QueryResult<usize> {
+                let insert = $crate::__private::diesel::insert_into($table::table).values(rows).on_conflict(key);
+                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts, |q| q.execute(conn))
+            }
+
+            fn op_upsert_one<K: $crate::UniqueKey<Self>>(
+                conn: &mut $conn,
+                row: &<Self as $crate::Model>::New,
+                key: K,
+                action: $crate::OnConflict,
+            ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
+                let insert = $crate::__private::diesel::insert_into($table::table).values(row).on_conflict(key);
+                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts,
+                    |q| q.returning(( $( $table::$cn, )* )).get_result(conn).optional())
+            }
+
+            fn op_put_rows(
+                conn: &mut $conn,
+                rows: &[Self],
+                action: $crate::OnConflict,
+            ) -> $crate::__private::QueryResult<usize> {
+                let values: $crate::__private::Vec<_> =
+                    rows.iter().map(|row| ( $( $table::$cn.eq(&row.$cn), )* )).collect();
+                let insert = $crate::__private::diesel::insert_into($table::table).values(values).on_conflict($table::$pk);
+                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts, |q| q.execute(conn))
+            }
+
+            $crate::__glowplug_copy! { $copy, $conn, $table }
         }
+    };
+}
+
+/// `op_copy_rows` through PostgreSQL's binary `COPY … FROM STDIN` (PostgreSQL only).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_copy {
+    (yes, $conn:ty, $table:ident) => {
+        fn op_copy_rows(
+            conn: &mut $conn,
+            rows: &[<Self as $crate::Model>::New],
+        ) -> $crate::__private::QueryResult<usize> {
+            $crate::__private::diesel::copy_from($table::table)
+                .from_insertable(rows)
+                .execute(conn)
+        }
+    };
+    (no, $conn:ty, $table:ident) => {};
+}
+
+/// Finishes an `INSERT … ON CONFLICT (key)`: `DO NOTHING`, or `DO UPDATE SET`
+/// every written column but `created_at` to the value the row would have
+/// inserted (`excluded`), then runs it with `$run`. A model with nothing but
+/// its key has nothing to update: both actions are `DO NOTHING`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_on_conflict {
+    ($insert:ident, $action:ident, $table:ident, [], no, |$q:ident| $run:expr) => {{
+        let _ = $action;
+        let $q = $insert.do_nothing();
+        $run
+    }};
+    ($insert:ident, $action:ident, $table:ident, [$($dn:ident)*], $ts:ident, |$q:ident| $run:expr) => {
+        match $action {
+            $crate::OnConflict::Ignore => {
+                let $q = $insert.do_nothing();
+                $run
+            }
+            $crate::OnConflict::Update => {
+                let $q = $insert.do_update().set($crate::__glowplug_excluded!($ts, $table, [$($dn)*]));
+                $run
+            }
+        }
+    };
+}
+
+/// The `DO UPDATE SET` list: `column = excluded.column` for every data column
+/// (and `updated_at` on models with timestamps).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_excluded {
+    (yes, $table:ident, [$($dn:ident)*]) => {
+        (
+            $( $table::$dn.eq($crate::__private::diesel::upsert::excluded($table::$dn)), )*
+            $table::updated_at.eq($crate::__private::diesel::upsert::excluded($table::updated_at)),
+        )
+    };
+    (no, $table:ident, [$($dn:ident)*]) => {
+        ( $( $table::$dn.eq($crate::__private::diesel::upsert::excluded($table::$dn)), )* )
     };
 }
 

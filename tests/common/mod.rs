@@ -166,16 +166,25 @@ macro_rules! backend_tests {
 
 /// The statements a connection sends, recorded through diesel's `Instrumentation`.
 #[derive(Clone, Default)]
-pub struct Queries(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+pub struct Queries(
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    std::sync::Arc<AtomicUsize>,
+);
 
 impl Queries {
     /// Starts recording every statement `conn` sends (replacing any earlier instrumentation).
     pub fn record<C: diesel::Connection>(conn: &mut C) -> Self {
         let queries = Queries::default();
-        let log = queries.0.clone();
+        let (log, cached) = (queries.0.clone(), queries.1.clone());
         conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
-            if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
-                log.lock().unwrap().push(query.to_string());
+            match event {
+                diesel::connection::InstrumentationEvent::StartQuery { query, .. } => {
+                    log.lock().unwrap().push(query.to_string());
+                }
+                diesel::connection::InstrumentationEvent::CacheQuery { .. } => {
+                    cached.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
             }
         });
         queries
@@ -184,6 +193,11 @@ impl Queries {
     /// The statements sent since the last call, and forgets them.
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// How many statements diesel has put in its prepared-statement cache since recording began.
+    pub fn cached(&self) -> usize {
+        self.1.load(Ordering::Relaxed)
     }
 
     /// How many statements were sent since the last `take`/`count`, and forgets them.
