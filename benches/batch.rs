@@ -9,7 +9,12 @@
 //! (`#[derive(Insertable)]` with `treat_none_as_default_value = false`), with
 //! the same values and the same timestamps.
 //!
-//! Sides (benchmark ids read `<backend>/insert/<side>/<N>`):
+//! Two tables: `<backend>/insert` is the project's `users` (unique indexes
+//! on `username` and `email`, which every side maintains), and
+//! `<backend>/insert_no_index` the same columns with no index but the
+//! primary key (without `diesel_per_row` on PostgreSQL, 12 s an iteration).
+//!
+//! Sides (benchmark ids read `<backend>/<table>/<side>/<N>`):
 //!
 //! * `glowplug`: `User::insert_batch(&mut conn, &rows)` — cached 256-row
 //!   statements on SQLite, `COPY` on PostgreSQL (N is above the threshold);
@@ -202,14 +207,20 @@ fn raw_copy(conn: &mut PgConnection, rows: &[DNewUser]) -> QueryResult<usize> {
 mod reference {
     use super::{DNewUser, StoredRow};
 
-    /// An in-memory rusqlite database with the project's schema.
-    pub fn open() -> rusqlite::Connection {
+    /// An in-memory rusqlite database with `table`'s `users`.
+    pub fn open(table: super::Table) -> rusqlite::Connection {
         let conn = rusqlite::Connection::open_in_memory().expect("open SQLite");
-        conn.execute_batch(include_str!(
-            "../migrations/sqlite/2026-11-20-000001_create_users_and_posts/up.sql"
-        ))
-        .expect("create users");
+        conn.execute_batch(table.sqlite_ddl())
+            .expect("create users");
         conn
+    }
+
+    /// Inserts `n` rows into a fresh database and returns what it stored.
+    pub fn stored_after_insert(table: super::Table, n: usize) -> Vec<StoredRow> {
+        let mut raw = open(table);
+        let rows = super::diesel_users(&super::new_users(n));
+        assert_eq!(insert(&mut raw, &rows), n);
+        stored(&raw)
     }
 
     /// One prepared statement executed per row, in one transaction.
@@ -293,20 +304,61 @@ type StoredRow = (String, String, Option<String>, bool);
 /// A side: its name and how it inserts `rows` on `C`.
 type Side<'a, C> = (&'a str, Box<dyn FnMut(&mut C) -> usize + 'a>);
 
-/// Runs every side once, checks they store the same rows, then benches them.
+/// The `users` table a suite inserts into.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    /// The project's migration: unique indexes on `username` and `email`.
+    Indexed,
+    /// The same columns with no index but the primary key.
+    Plain,
+}
+
+impl Table {
+    /// The benchmark group's name on `backend`.
+    fn group(self, backend: &str) -> String {
+        match self {
+            Table::Indexed => format!("{backend}/insert"),
+            Table::Plain => format!("{backend}/insert_no_index"),
+        }
+    }
+
+    /// The SQLite DDL of the table.
+    fn sqlite_ddl(self) -> &'static str {
+        match self {
+            Table::Indexed => {
+                include_str!("../migrations/sqlite/2026-11-20-000001_create_users_and_posts/up.sql")
+            }
+            Table::Plain => {
+                "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, username VARCHAR(50) NOT NULL, \
+                 email VARCHAR NOT NULL, bio TEXT, active BOOLEAN NOT NULL DEFAULT 1, \
+                 created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)"
+            }
+        }
+    }
+}
+
+/// The PostgreSQL DDL of [`Table::Plain`].
+const PG_PLAIN_DDL: &str = "CREATE TABLE users (id BIGSERIAL PRIMARY KEY, username VARCHAR(50) NOT NULL, \
+     email VARCHAR NOT NULL, bio TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, \
+     created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)";
+
+/// Runs every side once, checks they store the same rows, then benches
+/// them. `skip` names sides left out of the timed runs.
 fn suite<C: DbConnection + SimpleConnection>(
     c: &mut Criterion,
-    name: &str,
+    backend: &str,
+    table: Table,
     conn: &mut C,
     reset: &str,
     sides: impl for<'a> Fn(&'a [NewUser], &'a [DNewUser]) -> Vec<Side<'a, C>>,
-    reference: Option<&dyn Fn(usize) -> Vec<StoredRow>>,
+    skip: &[&str],
 ) {
-    let mut group = c.benchmark_group(format!("{name}/insert"));
+    let mut group = c.benchmark_group(table.group(backend));
     for &n in SIZES {
         let rows = new_users(n);
         let drows = diesel_users(&rows);
         let mut sides = sides(&rows, &drows);
+        sides.retain(|(side, _)| !skip.contains(side));
         conn.batch_execute(reset).expect("empty the table");
         let expected = {
             let (_, run) = &mut sides[0];
@@ -320,12 +372,6 @@ fn suite<C: DbConnection + SimpleConnection>(
             assert_eq!(run(conn), n, "{side} inserts every row");
             assert!(stored(conn) == expected, "{side} stores the same rows");
         }
-        if let Some(reference) = reference {
-            assert!(
-                reference(n) == expected,
-                "the reference stores the same rows"
-            );
-        }
         settings(&mut group, n);
         for (side, run) in &mut sides {
             group.bench_function(BenchmarkId::new(*side, n), |b| {
@@ -333,8 +379,12 @@ fn suite<C: DbConnection + SimpleConnection>(
             });
         }
         #[cfg(feature = "bench-reference")]
-        if name == "sqlite" {
-            let mut raw = reference::open();
+        if backend == "sqlite" {
+            assert!(
+                reference::stored_after_insert(table, n) == expected,
+                "rusqlite stores the same rows"
+            );
+            let mut raw = reference::open(table);
             group.bench_function(BenchmarkId::new("rusqlite", n), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
@@ -353,49 +403,86 @@ fn suite<C: DbConnection + SimpleConnection>(
     group.finish();
 }
 
+/// The SQLite sides.
+fn sqlite_sides<'a>(rows: &'a [NewUser], drows: &'a [DNewUser]) -> Vec<Side<'a, SqliteConnection>> {
+    vec![
+        (
+            "glowplug",
+            Box::new(move |c: &mut SqliteConnection| {
+                User::insert_batch(c, rows).expect("glowplug batch")
+            }),
+        ),
+        (
+            "diesel_multi_row",
+            Box::new(move |c: &mut SqliteConnection| {
+                sqlite_diesel::multi_row(c, drows).expect("diesel multi-row")
+            }),
+        ),
+        (
+            "diesel_per_row",
+            Box::new(move |c: &mut SqliteConnection| {
+                sqlite_diesel::per_row(c, drows).expect("diesel per row")
+            }),
+        ),
+    ]
+}
+
 fn sqlite(c: &mut Criterion) {
-    let mut conn = SqliteConnection::establish(":memory:").expect("open SQLite");
-    glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate SQLite");
-    #[cfg(feature = "bench-reference")]
-    let reference = |n: usize| {
-        let mut raw = reference::open();
-        let rows = diesel_users(&new_users(n));
-        assert_eq!(reference::insert(&mut raw, &rows), n);
-        reference::stored(&raw)
-    };
-    #[cfg(feature = "bench-reference")]
-    let reference: Option<&dyn Fn(usize) -> _> = Some(&reference);
-    #[cfg(not(feature = "bench-reference"))]
-    let reference = None;
-    suite(
-        c,
-        "sqlite",
-        &mut conn,
-        "DELETE FROM users",
-        |rows, drows| {
-            vec![
-                (
-                    "glowplug",
-                    Box::new(move |c: &mut SqliteConnection| {
-                        User::insert_batch(c, rows).expect("glowplug batch")
-                    }),
-                ),
-                (
-                    "diesel_multi_row",
-                    Box::new(move |c: &mut SqliteConnection| {
-                        sqlite_diesel::multi_row(c, drows).expect("diesel multi-row")
-                    }),
-                ),
-                (
-                    "diesel_per_row",
-                    Box::new(move |c: &mut SqliteConnection| {
-                        sqlite_diesel::per_row(c, drows).expect("diesel per row")
-                    }),
-                ),
-            ]
-        },
-        reference,
-    );
+    for table in [Table::Indexed, Table::Plain] {
+        let mut conn = SqliteConnection::establish(":memory:").expect("open SQLite");
+        conn.batch_execute(table.sqlite_ddl())
+            .expect("create users");
+        suite(
+            c,
+            "sqlite",
+            table,
+            &mut conn,
+            "DELETE FROM users",
+            sqlite_sides,
+            &[],
+        );
+    }
+}
+
+/// The PostgreSQL sides.
+fn pg_sides<'a>(rows: &'a [NewUser], drows: &'a [DNewUser]) -> Vec<Side<'a, PgConnection>> {
+    vec![
+        (
+            "glowplug",
+            Box::new(move |c: &mut PgConnection| {
+                User::insert_batch(c, rows).expect("glowplug batch")
+            }),
+        ),
+        (
+            "glowplug_insert",
+            Box::new(move |c: &mut PgConnection| {
+                User::batch()
+                    .copy(CopyMode::Never)
+                    .insert(c, rows)
+                    .expect("glowplug INSERT batch")
+            }),
+        ),
+        (
+            "diesel_multi_row",
+            Box::new(move |c: &mut PgConnection| {
+                pg_diesel::multi_row(c, drows).expect("diesel multi-row")
+            }),
+        ),
+        (
+            "diesel_per_row",
+            Box::new(move |c: &mut PgConnection| {
+                pg_diesel::per_row(c, drows).expect("diesel per row")
+            }),
+        ),
+        (
+            "diesel_copy",
+            Box::new(move |c: &mut PgConnection| diesel_copy(c, drows).expect("diesel COPY")),
+        ),
+        (
+            "raw_copy",
+            Box::new(move |c: &mut PgConnection| raw_copy(c, drows).expect("raw COPY")),
+        ),
+    ]
 }
 
 fn postgres(c: &mut Criterion) {
@@ -405,53 +492,23 @@ fn postgres(c: &mut Criterion) {
     let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
     glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate PostgreSQL");
     let reset = "TRUNCATE users RESTART IDENTITY CASCADE";
+    suite(c, "pg", Table::Indexed, &mut conn, reset, pg_sides, &[]);
+
+    // The same without secondary indexes, in a second schema; one INSERT
+    // per row is left out there (12 s an iteration at 100 000 rows).
+    let Some((_admin, plain_url)) = pg_bench_schema(&format!("{PG_SCHEMA}_plain")) else {
+        return;
+    };
+    let mut plain = PgConnection::establish(&plain_url).expect("connect to PostgreSQL");
+    plain.batch_execute(PG_PLAIN_DDL).expect("create users");
     suite(
         c,
         "pg",
-        &mut conn,
+        Table::Plain,
+        &mut plain,
         reset,
-        |rows, drows| {
-            vec![
-                (
-                    "glowplug",
-                    Box::new(move |c: &mut PgConnection| {
-                        User::insert_batch(c, rows).expect("glowplug batch")
-                    }),
-                ),
-                (
-                    "glowplug_insert",
-                    Box::new(move |c: &mut PgConnection| {
-                        User::batch()
-                            .copy(CopyMode::Never)
-                            .insert(c, rows)
-                            .expect("glowplug INSERT batch")
-                    }),
-                ),
-                (
-                    "diesel_multi_row",
-                    Box::new(move |c: &mut PgConnection| {
-                        pg_diesel::multi_row(c, drows).expect("diesel multi-row")
-                    }),
-                ),
-                (
-                    "diesel_per_row",
-                    Box::new(move |c: &mut PgConnection| {
-                        pg_diesel::per_row(c, drows).expect("diesel per row")
-                    }),
-                ),
-                (
-                    "diesel_copy",
-                    Box::new(move |c: &mut PgConnection| {
-                        diesel_copy(c, drows).expect("diesel COPY")
-                    }),
-                ),
-                (
-                    "raw_copy",
-                    Box::new(move |c: &mut PgConnection| raw_copy(c, drows).expect("raw COPY")),
-                ),
-            ]
-        },
-        None,
+        pg_sides,
+        &["diesel_per_row"],
     );
 
     // Where COPY starts to pay: glowplug's two paths at small sizes.

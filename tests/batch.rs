@@ -7,7 +7,7 @@ mod common;
 
 use common::models::*;
 use common::{Queries, new_user};
-use glowplug::batch::{ARRAY_ROWS, COPY_THRESHOLD, rows_per_statement};
+use glowplug::batch::{ARRAY_ROWS, COPY_ROWS, COPY_THRESHOLD, rows_per_statement};
 use glowplug::prelude::*;
 use glowplug::{CopyMode, Error, Model, Progress};
 
@@ -113,7 +113,7 @@ backend_tests! {
         let rows = (0..N).map(|i| new_user(&format!("s{i}")));
         assert_eq!(User::insert_batch_iter(&mut conn, rows)?, N);
         match conn.backend() {
-            Backend::Postgres => assert_eq!(statements(&queries, "COPY"), N.div_ceil(per), "one COPY per chunk"),
+            Backend::Postgres => assert_eq!(statements(&queries, "COPY"), N.div_ceil(COPY_ROWS), "one COPY per {COPY_ROWS} rows"),
             _ => assert_eq!(inserts(&queries), insert_statements(N, per)),
         }
         assert_eq!(User::count(&mut conn)?, N as i64);
@@ -192,11 +192,11 @@ backend_tests! {
         assert_eq!(inserts(&queries), 2 * insert_statements(per, per) + 1, "stopped at the third chunk's first statement");
         assert_eq!(User::count(&mut conn)?, 1, "the first two chunks were rolled back");
 
-        // The default: COPY on PostgreSQL, one per chunk.
+        // The default: one COPY on PostgreSQL.
         let err = User::insert_batch(&mut conn, &rows).unwrap_err();
         check(&err, conn.backend());
         if conn.backend() == Backend::Postgres {
-            assert_eq!(statements(&queries, "COPY"), 3, "stopped at the third COPY");
+            assert_eq!(statements(&queries, "COPY"), 1);
         }
         assert_eq!(User::count(&mut conn)?, 1);
 
@@ -273,7 +273,7 @@ backend_tests! {
         assert_eq!(stored[0].bio.as_deref(), Some("copied"));
         assert!(!stored[1].active && stored[2].active, "explicit values and defaults");
         assert!(stored.iter().all(|u| u.created_at >= before && u.created_at == u.updated_at));
-        assert_eq!(stored[999].username, format!("u{}", below + 999));
+        assert_eq!(stored[COPY_THRESHOLD - 1].username, format!("u{}", below + COPY_THRESHOLD - 1));
 
         // Forced either way.
         assert_eq!(User::batch().copy(CopyMode::Always).insert(&mut conn, &users(5_000, 3))?, 3);
@@ -398,15 +398,24 @@ backend_tests! {
         let per = per_statement(&mut conn);
         let n = 2 * per + 5;
         let mut seen = Vec::new();
-        User::batch().progress(|p: Progress| seen.push(p)).insert(&mut conn, &users(0, n))?;
+        User::batch().copy(CopyMode::Never).progress(|p: Progress| seen.push(p)).insert(&mut conn, &users(0, n))?;
         let done: Vec<usize> = seen.iter().map(|p| p.done).collect();
-        assert_eq!(done, [per, 2 * per, n]);
+        assert_eq!(done, [per, 2 * per, n], "one report per INSERT chunk");
         assert!(seen.iter().all(|p| p.total == Some(n)));
 
         let mut seen = Vec::new();
+        User::batch().progress(|p: Progress| seen.push(p)).insert(&mut conn, &users(n, n))?;
+        let expected = match conn.backend() {
+            Backend::Postgres => vec![n],
+            _ => vec![per, 2 * per, n],
+        };
+        assert_eq!(seen.iter().map(|p| p.done).collect::<Vec<_>>(), expected, "one COPY on PostgreSQL");
+
+        let mut seen = Vec::new();
         User::batch()
+            .copy(CopyMode::Never)
             .progress(|p: Progress| seen.push(p))
-            .insert_iter(&mut conn, users(n, per + 1).into_iter().filter(|_| true))?;
+            .insert_iter(&mut conn, users(2 * n, per + 1).into_iter().filter(|_| true))?;
         assert_eq!(seen, [Progress { done: per, total: None }, Progress { done: per + 1, total: None }], "a filter has no exact size");
 
         let mut calls = 0;
