@@ -108,7 +108,7 @@ pub mod __private {
         primary_key_of,
     };
     pub use crate::support::{
-        IntoColumnDefault, Role, TextLen, check_max_len, column_meta, model_meta, now,
+        IntoColumnDefault, Role, Stamp, TextLen, check_max_len, column_meta, model_meta, now,
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;

@@ -496,12 +496,12 @@ macro_rules! __glowplug_insertable_impl {
             // slower per insert on SQLite (more AST walking for the same SQL).
             type Values = <(
                 $( $crate::__glowplug_default!{ mods = [$($mods)*], then = $ty [$lt, $table::$name, $rust] }, )*
-                $crate::__private::diesel::dsl::Eq<$table::created_at, $crate::__private::NaiveDateTime>,
-                $crate::__private::diesel::dsl::Eq<$table::updated_at, $crate::__private::NaiveDateTime>,
+                $crate::__private::diesel::dsl::Eq<$table::created_at, $crate::__private::Stamp>,
+                $crate::__private::diesel::dsl::Eq<$table::updated_at, $crate::__private::Stamp>,
             ) as $crate::__private::diesel::Insertable<$table::table>>::Values;
 
             fn values(self) -> Self::Values {
-                let now = $crate::__private::now();
+                let now = $crate::__private::Stamp($crate::__private::now());
                 $crate::__private::diesel::Insertable::values((
                     $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
                     $table::created_at.eq(now),
