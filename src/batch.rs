@@ -468,23 +468,45 @@ impl<M: Model> Write<M> for Plain {
             return M::op_copy_rows(conn, chunk);
         }
         let mut written = 0;
-        for statement_rows in chunk.chunks(plan.per) {
-            let mut rest = statement_rows;
-            if plan.arrays {
-                let mut arrays = statement_rows.chunks_exact(ARRAY_ROWS);
-                for array in &mut arrays {
-                    let array = <&[M::New; ARRAY_ROWS]>::try_from(array)
-                        .expect("chunks_exact yields ARRAY_ROWS rows");
-                    written += M::op_insert_array(conn, array)?;
-                }
-                rest = arrays.remainder();
-            }
-            if !rest.is_empty() {
-                written += M::op_insert_rows(conn, rest)?;
-            }
+        for rows in chunk.chunks(plan.per) {
+            statements(
+                conn,
+                rows,
+                plan.arrays,
+                M::op_insert_array,
+                M::op_insert_rows,
+                |n| written += n,
+            )?;
         }
         Ok(written)
     }
+}
+
+/// Sends `rows` as statements of [`ARRAY_ROWS`] rows (`array`, when
+/// `arrays`), then one statement for the rest (`rest`), handing each
+/// statement's result to `fold`.
+fn statements<C, T, R>(
+    conn: &mut C,
+    rows: &[T],
+    arrays: bool,
+    array: impl Fn(&mut C, &[T; ARRAY_ROWS]) -> QueryResult<R>,
+    rest: impl Fn(&mut C, &[T]) -> QueryResult<R>,
+    mut fold: impl FnMut(R),
+) -> QueryResult<()> {
+    let mut remainder = rows;
+    if arrays {
+        let mut full = rows.chunks_exact(ARRAY_ROWS);
+        for chunk in &mut full {
+            let chunk =
+                <&[T; ARRAY_ROWS]>::try_from(chunk).expect("chunks_exact yields ARRAY_ROWS rows");
+            fold(array(conn, chunk)?);
+        }
+        remainder = full.remainder();
+    }
+    if !remainder.is_empty() {
+        fold(rest(conn, remainder)?);
+    }
+    Ok(())
 }
 
 impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
@@ -520,24 +542,17 @@ fn insert_returning_chunk<M, C>(
 where
     M: ModelOps<C>,
 {
-    let mut push = |mut returned: Vec<M>| {
-        returned.sort_by_key(|row| row.id());
-        out.append(&mut returned);
-    };
-    let mut rest = chunk;
-    if arrays {
-        let mut arrays = chunk.chunks_exact(ARRAY_ROWS);
-        for array in &mut arrays {
-            let array = <&[M::New; ARRAY_ROWS]>::try_from(array)
-                .expect("chunks_exact yields ARRAY_ROWS rows");
-            push(M::op_insert_array_returning(conn, array)?);
-        }
-        rest = arrays.remainder();
-    }
-    if !rest.is_empty() {
-        push(M::op_insert_rows_returning(conn, rest)?);
-    }
-    Ok(())
+    statements(
+        conn,
+        chunk,
+        arrays,
+        M::op_insert_array_returning,
+        M::op_insert_rows_returning,
+        |mut returned: Vec<M>| {
+            returned.sort_by_key(|row| row.id());
+            out.append(&mut returned);
+        },
+    )
 }
 
 /// Inserts or updates full rows by primary key, in one transaction; on
@@ -564,7 +579,7 @@ where
         for chunk in rows.chunks(per) {
             written += M::op_put_rows(c, chunk, action)?;
         }
-        after_put::<M, _>(c)?;
+        c.after_put::<M>()?;
         Ok::<_, Error>(written)
     }))
 }
@@ -594,8 +609,4 @@ impl AfterPut for crate::connection::PgConnection {
         .execute(self)
         .map(drop)
     }
-}
-
-fn after_put<M: Model, C: AfterPut>(conn: &mut C) -> QueryResult<()> {
-    conn.after_put::<M>()
 }
