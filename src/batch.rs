@@ -294,7 +294,7 @@ impl<'p, M: Crud> Batch<'p, M, Plain> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        validate::<M>(rows, 0)?;
+        validate(rows, 0, NewModel::validate)?;
         let per = rows_per_statement(conn.backend(), binds_per_row::<M>());
         let arrays = arrays_fit::<M>(conn.backend());
         let total = Some(rows.len());
@@ -330,7 +330,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         if rows.is_empty() {
             return Ok(0);
         }
-        validate::<M>(rows, 0)?;
+        validate(rows, 0, NewModel::validate)?;
         let plan = self.write.plan(conn.backend(), rows.len());
         let total = Some(rows.len());
         with_backend!(conn, c => c.transaction(|c| {
@@ -373,7 +373,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
                 if chunk.is_empty() {
                     break;
                 }
-                validate::<M>(&chunk, sent)?;
+                validate(&chunk, sent, NewModel::validate)?;
                 let plan = self.write.plan(backend, chunk.len());
                 written += self.write.chunk(c, &chunk, &plan)?;
                 sent += chunk.len();
@@ -392,12 +392,11 @@ impl<M, W> Batch<'_, M, W> {
     }
 }
 
-fn validate<M: Model>(rows: &[M::New], offset: usize) -> Result<()>
-where
-    M::New: NewModel,
-{
+/// Checks every row with `check`; the first bad row is [`Error::InvalidRow`]
+/// with its index in the batch (`offset` + its index in `rows`).
+fn validate<T>(rows: &[T], offset: usize, check: impl Fn(&T) -> Result<()>) -> Result<()> {
     for (i, row) in rows.iter().enumerate() {
-        row.validate().map_err(|e| Error::InvalidRow {
+        check(row).map_err(|e| Error::InvalidRow {
             index: offset + i,
             source: Box::new(e),
         })?;
@@ -566,12 +565,7 @@ where
     if rows.is_empty() {
         return Ok(0);
     }
-    for (index, row) in rows.iter().enumerate() {
-        row.validate().map_err(|e| Error::InvalidRow {
-            index,
-            source: Box::new(e),
-        })?;
-    }
+    validate(rows, 0, Model::validate)?;
     // A full row binds every column, the key included.
     let per = rows_per_statement(conn.backend(), M::META.columns.len());
     with_backend!(conn, c => c.transaction(|c| {

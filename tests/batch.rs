@@ -390,6 +390,16 @@ backend_tests! {
         assert_eq!(one.bio.as_deref(), Some("single"));
         assert_eq!(User::find(&mut conn, 101)?, one);
         assert!(User::upsert_rows(&mut conn, &[], OnConflict::Update)? == 0);
+
+        // A bad row is named by its index and nothing is written.
+        let mut bad = vec![imported[2].clone(), imported[0].clone()];
+        bad[0].bio = Some("not written".into());
+        bad[1].username = "x".repeat(51);
+        let queries = Queries::record(&mut *conn);
+        let err = User::upsert_rows(&mut conn, &bad, OnConflict::Update).unwrap_err();
+        assert!(matches!(&err, Error::InvalidRow { index: 1, .. }), "{err:?}");
+        assert_eq!(queries.count(), 0, "validated before anything is sent");
+        assert_ne!(User::find(&mut conn, 100)?.bio.as_deref(), Some("not written"));
         Ok(())
     }
 
