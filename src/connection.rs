@@ -105,6 +105,26 @@ impl BackendConnection<'_> {
             BackendConnection::Postgres(_) => Backend::Postgres,
         }
     }
+
+    /// Runs `sql`, one or more statements separated by `;`, without results
+    /// (diesel's `batch_execute`).
+    pub fn batch_execute(&mut self, sql: &str) -> crate::Result<()> {
+        use diesel::connection::SimpleConnection;
+        match self {
+            BackendConnection::Sqlite(c) => c.batch_execute(sql),
+            BackendConnection::Postgres(c) => c.batch_execute(sql),
+        }
+        .map_err(crate::Error::from)
+    }
+}
+
+impl DbConnection for BackendConnection<'_> {
+    fn backend_connection(&mut self) -> BackendConnection<'_> {
+        match self {
+            BackendConnection::Sqlite(c) => BackendConnection::Sqlite(c),
+            BackendConnection::Postgres(c) => BackendConnection::Postgres(c),
+        }
+    }
 }
 
 /// A connection glowplug's model methods can run on.

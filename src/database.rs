@@ -25,8 +25,8 @@
 
 use std::time::Duration;
 
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
 use crate::connection::{AnyConnection, Backend, PgConnection, SqliteConnection};
@@ -335,6 +335,109 @@ impl Database {
     {
         let mut conn = self.get()?;
         AnyConnection::transaction(&mut conn, f)
+    }
+}
+
+/// Creates the database `url` names if it does not exist; returns whether
+/// it was created. PostgreSQL: `CREATE DATABASE` from the server's
+/// `postgres` maintenance database. SQLite: the file (its directory must
+/// exist); an in-memory database needs nothing.
+pub fn create_database(url: &str) -> Result<bool> {
+    let spec = ConnectionSpec::parse(url)?;
+    match &spec {
+        ConnectionSpec::Sqlite { path } => {
+            if spec.is_memory() || std::path::Path::new(path).exists() {
+                return Ok(false);
+            }
+            Database::builder(url).max_size(1).build()?;
+            Ok(true)
+        }
+        ConnectionSpec::Postgres { url } => match PgConnection::establish(url) {
+            Ok(_) => Ok(false),
+            Err(e) if e.to_string().contains("does not exist") => {
+                let (name, mut admin) = pg_maintenance(&spec, url)?;
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+                    .map_err(|e| connection_error(&spec, e.to_string()))?;
+                Ok(true)
+            }
+            Err(e) => Err(connection_error(&spec, e.to_string())),
+        },
+    }
+}
+
+/// Drops the database `url` names; returns whether it existed. PostgreSQL:
+/// `DROP DATABASE` from the `postgres` maintenance database (it fails while
+/// other sessions are connected). SQLite: removes the file and its `-wal`,
+/// `-shm` and `-glowplug-lock` companions.
+pub fn drop_database(url: &str) -> Result<bool> {
+    let spec = ConnectionSpec::parse(url)?;
+    match &spec {
+        ConnectionSpec::Sqlite { path } => {
+            if spec.is_memory() {
+                return Ok(false);
+            }
+            let existed = std::path::Path::new(path).exists();
+            for suffix in ["", "-wal", "-shm", "-glowplug-lock"] {
+                match std::fs::remove_file(format!("{path}{suffix}")) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(Error::Config(format!("cannot remove {path}{suffix}: {e}")));
+                    }
+                }
+            }
+            Ok(existed)
+        }
+        ConnectionSpec::Postgres { url } => {
+            let (name, mut admin) = pg_maintenance(&spec, url)?;
+            let existed = diesel::select(diesel::dsl::exists(
+                pg_database::table.filter(pg_database::datname.eq(&name)),
+            ))
+            .get_result::<bool>(&mut admin)
+            .map_err(Error::from)?;
+            if existed {
+                admin
+                    .batch_execute(&format!("DROP DATABASE {}", quote_ident(&name)))
+                    .map_err(|e| connection_error(&spec, e.to_string()))?;
+            }
+            Ok(existed)
+        }
+    }
+}
+
+mod catalog {
+    #![allow(missing_docs)]
+    diesel::table! {
+        /// PostgreSQL's catalog of databases.
+        pg_database (datname) {
+            datname -> Text,
+        }
+    }
+}
+use catalog::pg_database;
+
+/// The database name in `url` and a connection to the server's `postgres` database.
+fn pg_maintenance(spec: &ConnectionSpec, url: &str) -> Result<(String, PgConnection)> {
+    let (name, admin_url) = crate::url::pg_database(url, "postgres").ok_or_else(|| {
+        Error::Config(format!(
+            "{} names no database; add `/name` after the host",
+            spec.redacted()
+        ))
+    })?;
+    let admin =
+        PgConnection::establish(&admin_url).map_err(|e| connection_error(spec, e.to_string()))?;
+    Ok((name, admin))
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn connection_error(spec: &ConnectionSpec, message: String) -> Error {
+    Error::Connection {
+        url: spec.redacted(),
+        message: spec.scrub(&message),
     }
 }
 

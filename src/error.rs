@@ -103,9 +103,9 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// Running or reading migrations failed.
-    #[error("migration failed: {0}")]
-    Migration(String),
+    /// Reading, running or rolling back migrations failed.
+    #[error("{0}")]
+    Migration(#[from] crate::migrate::MigrationError),
 
     /// A relation was loaded lazily on a model loaded in a collection while
     /// [`strict_loading`](crate::strict_loading) denies it (an N+1 query).

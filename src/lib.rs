@@ -53,6 +53,8 @@
 extern crate self as glowplug;
 
 pub mod batch;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod connection;
 pub mod database;
 mod error;
@@ -68,10 +70,11 @@ pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
     ConnectionManager, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder, PooledConnection,
+    create_database, drop_database,
 };
 pub use error::{Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, ModelMeta};
-pub use migrate::{EmbeddedMigrations, PerBackend, run_pending_migrations};
+pub use migrate::{EmbeddedMigrations, Migrator, PerBackend, run_pending_migrations};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,

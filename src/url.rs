@@ -100,6 +100,24 @@ impl ConnectionSpec {
     }
 }
 
+/// For a PostgreSQL URL: the database it names and the same URL naming
+/// `other` instead (for `CREATE`/`DROP DATABASE` from the maintenance database).
+pub(crate) fn pg_database(url: &str, other: &str) -> Option<(String, String)> {
+    let after_scheme = url.find("://")? + 3;
+    let slash = after_scheme + url[after_scheme..].find('/')?;
+    let end = url[slash + 1..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| slash + 1 + i);
+    let name = &url[slash + 1..end];
+    if name.is_empty() {
+        return None;
+    }
+    Some((
+        name.to_owned(),
+        format!("{}{other}{}", &url[..=slash], &url[end..]),
+    ))
+}
+
 impl std::fmt::Debug for ConnectionSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.redacted())
@@ -209,6 +227,19 @@ mod tests {
         );
         assert!(!msg.contains("pw@"), "{msg}");
         assert!(matches!(ConnectionSpec::parse("  "), Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn postgres_database_names() {
+        assert_eq!(
+            pg_database("postgres://u:p@h:5432/app?sslmode=disable", "postgres"),
+            Some((
+                "app".to_owned(),
+                "postgres://u:p@h:5432/postgres?sslmode=disable".to_owned()
+            ))
+        );
+        assert_eq!(pg_database("postgres://h", "postgres"), None);
+        assert_eq!(pg_database("postgres://h/", "postgres"), None);
     }
 
     #[test]

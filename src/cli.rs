@@ -1,0 +1,565 @@
+//! The `glowplug` command-line tool, callable from an application's own binary.
+//!
+//! ```text
+//! glowplug migrate run [--to VERSION] [--step] [--allow-modified] [--pretend]
+//! glowplug migrate rollback [--step N | --batch N | --to VERSION] [--pretend]
+//! glowplug migrate reset | refresh | redo [--step N] | repair
+//! glowplug migrate status [--check]
+//! glowplug migrate make NAME
+//! glowplug migrate pretend run [--to VERSION] | rollback [--step N | --batch N | --to VERSION]
+//! glowplug database setup | drop --yes
+//! ```
+//!
+//! * **Database**: `--database-url`, else `DATABASE_URL` from the environment
+//!   or a `.env` file in the working directory. Passwords are never printed:
+//!   URLs are shown redacted and driver messages scrubbed.
+//! * **Migrations directory**: `--dir`, else `MIGRATION_DIRECTORY`, else
+//!   `[migrations_directory] dir` of the nearest `diesel.toml` (relative to
+//!   that file), else `./migrations`; a directory per backend is picked as
+//!   [`Dir`] describes. An application that embeds its migrations passes
+//!   them to [`main_with`] instead, and the migrate commands use those
+//!   (`make` still writes to the directory).
+//! * **Connect timeout**: a PostgreSQL URL without `connect_timeout` gets
+//!   `--connect-timeout` seconds (10 by default), so an unreachable server is
+//!   reported within it.
+//! * **Exit codes**: 0 success; 1 the command failed (the message says why);
+//!   2 bad usage; 3 `migrate status --check` found migrations pending,
+//!   modified, missing or dirty.
+//! * Status is an aligned table, coloured when stdout is a terminal and
+//!   `NO_COLOR` is unset.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::migrate::{
+    Dir, Direction, Done, MigrationSource, Migrator, Plan, Report, Rollback, make,
+};
+use crate::{Database, Error, Result};
+
+/// The exit code of `migrate status --check` when something is not applied and unchanged.
+pub const EXIT_NOT_CLEAN: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "glowplug",
+    version,
+    about = "Migrations and databases for glowplug (diesel) projects",
+    propagate_version = true
+)]
+struct Cli {
+    /// The database URL (default: DATABASE_URL from the environment or .env).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+
+    /// The migrations directory (default: MIGRATION_DIRECTORY, diesel.toml, ./migrations).
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+
+    /// Seconds to wait for a PostgreSQL server to answer.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10)]
+    connect_timeout: u64,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run, roll back and inspect migrations.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+    /// Create or drop the database.
+    #[command(subcommand)]
+    Database(DatabaseCommand),
+}
+
+#[derive(Args, Debug, Default)]
+struct LockArgs {
+    /// Seconds to wait for another migrator's lock.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    lock_timeout: u64,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Apply pending migrations up to and including this version (or full name).
+    #[arg(long, value_name = "VERSION")]
+    to: Option<String>,
+    /// Give each migration its own batch, so rollback undoes one at a time.
+    #[arg(long)]
+    step: bool,
+    /// Run even though an applied migration's up.sql changed since.
+    #[arg(long)]
+    allow_modified: bool,
+}
+
+#[derive(Args, Debug)]
+#[group(multiple = false)]
+struct RollbackArgs {
+    /// Roll back the last N migrations applied (default: the last batch).
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
+    /// Roll back batch N.
+    #[arg(long, value_name = "N")]
+    batch: Option<i32>,
+    /// Roll back every migration above this version ("0": all).
+    #[arg(long, value_name = "VERSION")]
+    to: Option<String>,
+}
+
+impl RollbackArgs {
+    fn how(&self) -> Rollback {
+        match (self.step, self.batch, &self.to) {
+            (Some(n), _, _) => Rollback::Steps(n),
+            (_, Some(b), _) => Rollback::Batch(b),
+            (_, _, Some(t)) => Rollback::To(t.clone()),
+            _ => Rollback::LastBatch,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum MigrateCommand {
+    /// Apply every pending migration, as one batch.
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        pretend: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Roll back the last batch (or --step N, --batch N, --to VERSION).
+    Rollback {
+        #[command(flatten)]
+        how: RollbackArgs,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        pretend: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Roll back every migration.
+    Reset {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Roll back every migration, then apply them all.
+    Refresh {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Roll back the last N migrations and apply them again.
+    Redo {
+        /// How many migrations.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        step: usize,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Show every migration: applied, pending, modified, missing or dirty.
+    Status {
+        /// Exit with code 3 unless every migration is applied and unchanged.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Create a timestamped migration directory with up.sql and down.sql.
+    Make {
+        /// The name: lower-case letters, digits and `_` (e.g. create_users).
+        name: String,
+    },
+    /// Print the SQL that run or rollback would execute, changing nothing.
+    #[command(subcommand)]
+    Pretend(PretendCommand),
+    /// Clear the dirty mark of a migration that failed outside a transaction.
+    Repair {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PretendCommand {
+    /// The SQL of `migrate run`.
+    Run {
+        /// Up to and including this version.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+    },
+    /// The SQL of `migrate rollback`.
+    Rollback {
+        #[command(flatten)]
+        how: RollbackArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DatabaseCommand {
+    /// Create the database and the migrations directory if missing, then run the migrations.
+    Setup,
+    /// Drop the database (PostgreSQL) or delete its file (SQLite).
+    Drop {
+        /// Confirm: the data is lost.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// The `glowplug` binary: reads `.env`, then runs the command line on the
+/// migrations directory.
+pub fn main() -> ExitCode {
+    main_inner(None)
+}
+
+/// An application's own binary with its embedded migrations: the same
+/// commands as `glowplug`, with `source` for the migrate commands.
+///
+/// ```no_run
+/// const MIGRATIONS: glowplug::PerBackend<glowplug::EmbeddedMigrations, glowplug::EmbeddedMigrations> =
+///     glowplug::embed_migrations!(sqlite = "migrations/sqlite", postgres = "migrations/postgres");
+///
+/// fn main() -> std::process::ExitCode {
+///     glowplug::cli::main_with(MIGRATIONS)
+/// }
+/// ```
+pub fn main_with<S: MigrationSource>(source: S) -> ExitCode {
+    main_inner(Some(&source))
+}
+
+fn main_inner(source: Option<&dyn MigrationSource>) -> ExitCode {
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: could not read .env: {e}");
+        return ExitCode::from(1);
+    }
+    let stdout = std::io::stdout();
+    let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let code = run(
+        std::env::args_os(),
+        source,
+        &mut stdout.lock(),
+        &mut std::io::stderr().lock(),
+        colour,
+    );
+    ExitCode::from(code)
+}
+
+/// Runs one command line (`args[0]` is the program name) and returns its
+/// exit code, writing to `out` and `err`. `source` replaces the migrations
+/// directory for the migrate commands when given. Reads `DATABASE_URL` and
+/// `MIGRATION_DIRECTORY` from the environment (not `.env`; [`main`] loads it).
+pub fn run<I, T>(
+    args: I,
+    source: Option<&dyn MigrationSource>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    colour: bool,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = if e.use_stderr() {
+                write!(err, "{}", e.render())
+            } else {
+                write!(out, "{}", e.render())
+            };
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
+    match execute(&cli, source, out, colour) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            1
+        }
+    }
+}
+
+/// The database URL: the flag, else `DATABASE_URL`.
+fn database_url(cli: &Cli) -> Result<String> {
+    let url = match &cli.database_url {
+        Some(url) => url.clone(),
+        None => std::env::var("DATABASE_URL").map_err(|_| {
+            Error::Config(
+                "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url".into(),
+            )
+        })?,
+    };
+    Ok(with_connect_timeout(&url, cli.connect_timeout))
+}
+
+/// `url` with libpq's `connect_timeout` added when it is PostgreSQL and has none.
+fn with_connect_timeout(url: &str, secs: u64) -> String {
+    let pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !pg || url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={secs}")
+}
+
+/// The migrations directory: the flag, `MIGRATION_DIRECTORY`, `diesel.toml`, `./migrations`.
+fn migrations_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(dir) = &cli.dir {
+        return Ok(dir.clone());
+    }
+    if let Some(dir) = std::env::var_os("MIGRATION_DIRECTORY") {
+        return Ok(PathBuf::from(dir));
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::Config(format!("cannot read the working directory: {e}")))?;
+    for dir in cwd.ancestors() {
+        let file = dir.join("diesel.toml");
+        if file.is_file() {
+            return Ok(from_diesel_toml(&file)?.unwrap_or_else(|| dir.join("migrations")));
+        }
+    }
+    Ok(cwd.join("migrations"))
+}
+
+/// `[migrations_directory] dir` of a `diesel.toml`, relative to its directory.
+fn from_diesel_toml(file: &Path) -> Result<Option<PathBuf>> {
+    let bad = |m: String| Error::Config(format!("{}: {m}", file.display()));
+    let text = std::fs::read_to_string(file).map_err(|e| bad(e.to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| bad(e.message().to_owned()))?;
+    let dir = table
+        .get("migrations_directory")
+        .and_then(|m| m.get("dir"))
+        .map(|d| {
+            d.as_str()
+                .map(|d| file.parent().unwrap_or(Path::new(".")).join(d))
+                .ok_or_else(|| bad("`[migrations_directory] dir` must be a string".into()))
+        })
+        .transpose()?;
+    Ok(dir)
+}
+
+fn connect(cli: &Cli) -> Result<Database> {
+    Database::builder(&database_url(cli)?).max_size(1).build()
+}
+
+fn execute(
+    cli: &Cli,
+    embedded: Option<&dyn MigrationSource>,
+    out: &mut dyn Write,
+    colour: bool,
+) -> Result<u8> {
+    let command = match &cli.command {
+        Command::Database(db) => return database(cli, db, embedded, out),
+        Command::Migrate(MigrateCommand::Make { name }) => {
+            let dir = migrations_dir(cli)?;
+            for path in make(&dir, name, chrono::Utc::now().naive_utc())? {
+                let _ = writeln!(out, "Created {}", path.display());
+            }
+            return Ok(0);
+        }
+        Command::Migrate(command) => command,
+    };
+    let dir;
+    let source: &dyn MigrationSource = match embedded {
+        Some(source) => source,
+        None => {
+            dir = Dir::new(migrations_dir(cli)?);
+            &dir
+        }
+    };
+    let db = connect(cli)?;
+    // Progress lines are written while the migrator runs; the RefCell lets
+    // the other arms write to `out` too.
+    let out = std::cell::RefCell::new(out);
+    let mut printed = |direction: Direction, done: &Done| {
+        let verb = match direction {
+            Direction::Up => "Applied",
+            Direction::Down => "Rolled back",
+        };
+        let _ = writeln!(
+            out.borrow_mut(),
+            "{verb} {} (batch {}, {:.1?})",
+            done.name,
+            done.batch,
+            done.duration
+        );
+    };
+    let locked = |lock: &LockArgs| Duration::from_secs(lock.lock_timeout);
+    let migrator = db.migrator(source);
+    let report = match command {
+        MigrateCommand::Run { run, pretend, lock } => {
+            let mut m = migrator
+                .allow_modified(run.allow_modified)
+                .batch_per_migration(run.step)
+                .lock_timeout(locked(lock));
+            if *pretend {
+                let plan = run.to.clone().map_or(Plan::Run, Plan::RunTo);
+                let sql = m.pretend(plan)?;
+                let _ = write!(out.borrow_mut(), "{sql}");
+                return Ok(0);
+            }
+            let mut m = m.on_done(&mut printed);
+            match &run.to {
+                Some(to) => m.run_to(to)?,
+                None => m.run()?,
+            }
+        }
+        MigrateCommand::Rollback { how, pretend, lock } => {
+            let mut m = migrator.lock_timeout(locked(lock));
+            if *pretend {
+                let sql = m.pretend(Plan::Rollback(how.how()))?;
+                let _ = write!(out.borrow_mut(), "{sql}");
+                return Ok(0);
+            }
+            migrator_with(m, &mut printed).rollback(how.how())?
+        }
+        MigrateCommand::Reset { lock } => {
+            migrator_with(migrator.lock_timeout(locked(lock)), &mut printed).reset()?
+        }
+        MigrateCommand::Refresh { lock } => {
+            migrator_with(migrator.lock_timeout(locked(lock)), &mut printed).refresh()?
+        }
+        MigrateCommand::Redo { step, lock } => {
+            migrator_with(migrator.lock_timeout(locked(lock)), &mut printed).redo(*step)?
+        }
+        MigrateCommand::Repair { lock } => {
+            let repaired = migrator.lock_timeout(locked(lock)).repair()?;
+            if repaired.is_empty() {
+                let _ = writeln!(
+                    out.borrow_mut(),
+                    "Nothing to repair: no migration is marked dirty"
+                );
+            }
+            for (name, state) in repaired {
+                let _ = writeln!(
+                    out.borrow_mut(),
+                    "Cleared the dirty mark of {name}: now {state}"
+                );
+            }
+            return Ok(0);
+        }
+        MigrateCommand::Status { check } => {
+            let mut m = migrator;
+            let status = m.status()?;
+            let _ = writeln!(out.borrow_mut(), "Database: {}", db.url());
+            let _ = write!(out.borrow_mut(), "{}", status.table(colour));
+            return Ok(if *check && !status.is_clean() {
+                EXIT_NOT_CLEAN
+            } else {
+                0
+            });
+        }
+        MigrateCommand::Pretend(p) => {
+            let mut m = migrator;
+            let plan = match p {
+                PretendCommand::Run { to } => to.clone().map_or(Plan::Run, Plan::RunTo),
+                PretendCommand::Rollback { how } => Plan::Rollback(how.how()),
+            };
+            let sql = m.pretend(plan)?;
+            let _ = write!(out.borrow_mut(), "{sql}");
+            return Ok(0);
+        }
+        MigrateCommand::Make { .. } => unreachable!("handled above"),
+    };
+    summary(*out.borrow_mut(), &report);
+    Ok(0)
+}
+
+fn migrator_with<'a, S: MigrationSource>(
+    m: Migrator<'a, S>,
+    printed: &'a mut dyn FnMut(Direction, &Done),
+) -> Migrator<'a, S> {
+    m.on_done(printed)
+}
+
+fn summary(out: &mut dyn Write, report: &Report) {
+    if report.applied.is_empty() && report.reverted.is_empty() {
+        let _ = writeln!(out, "Nothing to do");
+    }
+}
+
+fn database(
+    cli: &Cli,
+    command: &DatabaseCommand,
+    embedded: Option<&dyn MigrationSource>,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let url = database_url(cli)?;
+    let shown = crate::redact_url(&url);
+    match command {
+        DatabaseCommand::Setup => {
+            if crate::create_database(&url)? {
+                let _ = writeln!(out, "Created database {shown}");
+            }
+            let dir;
+            let source: &dyn MigrationSource = match embedded {
+                Some(source) => source,
+                None => {
+                    let path = migrations_dir(cli)?;
+                    if !path.exists() {
+                        std::fs::create_dir_all(&path).map_err(|e| {
+                            Error::Config(format!("cannot create {}: {e}", path.display()))
+                        })?;
+                        let _ = writeln!(out, "Created {}", path.display());
+                    }
+                    dir = Dir::new(path);
+                    &dir
+                }
+            };
+            let db = Database::builder(&url).max_size(1).build()?;
+            let mut printed = |_: Direction, done: &Done| {
+                let _ = writeln!(out, "Applied {} (batch {})", done.name, done.batch);
+            };
+            db.migrator(source).on_done(&mut printed).run()?;
+            Ok(0)
+        }
+        DatabaseCommand::Drop { yes } => {
+            if !yes {
+                return Err(Error::Config(format!(
+                    "this drops {shown} and every row in it; pass --yes to confirm"
+                )));
+            }
+            if crate::drop_database(&url)? {
+                let _ = writeln!(out, "Dropped {shown}");
+            } else {
+                let _ = writeln!(out, "{shown} did not exist");
+            }
+            Ok(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_a_connect_timeout() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", 7),
+            "postgres://h/db?connect_timeout=7"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", 7),
+            "postgres://h/db?sslmode=disable&connect_timeout=7"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=1", 7),
+            "postgres://h/db?connect_timeout=1"
+        );
+        assert_eq!(with_connect_timeout("app.db", 7), "app.db");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
