@@ -68,7 +68,16 @@ impl std::ops::Deref for TestDb {
 }
 
 /// A migrated SQLite database in a fresh temporary file.
-pub fn sqlite(_test: &str) -> TestDb {
+pub fn sqlite(test: &str) -> TestDb {
+    let testdb = blank_sqlite(test);
+    testdb
+        .run_pending_migrations(MIGRATIONS)
+        .expect("migrate SQLite");
+    testdb
+}
+
+/// An empty SQLite database in a fresh temporary file.
+pub fn blank_sqlite(_test: &str) -> TestDb {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let db = Database::builder(&url)
@@ -76,8 +85,6 @@ pub fn sqlite(_test: &str) -> TestDb {
         .min_idle(1)
         .build()
         .expect("open SQLite");
-    db.run_pending_migrations(MIGRATIONS)
-        .expect("migrate SQLite");
     TestDb {
         db,
         url,
@@ -93,6 +100,15 @@ static SCHEMA_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A migrated PostgreSQL schema for `test`, or `None` (with a skip line) when no server answers.
 pub fn postgres(test: &str) -> Option<TestDb> {
+    let testdb = blank_postgres(test)?;
+    testdb
+        .run_pending_migrations(MIGRATIONS)
+        .expect("migrate PostgreSQL");
+    Some(testdb)
+}
+
+/// An empty PostgreSQL schema for `test`, or `None` (with a skip line) when no server answers.
+pub fn blank_postgres(test: &str) -> Option<TestDb> {
     let base = pg_base_url();
     let mut admin = match pg_admin_connection(&base) {
         Ok(conn) => conn,
@@ -118,18 +134,14 @@ pub fn postgres(test: &str) -> Option<TestDb> {
         .min_idle(1)
         .build()
         .expect("open PostgreSQL");
-    let testdb = TestDb {
+    Some(TestDb {
         db,
         url,
         cleanup: Cleanup::Postgres {
             admin_url: base,
             schema,
         },
-    };
-    testdb
-        .run_pending_migrations(MIGRATIONS)
-        .expect("migrate PostgreSQL");
-    Some(testdb)
+    })
 }
 
 /// Stamps out `sqlite::$name` and `postgres::$name` from one body that
