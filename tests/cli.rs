@@ -1,0 +1,380 @@
+//! The `glowplug` binary, run as a user runs it, on SQLite and PostgreSQL:
+//! the make → edit → run → status → rollback workflow, every migrate command,
+//! exit codes, `.env` and `diesel.toml`, and no password in any output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::TestResult;
+
+/// The password put into PostgreSQL URLs (the test server trusts any).
+const PASSWORD: &str = "Sup3rSecretPw";
+
+/// A project directory with `diesel.toml`, `.env` and a `migrations` directory.
+struct Project {
+    dir: tempfile::TempDir,
+    _db: common::TestDb,
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Project {
+    fn new(db: common::TestDb) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let url = db
+            .url
+            .replacen("postgres@", &format!("postgres:{PASSWORD}@"), 1);
+        std::fs::write(dir.path().join(".env"), format!("DATABASE_URL={url}\n")).unwrap();
+        std::fs::write(
+            dir.path().join("diesel.toml"),
+            "[migrations_directory]\ndir = \"db/migrations\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("db/migrations")).unwrap();
+        Project { dir, _db: db }
+    }
+
+    /// Runs `glowplug args…` in the project, with no DATABASE_URL in the environment.
+    fn run(&self, args: &[&str]) -> Output {
+        run_in(self.dir.path(), args)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, 0,
+            "glowplug {args:?}\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        out.stdout
+    }
+
+    /// `migrate make NAME` and fills in its SQL; returns the directory.
+    fn make(&self, name: &str, up: &str, down: &str) -> PathBuf {
+        let out = self.ok(&["migrate", "make", name]);
+        let created = out
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("Created ")
+            .unwrap();
+        let path = PathBuf::from(created);
+        assert!(
+            path.starts_with(self.dir.path().join("db/migrations")),
+            "{out}"
+        );
+        std::fs::write(path.join("up.sql"), up).unwrap();
+        std::fs::write(path.join("down.sql"), down).unwrap();
+        path
+    }
+}
+
+/// The state column of migration `name` in a status table.
+fn state_of<'s>(table: &'s str, name: &str) -> &'s str {
+    table
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("{name} not in\n{table}"))
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_glowplug"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATION_DIRECTORY")
+        .output()
+        .expect("run glowplug");
+    let out = Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD),
+        "the password leaked: {}{}",
+        out.stdout,
+        out.stderr
+    );
+    out
+}
+
+macro_rules! cli_tests {
+    ($( fn $name:ident($p:ident) $body:block )*) => {
+        mod sqlite {
+            use super::*;
+            $( #[test] fn $name() -> TestResult {
+                let $p = Project::new(common::blank_sqlite(stringify!($name)));
+                $body
+            } )*
+        }
+        mod postgres {
+            use super::*;
+            $( #[test] fn $name() -> TestResult {
+                let Some(db) = common::blank_postgres(stringify!($name)) else { return Ok(()) };
+                let $p = Project::new(db);
+                $body
+            } )*
+        }
+    };
+}
+
+cli_tests! {
+    fn the_migration_workflow(p) {
+        // make → edit → status → pretend → run → status → rollback.
+        let notes = p.make("create_notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n", "DROP TABLE notes;\n");
+        let name = notes.file_name().unwrap().to_str().unwrap().to_owned();
+        let status = p.run(&["migrate", "status", "--check"]);
+        assert_eq!(status.code, 3, "{}", status.stdout);
+        assert_eq!(state_of(&status.stdout, &name), "pending");
+        assert!(!status.stdout.contains("\x1b["), "no colour when not a terminal");
+        let sql = p.ok(&["migrate", "pretend", "run"]);
+        assert!(sql.contains("BEGIN;\nCREATE TABLE notes"), "{sql}");
+        assert_eq!(p.run(&["migrate", "status", "--check"]).code, 3, "pretend changed nothing");
+        let run = p.ok(&["migrate", "run"]);
+        assert!(run.contains(&format!("Applied {name} (batch 1")), "{run}");
+        let status = p.ok(&["migrate", "status", "--check"]);
+        assert_eq!(state_of(&status, &name), "applied");
+        assert!(status.contains(&format!("{name}  applied  1 ")), "{status}");
+        assert!(status.contains("1 migrations: 1 applied, 0 pending"), "{status}");
+        assert!(p.ok(&["migrate", "run"]).contains("Nothing to do"));
+
+        let tags = p.make("create_tags", "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n", "DROP TABLE tags;\n");
+        let tags = tags.file_name().unwrap().to_str().unwrap().to_owned();
+        assert!(p.ok(&["migrate", "run", "--step"]).contains(&format!("Applied {tags} (batch 2")));
+        let back = p.ok(&["migrate", "rollback"]);
+        assert!(back.contains(&format!("Rolled back {tags}")) && !back.contains(&name), "{back}");
+        assert!(p.ok(&["migrate", "pretend", "rollback", "--step", "1"]).contains("DROP TABLE notes"));
+        p.ok(&["migrate", "run"]);
+        let redo = p.ok(&["migrate", "redo"]);
+        assert!(redo.contains(&format!("Rolled back {tags}")) && redo.contains(&format!("Applied {tags}")), "{redo}");
+        let refresh = p.ok(&["migrate", "refresh"]);
+        assert_eq!(refresh.matches("Rolled back").count(), 2, "{refresh}");
+        assert_eq!(refresh.matches("Applied").count(), 2, "{refresh}");
+        assert!(p.ok(&["migrate", "rollback", "--batch", "1"]).contains("Rolled back"));
+        p.ok(&["migrate", "run", "--to", &name]);
+        assert_eq!(state_of(&p.ok(&["migrate", "status"]), &tags), "pending");
+        p.ok(&["migrate", "run"]);
+        assert_eq!(p.ok(&["migrate", "reset"]).matches("Rolled back").count(), 2);
+        assert!(p.ok(&["migrate", "repair"]).contains("Nothing to repair"));
+        Ok(())
+    }
+
+    fn modified_and_failing_migrations(p) {
+        let one = p.make("create_one", "CREATE TABLE one (id INTEGER PRIMARY KEY);\n", "DROP TABLE one;\n");
+        p.ok(&["migrate", "run"]);
+        std::fs::write(one.join("up.sql"), "CREATE TABLE one (id BIGINT PRIMARY KEY);\n")?;
+        let status = p.run(&["migrate", "status", "--check"]);
+        assert_eq!(status.code, 3);
+        assert!(status.stdout.contains("modified"), "{}", status.stdout);
+        p.make("create_two", "CREATE TABLE two (id INTEGER PRIMARY KEY);\n", "DROP TABLE two;\n");
+        let refused = p.run(&["migrate", "run"]);
+        assert_eq!(refused.code, 1);
+        assert!(refused.stderr.contains("create_one") && refused.stderr.contains("--allow-modified"), "{}", refused.stderr);
+        assert!(p.ok(&["migrate", "run", "--allow-modified"]).contains("create_two"));
+        // A failing migration: exit 1, named, and the earlier ones of the batch stay.
+        p.make("create_three", "CREATE TABLE three (id INTEGER PRIMARY KEY);\n", "DROP TABLE three;\n");
+        p.make("broken", "INSERT INTO no_such_table VALUES (1);\n", "\n");
+        let failed = p.run(&["migrate", "run", "--allow-modified"]);
+        assert_eq!(failed.code, 1);
+        assert!(failed.stdout.contains("Applied") && failed.stdout.contains("create_three"), "{}", failed.stdout);
+        assert!(failed.stderr.contains("broken") && failed.stderr.contains("rolled back"), "{}", failed.stderr);
+        let status = p.ok(&["migrate", "status"]);
+        assert!(status.contains("2 applied, 1 pending, 1 modified"), "{status}");
+        Ok(())
+    }
+
+    fn bad_input_gets_clear_errors(p) {
+        let bad = p.run(&["migrate", "make", "Create Users"]);
+        assert_eq!(bad.code, 1);
+        assert!(bad.stderr.contains("try `create_users`"), "{}", bad.stderr);
+        p.make("create_users", "SELECT 1;", "SELECT 1;");
+        let dup = p.run(&["migrate", "make", "create_users"]);
+        assert!(dup.code == 1 && dup.stderr.contains("already exists"), "{}", dup.stderr);
+        let missing = p.run(&["migrate", "status", "--dir", "nowhere"]);
+        assert_eq!(missing.code, 1);
+        assert!(missing.stderr.contains("nowhere") && missing.stderr.contains("does not exist"), "{}", missing.stderr);
+        let usage = p.run(&["migrate", "rollback", "--step", "1", "--batch", "2"]);
+        assert_eq!(usage.code, 2, "{}", usage.stderr);
+        let usage = p.run(&["migrate", "frobnicate"]);
+        assert_eq!(usage.code, 2, "{}", usage.stderr);
+        let drop = p.run(&["database", "drop"]);
+        assert!(drop.code == 1 && drop.stderr.contains("--yes"), "{}", drop.stderr);
+        Ok(())
+    }
+}
+
+#[test]
+fn help_is_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["migrate", "--help"],
+        &["migrate", "run", "--help"],
+        &["migrate", "rollback", "--help"],
+        &["migrate", "status", "--help"],
+        &["migrate", "make", "--help"],
+        &["migrate", "pretend", "--help"],
+        &["migrate", "repair", "--help"],
+        &["database", "setup", "--help"],
+        &["database", "drop", "--help"],
+    ] {
+        let out = run_in(dir.path(), args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("Usage: glowplug"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn no_database_url_and_unreachable_servers_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    let unset = run_in(dir.path(), &["migrate", "status"]);
+    assert_eq!(unset.code, 1);
+    assert!(
+        unset.stderr.contains("DATABASE_URL is not set"),
+        "{}",
+        unset.stderr
+    );
+    // Nothing listens on port 1: refused at once.
+    let url = format!("postgres://app:{PASSWORD}@127.0.0.1:1/app");
+    let refused = run_in(dir.path(), &["migrate", "status", "--database-url", &url]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("could not connect to postgres://app:***@127.0.0.1:1/app"),
+        "{}",
+        refused.stderr
+    );
+    // A host that never answers: the error comes within the connect timeout.
+    let started = Instant::now();
+    let url = format!("postgres://app:{PASSWORD}@10.255.255.1:5432/app");
+    let silent = run_in(
+        dir.path(),
+        &[
+            "migrate",
+            "status",
+            "--connect-timeout",
+            "2",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert_eq!(silent.code, 1);
+    assert!(
+        silent.stderr.contains("could not connect"),
+        "{}",
+        silent.stderr
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn database_setup_and_drop_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let setup = run_in(dir.path(), &["database", "setup", "--database-url", &url]);
+    assert_eq!(setup.code, 0, "{}", setup.stderr);
+    assert!(dir.path().join("app.db").is_file());
+    assert!(
+        dir.path().join("migrations").is_dir(),
+        "setup creates the migrations directory"
+    );
+    std::fs::create_dir(dir.path().join("migrations/2026-01-01-000000_t")).unwrap();
+    std::fs::write(
+        dir.path().join("migrations/2026-01-01-000000_t/up.sql"),
+        "CREATE TABLE t (id INTEGER);",
+    )
+    .unwrap();
+    let again = run_in(dir.path(), &["database", "setup", "--database-url", &url]);
+    assert!(
+        again.stdout.contains("Applied 2026-01-01-000000_t"),
+        "{}",
+        again.stdout
+    );
+    let dropped = run_in(
+        dir.path(),
+        &["database", "drop", "--yes", "--database-url", &url],
+    );
+    assert_eq!(dropped.code, 0, "{}", dropped.stderr);
+    assert!(!dir.path().join("app.db").exists());
+    assert!(
+        run_in(
+            dir.path(),
+            &["database", "drop", "--yes", "--database-url", &url]
+        )
+        .stdout
+        .contains("did not exist")
+    );
+}
+
+#[test]
+fn database_setup_and_drop_on_postgres() {
+    // Uses a database of its own, so that dropping it disturbs no other test.
+    let Some(probe) = common::blank_postgres("cli_database") else {
+        return;
+    };
+    let base = probe.url.split('?').next().unwrap().to_owned();
+    let name = format!("glowplug_cli_{}", std::process::id());
+    let server =
+        base.rsplit_once('/')
+            .unwrap()
+            .0
+            .replacen("postgres@", &format!("postgres:{PASSWORD}@"), 1);
+    let url = format!("{server}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("migrations/2026-01-01-000000_t")).unwrap();
+    std::fs::write(
+        dir.path().join("migrations/2026-01-01-000000_t/up.sql"),
+        "CREATE TABLE t (id INTEGER);",
+    )
+    .unwrap();
+    let setup = run_in(dir.path(), &["database", "setup", "--database-url", &url]);
+    assert_eq!(setup.code, 0, "{}", setup.stderr);
+    assert!(
+        setup.stdout.contains(&format!(
+            "Created database {}",
+            url.replace(PASSWORD, "***")
+        )),
+        "{}",
+        setup.stdout
+    );
+    assert!(
+        setup.stdout.contains("Applied 2026-01-01-000000_t"),
+        "{}",
+        setup.stdout
+    );
+    let status = run_in(
+        dir.path(),
+        &["migrate", "status", "--check", "--database-url", &url],
+    );
+    assert_eq!(status.code, 0, "{}", status.stdout);
+    let dropped = run_in(
+        dir.path(),
+        &["database", "drop", "--yes", "--database-url", &url],
+    );
+    assert_eq!(dropped.code, 0, "{}", dropped.stderr);
+    let gone = run_in(dir.path(), &["migrate", "status", "--database-url", &url]);
+    assert!(
+        gone.code == 1 && gone.stderr.contains("does not exist"),
+        "{}",
+        gone.stderr
+    );
+}
