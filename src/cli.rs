@@ -359,8 +359,10 @@ fn execute(
         Command::Database(db) => return database(cli, db, embedded, out),
         Command::Migrate(MigrateCommand::Make { name }) => {
             let dir = migrations_dir(cli)?;
+            let cwd = std::env::current_dir().unwrap_or_default();
             for path in make(&dir, name, chrono::Utc::now().naive_utc())? {
-                let _ = writeln!(out, "Created {}", path.display());
+                let shown = path.strip_prefix(&cwd).unwrap_or(&path);
+                let _ = writeln!(out, "Created {}", shown.display());
             }
             return Ok(0);
         }
