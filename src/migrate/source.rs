@@ -145,9 +145,18 @@ impl Migration {
 /// lone `\r` turned into `\n`, so a checkout with other line endings is not
 /// reported as modified.
 pub fn checksum(sql: &str) -> String {
-    let normalised = sql.replace("\r\n", "\n").replace('\r', "\n");
-    let digest = Sha256::digest(normalised.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let digest = if sql.contains('\r') {
+        Sha256::digest(sql.replace("\r\n", "\n").replace('\r', "\n").as_bytes())
+    } else {
+        Sha256::digest(sql.as_bytes())
+    };
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * digest.len());
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// The version of a migration name: the part before the first `_`, with
