@@ -58,10 +58,7 @@ impl std::fmt::Debug for ConnectionManager {
 
 impl ConnectionManager {
     fn establish(&self) -> Result<AnyConnection> {
-        let fail = |message: String| Error::Connection {
-            url: self.spec.redacted(),
-            message: self.spec.scrub(&message),
-        };
+        let fail = |message: String| connection_error(&self.spec, message);
         match &self.spec {
             ConnectionSpec::Postgres { url } => PgConnection::establish(url)
                 .map(AnyConnection::Postgres)

@@ -23,9 +23,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use sha2::{Digest, Sha256};
 
-use super::MigrationError;
+use super::{MigrationError, source_error};
 use crate::connection::BackendConnection;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Runs `f` while holding the migration lock of the database behind `conn`.
 pub(crate) fn with_lock<T>(
@@ -63,18 +63,17 @@ pub(crate) fn with_lock<T>(
                 .write(true)
                 .open(&path)
                 .map_err(|e| {
-                    Error::from(MigrationError::Source {
-                        path: path.display().to_string(),
-                        message: format!("cannot open the migration lock file: {e}"),
-                    })
+                    source_error(
+                        path.display(),
+                        format!("cannot open the migration lock file: {e}"),
+                    )
                 })?;
             let acquired = poll(timeout, || match file.try_lock() {
                 Ok(()) => Ok(true),
                 Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-                Err(std::fs::TryLockError::Error(e)) => Err(Error::from(MigrationError::Source {
-                    path: path.display().to_string(),
-                    message: format!("cannot lock: {e}"),
-                })),
+                Err(std::fs::TryLockError::Error(e)) => {
+                    Err(source_error(path.display(), format!("cannot lock: {e}")))
+                }
             })?;
             if let Some(waited) = acquired {
                 let holder = Some(format!("another process, through {}", path.display()));

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
-use super::MigrationError;
 use super::source::Dir;
+use super::{MigrationError, source_error};
 use crate::connection::Backend;
 use crate::error::{Error, Result};
 
@@ -92,11 +92,10 @@ pub fn make(dir: &Path, name: &str, now: NaiveDateTime) -> Result<Vec<PathBuf>> 
     let mut taken = Vec::new();
     for target in &targets {
         if !target.is_dir() {
-            return Err(MigrationError::Source {
-                path: target.display().to_string(),
-                message: "the migrations directory does not exist; create it first (`mkdir -p`), or run `glowplug database setup`".into(),
-            }
-            .into());
+            return Err(source_error(
+                target.display(),
+                "the migrations directory does not exist; create it first (`mkdir -p`), or run `glowplug database setup`",
+            ));
         }
         for entry in std::fs::read_dir(target).map_err(|e| io(target, e))? {
             let entry = entry.map_err(|e| io(target, e))?;
@@ -145,11 +144,7 @@ pub fn make(dir: &Path, name: &str, now: NaiveDateTime) -> Result<Vec<PathBuf>> 
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {
-    MigrationError::Source {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-    .into()
+    source_error(path.display(), e.to_string())
 }
 
 #[cfg(test)]

@@ -221,6 +221,16 @@ pub enum MigrationError {
     },
 }
 
+/// [`MigrationError::Source`] for `path` (a file, a directory, or "embedded
+/// migrations"), as an [`Error`].
+pub(crate) fn source_error(path: impl std::fmt::Display, message: impl Into<String>) -> Error {
+    MigrationError::Source {
+        path: path.to_string(),
+        message: message.into(),
+    }
+    .into()
+}
+
 /// One source per backend: `sqlite` runs on SQLite, `postgres` on PostgreSQL.
 ///
 /// Usually built by `glowplug::embed_migrations!(sqlite = "…", postgres = "…")`,

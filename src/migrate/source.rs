@@ -29,7 +29,7 @@ use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
 use sha2::{Digest, Sha256};
 
-use super::{MigrationError, PerBackend};
+use super::{MigrationError, PerBackend, source_error};
 use crate::connection::{Backend, BackendConnection};
 use crate::error::{Error, Result};
 
@@ -274,12 +274,8 @@ fn record<DB: DieselBackend + 'static>(source: &EmbeddedMigrations) -> Result<Ve
 where
     EmbeddedMigrations: DieselSource<DB>,
 {
-    let source_error = |message: String| MigrationError::Source {
-        path: "embedded migrations".into(),
-        message,
-    };
-    let migrations =
-        DieselSource::<DB>::migrations(source).map_err(|e| source_error(e.to_string()))?;
+    let embedded = |message: String| source_error("embedded migrations", message);
+    let migrations = DieselSource::<DB>::migrations(source).map_err(|e| embedded(e.to_string()))?;
     migrations
         .iter()
         .map(|m| {
@@ -289,7 +285,7 @@ where
                 backend: PhantomData,
             };
             m.run(&mut rec)
-                .map_err(|e| source_error(format!("{name}: {e}")))?;
+                .map_err(|e| embedded(format!("{name}: {e}")))?;
             let up = rec.sql.take().unwrap_or_default();
             // diesel's embedded `revert` fails only when there is no down.sql.
             let down = m
@@ -361,22 +357,17 @@ impl Dir {
 impl MigrationSource for Dir {
     fn migrations(&self, backend: Backend) -> Result<Vec<Migration>> {
         let dir = self.for_backend(backend);
-        let source_error = |path: &Path, message: String| {
-            Error::from(MigrationError::Source {
-                path: path.display().to_string(),
-                message,
-            })
-        };
         if !dir.is_dir() {
             return Err(source_error(
-                &dir,
-                "the migrations directory does not exist; create it (`glowplug migrate make NAME` needs it too), or point `--dir`, MIGRATION_DIRECTORY or diesel.toml's `[migrations_directory] dir` at the right one".into(),
+                dir.display(),
+                "the migrations directory does not exist; create it (`glowplug migrate make NAME` needs it too), or point `--dir`, MIGRATION_DIRECTORY or diesel.toml's `[migrations_directory] dir` at the right one",
             ));
         }
-        let entries = std::fs::read_dir(&dir).map_err(|e| source_error(&dir, e.to_string()))?;
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| source_error(dir.display(), e.to_string()))?;
         let mut out = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| source_error(&dir, e.to_string()))?;
+            let entry = entry.map_err(|e| source_error(dir.display(), e.to_string()))?;
             let path = entry.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
                 continue;
@@ -398,24 +389,18 @@ struct Metadata {
 }
 
 fn read_migration(path: &Path, name: String) -> Result<Migration> {
-    let source_error = |path: &Path, message: String| {
-        Error::from(MigrationError::Source {
-            path: path.display().to_string(),
-            message,
-        })
-    };
     let read = |file: &str| -> Result<Option<String>> {
         let p = path.join(file);
         match std::fs::read_to_string(&p) {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(source_error(&p, e.to_string())),
+            Err(e) => Err(source_error(p.display(), e.to_string())),
         }
     };
     let up = read("up.sql")?.ok_or_else(|| {
         source_error(
-            path,
-            "no up.sql in this migration directory; every migration needs one".into(),
+            path.display(),
+            "no up.sql in this migration directory; every migration needs one",
         )
     })?;
     let down = read("down.sql")?;
@@ -424,8 +409,7 @@ fn read_migration(path: &Path, name: String) -> Result<Migration> {
         Some(text) => {
             let file = path.join("metadata.toml");
             let meta: Metadata = toml::from_str(&text).map_err(|e| {
-                source_error(
-                    &file,
+                source_error(file.display(),
                     format!(
                         "cannot be read: {}; it may only contain `run_in_transaction = true` or `= false`",
                         e.message()
@@ -433,15 +417,16 @@ fn read_migration(path: &Path, name: String) -> Result<Migration> {
                 )
             })?;
             meta.run_in_transaction.ok_or_else(|| {
-                source_error(
-                    &file,
-                    "does not set `run_in_transaction`, which diesel then treats as false; write `run_in_transaction = false` (or `true`), or delete the file".into(),
+                source_error(file.display(),
+                    "does not set `run_in_transaction`, which diesel then treats as false; write `run_in_transaction = false` (or `true`), or delete the file",
                 )
             })?
         }
     };
     Migration::sql(name, up, down.map(Cow::Owned), run_in_transaction).map_err(|e| match e {
-        Error::Migration(MigrationError::InvalidName { reason, .. }) => source_error(path, reason),
+        Error::Migration(MigrationError::InvalidName { reason, .. }) => {
+            source_error(path.display(), reason)
+        }
         other => other,
     })
 }

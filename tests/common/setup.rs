@@ -22,19 +22,13 @@ pub fn pg_base_url() -> String {
 
 /// Connects to the database at `url`, creating it if it does not exist.
 pub fn pg_admin_connection(url: &str) -> Result<diesel::PgConnection, String> {
-    match diesel::PgConnection::establish(url) {
-        Ok(conn) => Ok(conn),
-        Err(e) if e.to_string().contains("does not exist") => {
-            let (server, name) = url.rsplit_once('/').ok_or("no database name in the URL")?;
-            let name = name.split('?').next().unwrap_or(name);
-            let mut admin = diesel::PgConnection::establish(&format!("{server}/postgres"))
-                .map_err(|e| e.to_string())?;
-            // Another process may create it at the same moment: ignore "already exists".
-            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
-            diesel::PgConnection::establish(url).map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    }
+    // Tests running in parallel may race to create it: whichever loses
+    // ("already exists", or a unique violation in the catalog) connects anyway.
+    let created = glowplug::create_database(url);
+    diesel::PgConnection::establish(url).map_err(|e| match created {
+        Err(create) => create.to_string(),
+        Ok(_) => e.to_string(),
+    })
 }
 
 /// (Re)creates `schema` empty and returns a URL on `base` whose connections
