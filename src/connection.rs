@@ -199,6 +199,19 @@ macro_rules! with_backend {
 }
 pub(crate) use with_backend;
 
+/// Whether SQLite enforces foreign keys on `conn` (`PRAGMA foreign_keys`).
+pub(crate) fn sqlite_foreign_keys(conn: &mut SqliteConnection) -> diesel::QueryResult<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        foreign_keys: i64,
+    }
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT foreign_keys FROM pragma_foreign_keys")
+        .get_result::<Flag>(conn)
+        .map(|f| f.foreign_keys != 0)
+}
+
 /// The most parameters one PostgreSQL statement may carry.
 pub const POSTGRES_PARAMETER_LIMIT: usize = 65_535;
 

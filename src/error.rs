@@ -107,6 +107,16 @@ pub enum Error {
     #[error("{0}")]
     Migration(#[from] crate::migrate::MigrationError),
 
+    /// The database's schema differs from the models (see
+    /// [`schema::check`](crate::schema::check)); the message lists every
+    /// difference, one per line.
+    #[error("the database schema differs from the models:\n{}", crate::schema::Difference::list(.0))]
+    Drift(Vec<crate::schema::Difference>),
+
+    /// A schema change cannot be made as asked; the message says why and what to do.
+    #[error("{0}")]
+    Schema(String),
+
     /// A relation was loaded lazily on a model loaded in a collection while
     /// [`strict_loading`](crate::strict_loading) denies it (an N+1 query).
     #[error("{0}")]

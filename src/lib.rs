@@ -46,6 +46,7 @@
 //! * [`Database`] — the pool, its settings and transactions;
 //! * [`connection`] — running on any backend's connection;
 //! * [`migrate`] — embedding and running migrations;
+//! * [`schema`] — DDL from the models, a schema builder, drift checks and generated migrations;
 //! * [`Error`] — what can go wrong.
 
 #![warn(missing_docs)]
@@ -63,6 +64,7 @@ mod meta;
 pub mod migrate;
 mod model;
 pub mod relation;
+pub mod schema;
 mod support;
 pub mod url;
 
@@ -73,7 +75,7 @@ pub use database::{
     create_database, drop_database,
 };
 pub use error::{Error, Result};
-pub use meta::{ColumnMeta, ColumnType, ForeignKey, ModelMeta};
+pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend, run_pending_migrations};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{
@@ -111,7 +113,8 @@ pub mod __private {
         primary_key_of,
     };
     pub use crate::support::{
-        IntoColumnDefault, Role, Stamp, TextLen, check_max_len, column_meta, model_meta, now,
+        IntoColumnDefault, Role, Stamp, TextLen, check_max_len, column_meta, index_meta, model_meta,
+        now,
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;

@@ -75,6 +75,20 @@ pub struct ColumnMeta {
     pub max_length: Option<u32>,
     /// Whether glowplug sets the value itself (`created_at` / `updated_at` from `timestamps`).
     pub managed: bool,
+    /// The column's previous name, from `renamed_from(old)`: schema tooling
+    /// renames the old column instead of dropping it and adding this one.
+    pub renamed_from: Option<&'static str>,
+}
+
+/// A key over several columns, declared in the model body as
+/// `unique(a, b),` or `index(a, b),`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IndexMeta {
+    /// The columns, in key order.
+    pub columns: &'static [&'static str],
+    /// Whether the combination must be unique (`unique(..)`) or is only indexed (`index(..)`).
+    pub unique: bool,
 }
 
 /// The description of a model and its table.
@@ -91,6 +105,9 @@ pub struct ModelMeta {
     pub columns: &'static [ColumnMeta],
     /// Whether the model has `created_at` / `updated_at` managed by glowplug.
     pub timestamps: bool,
+    /// Keys over several columns (`unique(a, b)`, `index(a, b)`); single-column
+    /// ones are the columns' `unique` and `index` flags.
+    pub indexes: &'static [IndexMeta],
 }
 
 impl ModelMeta {

@@ -189,6 +189,7 @@ pub const fn column_meta(
     default: Option<&'static str>,
     foreign_key: Option<crate::ForeignKey>,
     max_length: Option<u32>,
+    renamed_from: Option<&'static str>,
 ) -> crate::ColumnMeta {
     let primary_key = matches!(role, Role::Pk);
     crate::ColumnMeta {
@@ -203,6 +204,7 @@ pub const fn column_meta(
         foreign_key,
         max_length,
         managed: matches!(role, Role::Created | Role::Updated),
+        renamed_from,
     }
 }
 
@@ -213,6 +215,7 @@ pub const fn model_meta(
     primary_key: &'static str,
     columns: &'static [crate::ColumnMeta],
     timestamps: bool,
+    indexes: &'static [crate::IndexMeta],
 ) -> crate::ModelMeta {
     crate::ModelMeta {
         name,
@@ -220,7 +223,13 @@ pub const fn model_meta(
         primary_key,
         columns,
         timestamps,
+        indexes,
     }
+}
+
+/// Builds an [`IndexMeta`](crate::IndexMeta) in a const context (the struct is non-exhaustive).
+pub const fn index_meta(columns: &'static [&'static str], unique: bool) -> crate::IndexMeta {
+    crate::IndexMeta { columns, unique }
 }
 
 /// `SQLITE_MAX_VARIABLE_NUMBER` of the linked SQLite library, read with

@@ -65,7 +65,7 @@ macro_rules! __glowplug_models {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_parse! {
                 pending = { cols = [], data = [], pk = [] }, d = [$],
-                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = $table, new = [<New $model>], changes = [<$model Changes>], rels = [] },
+                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = $table, new = [<New $model>], changes = [<$model Changes>], rels = [], keys = [] },
                 pk = [], cols = [], data = [], seen = [], timestamps = no,
                 rest = [ $($body)* ]
             }
@@ -76,7 +76,7 @@ macro_rules! __glowplug_models {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_parse! {
                 pending = { cols = [], data = [], pk = [] }, d = [$],
-                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = [<$model:snake s>], new = [<New $model>], changes = [<$model Changes>], rels = [] },
+                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = [<$model:snake s>], new = [<New $model>], changes = [<$model Changes>], rels = [], keys = [] },
                 pk = [], cols = [], data = [], seen = [], timestamps = no,
                 rest = [ $($body)* ]
             }
@@ -148,26 +148,41 @@ macro_rules! __glowplug_parse {
         }
     };
 
+    // Keys over several columns: `unique(a, b),` and `index(a, b),`, recorded in the model's `keys`.
+    (pending = $pending:tt, d = $d:tt,
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = $rels:tt, keys = [$($keys:tt)*] },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
+        rest = [ $kind:ident ( $($kc:ident),+ $(,)? ) $(, $($rest:tt)*)? ]) => {
+        $crate::__glowplug_key_kind! { $m, $kind,
+            $crate::__glowplug_parse! {
+                pending = $pending, d = $d,
+                model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c, rels = $rels,
+                    keys = [$($keys)* { kind = $kind, cols = [$($kc)+] }] },
+                pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+            }
+        }
+    };
+
     // Relations: recorded in the model's `rels`, expanded by `__glowplug_relation!`.
     (pending = $pending:tt, d = $d:tt,
-        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*] },
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
         pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
         rest = [ $(#[$rattr:meta])* $kind:ident $rel:ident : $($target:ident)::+ by $fk:ident $( ( $($opt:tt)* ) )? $(, $($rest:tt)*)? ]) => {
         $crate::__glowplug_parse! {
             pending = $pending, d = $d,
             model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
-                rels = [$($rels)* { kind = $kind, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $fk, through = [], opts = [$($($opt)*)?] }] },
+                rels = [$($rels)* { kind = $kind, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $fk, through = [], opts = [$($($opt)*)?] }], keys = $keys },
             pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
         }
     };
     (pending = $pending:tt, d = $d:tt,
-        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*] },
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
         pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
         rest = [ $(#[$rattr:meta])* many_to_many $rel:ident : $($target:ident)::+ through $($join:ident)::+ ( $left:ident , $right:ident ) $(, $($rest:tt)*)? ]) => {
         $crate::__glowplug_parse! {
             pending = $pending, d = $d,
             model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
-                rels = [$($rels)* { kind = many_to_many, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $left, through = [$($join)::+ ($right)], opts = [] }] },
+                rels = [$($rels)* { kind = many_to_many, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $left, through = [$($join)::+ ($right)], opts = [] }], keys = $keys },
             pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
         }
     };
@@ -335,6 +350,21 @@ macro_rules! __glowplug_parse {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`: expected a column `name: type modifiers,` or `timestamps,` but found `",
             ::core::stringify!($bad), "`; example: `username: varchar(50) unique,`"
+        ));
+    };
+}
+
+/// Lets `unique(..)` and `index(..)` through to the next parse step and
+/// refuses any other word before a parenthesised column list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_key_kind {
+    ($m:ident, unique, $($next:tt)*) => { $($next)* };
+    ($m:ident, index, $($next:tt)*) => { $($next)* };
+    ($m:ident, $other:ident, $($next:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`: `", ::core::stringify!($other),
+            "(..)` is not a declaration; keys over several columns read `unique(a, b),` or `index(a, b),`"
         ));
     };
 }

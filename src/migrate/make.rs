@@ -82,15 +82,41 @@ fn suggest(name: &str) -> Option<String> {
 /// version is taken (two migrations made in the same second), the next free
 /// second is used. `dir` must exist.
 pub fn make(dir: &Path, name: &str, now: NaiveDateTime) -> Result<Vec<PathBuf>> {
+    make_with(dir, name, now, Backend::Sqlite, &mut |_| Files {
+        up: "-- Your SQL goes here\n".into(),
+        down: "-- This file should undo anything in `up.sql`\n".into(),
+        metadata: None,
+    })
+}
+
+/// The files of one new migration directory.
+pub(crate) struct Files {
+    pub(crate) up: String,
+    pub(crate) down: String,
+    /// `metadata.toml`, when the migration needs one.
+    pub(crate) metadata: Option<String>,
+}
+
+/// [`make`] with the files `files` gives for each target directory's
+/// backend (`single` when `dir` is not split by backend).
+pub(crate) fn make_with(
+    dir: &Path,
+    name: &str,
+    now: NaiveDateTime,
+    single: Backend,
+    files: &mut dyn FnMut(Backend) -> Files,
+) -> Result<Vec<PathBuf>> {
     validate_name(name)?;
     let source = Dir::new(dir);
-    let mut targets: Vec<PathBuf> = [Backend::Sqlite, Backend::Postgres]
+    let mut targets: Vec<(PathBuf, Backend)> = [Backend::Sqlite, Backend::Postgres]
         .into_iter()
-        .map(|b| source.for_backend(b))
+        .map(|b| (source.for_backend(b), b))
         .collect();
-    targets.dedup();
+    if targets[0].0 == targets[1].0 {
+        targets = vec![(targets[0].0.clone(), single)];
+    }
     let mut taken = Vec::new();
-    for target in &targets {
+    for (target, _) in &targets {
         if !target.is_dir() {
             return Err(source_error(
                 target.display(),
@@ -121,15 +147,15 @@ pub fn make(dir: &Path, name: &str, now: NaiveDateTime) -> Result<Vec<PathBuf>> 
         at += chrono::Duration::seconds(1);
     };
     let mut created = Vec::new();
-    for target in &targets {
+    for (target, backend) in &targets {
         let path = target.join(format!("{version}_{name}"));
+        let content = files(*backend);
         let written = std::fs::create_dir(&path)
-            .and_then(|()| std::fs::write(path.join("up.sql"), "-- Your SQL goes here\n"))
-            .and_then(|()| {
-                std::fs::write(
-                    path.join("down.sql"),
-                    "-- This file should undo anything in `up.sql`\n",
-                )
+            .and_then(|()| std::fs::write(path.join("up.sql"), &content.up))
+            .and_then(|()| std::fs::write(path.join("down.sql"), &content.down))
+            .and_then(|()| match &content.metadata {
+                Some(m) => std::fs::write(path.join("metadata.toml"), m),
+                None => Ok(()),
             });
         if let Err(e) = written {
             // Leave nothing half-made behind.

@@ -67,7 +67,7 @@ use crate::error::{Error, Result};
 
 mod ledger;
 mod lock;
-mod make;
+pub(crate) mod make;
 mod source;
 
 pub use ledger::LEDGER_TABLE;
@@ -725,6 +725,27 @@ fn transaction<T>(
     }
 }
 
+/// Runs a step of a `run_in_transaction = false` migration. Such a step may
+/// open its own transaction and switch SQLite's foreign keys off (a table
+/// rebuild does); if it fails halfway, its open transaction is rolled back
+/// and foreign-key enforcement is restored, so the connection is left as
+/// it was found.
+fn exec_outside_transaction(step: &Step, conn: &mut BackendConnection<'_>) -> Result<()> {
+    let enforced = match conn {
+        BackendConnection::Sqlite(c) => crate::connection::sqlite_foreign_keys(c).unwrap_or(false),
+        _ => false,
+    };
+    let result = exec(step, conn);
+    if result.is_err() && conn.backend() == Backend::Sqlite {
+        // No transaction may be open; then ROLLBACK fails, which is fine.
+        let _ = conn.batch_execute("ROLLBACK");
+        if enforced {
+            let _ = conn.batch_execute("PRAGMA foreign_keys = ON");
+        }
+    }
+    result
+}
+
 fn exec(step: &Step, conn: &mut BackendConnection<'_>) -> Result<()> {
     match step {
         Step::Sql(sql) => conn.batch_execute(sql),
@@ -767,7 +788,7 @@ fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) 
     } else {
         row.dirty = true;
         ledger::insert_ledger(conn, &row).map_err(failed)?;
-        exec(m.up(), conn).map_err(|e| MigrationError::FailedDirty {
+        exec_outside_transaction(m.up(), conn).map_err(|e| MigrationError::FailedDirty {
             name: m.name().to_owned(),
             message: e.to_string(),
         })?;
@@ -807,7 +828,7 @@ fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> R
             ..row.clone()
         };
         ledger::update_ledger(conn, &dirty)?;
-        exec(down, conn).map_err(|e| MigrationError::FailedDirty {
+        exec_outside_transaction(down, conn).map_err(|e| MigrationError::FailedDirty {
             name: m.name().to_owned(),
             message: e.to_string(),
         })?;

@@ -53,8 +53,9 @@ glowplug::model! {
     /// The join table of posts and tags.
     pub PostTag {
         id: pk,
-        post_id: bigint fk(Post) index,
+        post_id: bigint fk(Post),
         tag_id: bigint fk(Tag) index,
+        unique(post_id, tag_id),
         belongs_to post: Post by post_id,
         belongs_to tag: Tag by tag_id,
     }
@@ -97,3 +98,16 @@ glowplug::model! {
         has_many children: Category by parent_id,
     }
 }
+
+/// Every model above: what the project's migrations must create.
+pub const ALL: &[glowplug::ModelMeta] = &[
+    User::META,
+    Post::META,
+    Comment::META,
+    Profile::META,
+    Tag::META,
+    PostTag::META,
+    Employee::META,
+    Sample::META,
+    Category::META,
+];

@@ -1,0 +1,495 @@
+//! SQL text for tables, columns, keys and indexes, per backend; `create_all`
+//! and `drop_all`.
+
+use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references, ident};
+use crate::connection::{Backend, DbConnection};
+use crate::error::Result;
+use crate::meta::ModelMeta;
+
+/// The backend's name for `ty` (`BIGINT`, `VARCHAR(200)`, `BYTEA`/`BLOB`).
+pub(crate) fn type_sql(backend: Backend, ty: &SqlType) -> String {
+    let pg = backend == Backend::Postgres;
+    match ty {
+        SqlType::SmallInt => "SMALLINT".into(),
+        SqlType::Integer => "INTEGER".into(),
+        SqlType::BigInt => "BIGINT".into(),
+        SqlType::Float => "REAL".into(),
+        SqlType::Double if pg => "DOUBLE PRECISION".into(),
+        SqlType::Double => "DOUBLE".into(),
+        SqlType::Bool => "BOOLEAN".into(),
+        SqlType::Text => "TEXT".into(),
+        SqlType::Varchar(Some(n)) => format!("VARCHAR({n})"),
+        SqlType::Varchar(None) => "VARCHAR".into(),
+        SqlType::Timestamp => "TIMESTAMP".into(),
+        SqlType::Date => "DATE".into(),
+        SqlType::Time => "TIME".into(),
+        SqlType::Binary if pg => "BYTEA".into(),
+        SqlType::Binary => "BLOB".into(),
+        SqlType::Json => "JSON".into(),
+        SqlType::Other(name) => name.clone(),
+    }
+}
+
+/// A canonical default (see [`canonical_default`]) as `backend` writes it.
+pub(crate) fn default_sql(backend: Backend, ty: &SqlType, default: &str) -> String {
+    match (backend, ty, default) {
+        (Backend::Sqlite, SqlType::Bool, "true") => "1".into(),
+        (Backend::Sqlite, SqlType::Bool, "false") => "0".into(),
+        (Backend::Postgres, SqlType::Bool, d) => d.to_ascii_uppercase(),
+        (_, _, d) => d.to_owned(),
+    }
+}
+
+/// The canonical SQL literal for a `default(expr)` written in a model, or
+/// `None` when `expr` is not a Rust literal of the column's type (glowplug
+/// then applies it on insert and the database has no default).
+pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
+    let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
+    match ty {
+        SqlType::Bool => matches!(compact.as_str(), "true" | "false").then_some(compact),
+        t if t.is_numeric() => {
+            const SUFFIXES: [&str; 12] = [
+                "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "f32", "f64",
+            ];
+            let mut digits = compact.replace('_', "");
+            if let Some(s) = SUFFIXES.iter().find(|s| digits.ends_with(*s)) {
+                digits.truncate(digits.len() - s.len());
+            }
+            canonical_number(ty, &digits)
+        }
+        SqlType::Text | SqlType::Varchar(_) => rust_string(expr.trim()).map(|s| quote(&s)),
+        _ => None,
+    }
+}
+
+/// The value of a Rust string literal (`"a\"b"`, `r"x"`, `r#"x"#`), if `lit` is one.
+fn rust_string(lit: &str) -> Option<String> {
+    if let Some(raw) = lit.strip_prefix('r') {
+        let hashes = raw.len() - raw.trim_start_matches('#').len();
+        let fence = "#".repeat(hashes);
+        return raw
+            .strip_prefix(&format!("{fence}\""))?
+            .strip_suffix(&format!("\"{fence}"))
+            .map(str::to_owned);
+    }
+    let inner = lit.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            '0' => '\0',
+            c @ ('\\' | '"' | '\'') => c,
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// `text` as a SQL string literal.
+pub(crate) fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `digits` as the canonical number for a column of type `ty`.
+fn canonical_number(ty: &SqlType, digits: &str) -> Option<String> {
+    if ty.is_integer() {
+        digits.parse::<i64>().ok().map(|n| n.to_string())
+    } else {
+        digits
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f.to_string())
+    }
+}
+
+/// The canonical form of a default the database reports: casts and
+/// parentheses stripped, booleans as `true`/`false`, numbers as Rust prints
+/// them, strings as `'…'`; any other expression as written.
+pub(crate) fn canonical_default(ty: &SqlType, raw: &str) -> String {
+    let mut text = raw.trim().to_owned();
+    loop {
+        let before = text.clone();
+        text = strip_parens(&text).to_owned();
+        text = strip_cast(&text).to_owned();
+        if text == before {
+            break;
+        }
+    }
+    let unquoted = text
+        .strip_prefix('\'')
+        .and_then(|t| t.strip_suffix('\''))
+        .filter(|t| !t.replace("''", "").contains('\''));
+    let lower = unquoted.unwrap_or(&text).to_ascii_lowercase();
+    match ty {
+        SqlType::Bool => match lower.as_str() {
+            "true" | "1" | "t" => return "true".into(),
+            "false" | "0" | "f" => return "false".into(),
+            _ => {}
+        },
+        t if t.is_numeric() => {
+            if let Some(n) = canonical_number(ty, &lower) {
+                return n;
+            }
+        }
+        _ => {}
+    }
+    text
+}
+
+/// `text` without parentheses that wrap all of it.
+fn strip_parens(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else {
+        return text;
+    };
+    let mut depth = 0i32;
+    let mut in_quote = false;
+    for c in inner.chars() {
+        match c {
+            '\'' => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => {
+                depth -= 1;
+                if depth < 0 {
+                    return text;
+                }
+            }
+            _ => {}
+        }
+    }
+    inner.trim()
+}
+
+/// `text` without a trailing PostgreSQL cast (`'x'::character varying`).
+fn strip_cast(text: &str) -> &str {
+    let Some(at) = text.rfind("::") else {
+        return text;
+    };
+    let (value, cast) = text.split_at(at);
+    let cast = &cast[2..];
+    let is_type = !cast.is_empty()
+        && cast
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | '[' | ']' | '"'));
+    let quotes_balanced = value.matches('\'').count() % 2 == 0;
+    if is_type && quotes_balanced {
+        value.trim_end()
+    } else {
+        text
+    }
+}
+
+/// The definition of `column` inside `CREATE TABLE` (or `ADD COLUMN`), with
+/// its inline primary key, unique and foreign key when `table` has them as
+/// single-column keys.
+pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> String {
+    let name = ident(&column.name);
+    let single_pk = table.primary_key.len() == 1 && table.primary_key[0] == column.name;
+    let mut out = if single_pk && column.auto_increment {
+        match backend {
+            Backend::Sqlite => return format!("{name} INTEGER PRIMARY KEY AUTOINCREMENT"),
+            Backend::Postgres => match column.ty {
+                SqlType::SmallInt => format!("{name} SMALLSERIAL PRIMARY KEY"),
+                SqlType::Integer => format!("{name} SERIAL PRIMARY KEY"),
+                _ => format!("{name} BIGSERIAL PRIMARY KEY"),
+            },
+        }
+    } else {
+        let mut out = format!("{name} {}", type_sql(backend, &column.ty));
+        if single_pk {
+            out.push_str(" PRIMARY KEY");
+        }
+        out
+    };
+    if !column.nullable && !single_pk {
+        out.push_str(" NOT NULL");
+    }
+    if let Some(d) = &column.default
+        && !column.auto_increment
+    {
+        out.push_str(" DEFAULT ");
+        out.push_str(&default_sql(backend, &column.ty, d));
+    }
+    if table
+        .indexes
+        .iter()
+        .any(|i| i.constraint && i.unique && i.columns == [column.name.as_str()])
+    {
+        out.push_str(" UNIQUE");
+    }
+    for fk in &table.foreign_keys {
+        if fk.columns == [column.name.as_str()] {
+            out.push_str(&format!(
+                " REFERENCES {} ({})",
+                ident(&fk.table),
+                list(&fk.references)
+            ));
+        }
+    }
+    out
+}
+
+/// `a, b, c`, each quoted where needed.
+pub(crate) fn list(names: &[String]) -> String {
+    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// `CREATE TABLE` for `table` under the name `as_name`, followed by its
+/// `CREATE INDEX` statements when `with_indexes`. Foreign keys listed in
+/// `skip_fks` are left out (they are added later with `ALTER TABLE`).
+pub(crate) fn create_table_as(
+    backend: Backend,
+    table: &Table,
+    as_name: &str,
+    skip_fks: &[&ForeignKey],
+) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut shown = table.clone();
+    shown
+        .foreign_keys
+        .retain(|fk| !skip_fks.iter().any(|s| s.same_key(fk)));
+    for c in &shown.columns {
+        lines.push(column_sql(backend, &shown, c));
+    }
+    if shown.primary_key.len() > 1 {
+        lines.push(format!("PRIMARY KEY ({})", list(&shown.primary_key)));
+    }
+    for i in &shown.indexes {
+        if i.constraint && i.unique && i.columns.len() > 1 {
+            lines.push(format!("UNIQUE ({})", list(&i.columns)));
+        }
+    }
+    for fk in &shown.foreign_keys {
+        if fk.columns.len() > 1 {
+            lines.push(format!(
+                "FOREIGN KEY ({}) REFERENCES {} ({})",
+                list(&fk.columns),
+                ident(&fk.table),
+                list(&fk.references)
+            ));
+        }
+    }
+    format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        ident(as_name),
+        lines.join(",\n    ")
+    )
+}
+
+/// `CREATE TABLE` and the `CREATE INDEX` statements of `table`.
+pub(crate) fn create_table(backend: Backend, table: &Table, skip_fks: &[&ForeignKey]) -> Vec<String> {
+    let mut out = vec![create_table_as(backend, table, &table.name, skip_fks)];
+    out.extend(
+        table
+            .indexes
+            .iter()
+            .filter(|i| !i.constraint)
+            .map(|i| create_index(&table.name, i)),
+    );
+    out
+}
+
+/// The name glowplug gives an index or unique key without one:
+/// `posts_author_id_idx`, `post_tags_post_id_tag_id_key`.
+pub(crate) fn index_name(table: &str, index: &Index) -> String {
+    index.name.clone().unwrap_or_else(|| {
+        format!(
+            "{table}_{}_{}",
+            index.columns.join("_"),
+            if index.unique { "key" } else { "idx" }
+        )
+    })
+}
+
+/// `CREATE [UNIQUE] INDEX` for `index` (same text on both backends).
+pub(crate) fn create_index(table: &str, index: &Index) -> String {
+    format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index_name(table, index)),
+        ident(table),
+        list(&index.columns)
+    )
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` (PostgreSQL).
+pub(crate) fn add_foreign_key(table: &str, fk: &ForeignKey) -> String {
+    let name = fk
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{table}_{}_fkey", fk.columns.join("_")));
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        ident(table),
+        ident(&name),
+        list(&fk.columns),
+        ident(&fk.table),
+        list(&fk.references)
+    )
+}
+
+/// The statements that create every table of `schema`, ordered by foreign
+/// keys; on PostgreSQL, keys inside a reference cycle are added at the end.
+/// Tables named in `existing` are already there.
+pub(crate) fn schema_sql(backend: Backend, schema: &Schema, existing: &[&str]) -> Vec<String> {
+    let mut created: Vec<&str> = existing.to_vec();
+    let mut out = Vec::new();
+    let mut later = Vec::new();
+    for table in schema.in_dependency_order() {
+        let forward: Vec<&ForeignKey> = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| {
+                backend == Backend::Postgres
+                    && fk.table != table.name
+                    && !created.contains(&fk.table.as_str())
+            })
+            .collect();
+        out.extend(create_table(backend, table, &forward));
+        later.extend(forward.iter().map(|fk| add_foreign_key(&table.name, fk)));
+        created.push(&table.name);
+    }
+    out.extend(later);
+    out
+}
+
+/// Statements joined into one script, each ending in `;`.
+pub(crate) fn script(statements: &[String]) -> String {
+    statements.iter().map(|s| format!("{s};\n")).collect()
+}
+
+/// The DDL that creates the models' tables on `backend`: `CREATE TABLE`
+/// (columns, types, `NOT NULL`, defaults, primary key, unique keys, foreign
+/// keys) and `CREATE INDEX`, tables ordered so that every foreign key
+/// references a table created before it.
+///
+/// ```
+/// glowplug::model! {
+///     User { id: pk, name: varchar(50) unique }
+///     Post { id: pk, author_id: bigint fk(User) index, title: text }
+/// }
+/// # fn main() -> glowplug::Result<()> {
+/// use glowplug::Backend;
+/// let sql = glowplug::schema::create_sql(Backend::Postgres, &[Post::META, User::META])?;
+/// assert!(sql.find("CREATE TABLE users").unwrap() < sql.find("CREATE TABLE posts").unwrap());
+/// assert!(sql.contains("author_id BIGINT NOT NULL REFERENCES users (id)"));
+/// assert!(sql.contains("CREATE INDEX posts_author_id_idx ON posts (author_id);"));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Config`](crate::Error::Config) when a model references one that
+/// is not in `models`.
+pub fn create_sql(backend: Backend, models: &[ModelMeta]) -> Result<String> {
+    let schema = Schema::from_models(models);
+    check_references(&schema)?;
+    Ok(script(&schema_sql(backend, &schema, &[])))
+}
+
+/// `DROP TABLE IF EXISTS` for the models' tables, referencing tables first.
+pub fn drop_sql(models: &[ModelMeta]) -> String {
+    let schema = Schema::from_models(models);
+    let order = schema.in_dependency_order();
+    let statements: Vec<String> = order
+        .iter()
+        .rev()
+        .map(|t| format!("DROP TABLE IF EXISTS {}", ident(&t.name)))
+        .collect();
+    script(&statements)
+}
+
+/// Creates the models' tables (see [`create_sql`]) in one transaction: for
+/// prototypes and tests; applications use migrations.
+///
+/// ```
+/// glowplug::model! {
+///     User { id: pk, name: varchar(50) unique }
+/// }
+/// # fn main() -> glowplug::Result<()> {
+/// use glowplug::prelude::*;
+/// let db = Database::connect("sqlite::memory:")?;
+/// let mut conn = db.get()?;
+/// glowplug::schema::create_all(&mut conn, &[User::META])?;
+/// NewUser { name: "ada".into() }.insert(&mut conn)?;
+/// assert_eq!(User::count(&mut conn)?, 1);
+/// glowplug::schema::drop_all(&mut conn, &[User::META])?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn create_all<C: DbConnection + ?Sized>(conn: &mut C, models: &[ModelMeta]) -> Result<()> {
+    let mut conn = conn.backend_connection();
+    let sql = create_sql(conn.backend(), models)?;
+    run_script(&mut conn, &sql)
+}
+
+/// Drops the models' tables that exist (see [`drop_sql`]), in one transaction.
+pub fn drop_all<C: DbConnection + ?Sized>(conn: &mut C, models: &[ModelMeta]) -> Result<()> {
+    let mut conn = conn.backend_connection();
+    run_script(&mut conn, &drop_sql(models))
+}
+
+/// Runs `sql` in a transaction on either backend.
+pub(crate) fn run_script(conn: &mut crate::BackendConnection<'_>, sql: &str) -> Result<()> {
+    crate::__glowplug_backend!(conn, c => {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        c.transaction(|c| c.batch_execute(sql)).map_err(crate::Error::from)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_literals() {
+        let text = SqlType::Text;
+        assert_eq!(rust_literal(&text, "\"it's\"").as_deref(), Some("'it''s'"));
+        assert_eq!(rust_literal(&text, "\"\"").as_deref(), Some("''"));
+        assert_eq!(rust_literal(&text, "r#\"a\"b\"#").as_deref(), Some("'a\"b'"));
+        assert_eq!(rust_literal(&text, "\"a\\\"b\"").as_deref(), Some("'a\"b'"));
+        assert_eq!(rust_literal(&text, "String::new()"), None);
+        assert_eq!(rust_literal(&SqlType::Bool, "true").as_deref(), Some("true"));
+        assert_eq!(rust_literal(&SqlType::Integer, "- 3").as_deref(), Some("-3"));
+        assert_eq!(rust_literal(&SqlType::BigInt, "1_000i64").as_deref(), Some("1000"));
+        assert_eq!(rust_literal(&SqlType::Double, "2.0").as_deref(), Some("2"));
+        assert_eq!(rust_literal(&SqlType::Float, "1.5f32").as_deref(), Some("1.5"));
+        assert_eq!(rust_literal(&SqlType::Integer, "i32::MAX"), None);
+        assert_eq!(rust_literal(&SqlType::Timestamp, "\"2020\""), None);
+    }
+
+    #[test]
+    fn database_defaults() {
+        let cases = [
+            (SqlType::Bool, "true", "true"),
+            (SqlType::Bool, "1", "true"),
+            (SqlType::Bool, "FALSE", "false"),
+            (SqlType::Text, "''::text", "''"),
+            (SqlType::Varchar(None), "'a''b'::character varying", "'a''b'"),
+            (SqlType::Integer, "(-3)", "-3"),
+            (SqlType::Integer, "'-3'::integer", "-3"),
+            (SqlType::Double, "2.50", "2.5"),
+            (SqlType::BigInt, "nextval('users_id_seq'::regclass)", "nextval('users_id_seq'::regclass)"),
+            (SqlType::Timestamp, "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+        ];
+        for (ty, raw, want) in cases {
+            assert_eq!(canonical_default(&ty, raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(ident("users"), "users");
+        assert_eq!(ident("user"), "\"user\"");
+        assert_eq!(ident("Weird\"Name"), "\"Weird\"\"Name\"");
+    }
+}
