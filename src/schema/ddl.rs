@@ -178,7 +178,8 @@ fn strip_cast(text: &str) -> &str {
         && cast
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | '[' | ']' | '"'));
-    let quotes_balanced = value.matches('\'').count() % 2 == 0;
+    let quotes_balanced = value.matches('\'').count() % 2 == 0
+        && cast.matches('(').count() == cast.matches(')').count();
     if is_type && quotes_balanced {
         value.trim_end()
     } else {
