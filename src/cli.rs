@@ -8,7 +8,39 @@
 //! glowplug migrate make NAME
 //! glowplug migrate pretend run [--to VERSION] | rollback [--step N | --batch N | --to VERSION]
 //! glowplug database setup | drop --yes
+//! glowplug generate model NAME FIELD... [--no-migration]
+//! glowplug makemigrations NAME          (an application binary with its models)
+//! glowplug schema sql [--backend B]     (an application binary with its models)
+//! glowplug schema check                 (an application binary with its models)
 //! ```
+//!
+//! An application links its models and migrations into a management binary
+//! of its own with one call, [`main_with_models`], and gets the schema
+//! commands besides the others:
+//!
+//! ```no_run
+//! glowplug::model! {
+//!     pub User { id: pk, name: varchar(50) unique }
+//! }
+//! const MIGRATIONS: glowplug::PerBackend<glowplug::EmbeddedMigrations, glowplug::EmbeddedMigrations> =
+//!     glowplug::embed_migrations!(sqlite = "migrations/sqlite", postgres = "migrations/postgres");
+//!
+//! fn main() -> std::process::ExitCode {
+//!     glowplug::cli::main_with_models(&[User::META], MIGRATIONS)
+//! }
+//! ```
+//!
+//! * `makemigrations NAME` compares the models with the database (which must
+//!   be migrated to date) and writes a migration with the `up.sql` and
+//!   `down.sql` that resolve every difference, one per backend directory
+//!   (see [`schema::make_migration`](crate::schema::make_migration)); the
+//!   application is then rebuilt to embed it.
+//! * `schema sql` prints the models' DDL; `schema check` lists every
+//!   difference between the models and the database and exits with code 3
+//!   when there is one.
+//! * `generate model Post title:varchar(200) author_id:fk(User)` prints the
+//!   `model!` block and writes a migration creating its table (field specs:
+//!   [`scaffold`](crate::scaffold)).
 //!
 //! * **Database**: `--database-url`, else `DATABASE_URL` from the environment
 //!   or a `.env` file in the working directory. Passwords are never printed:
@@ -24,7 +56,7 @@
 //!   reported within it.
 //! * **Exit codes**: 0 success; 1 the command failed (the message says why);
 //!   2 bad usage; 3 `migrate status --check` found migrations pending,
-//!   modified, missing or dirty.
+//!   modified, missing or dirty, or `schema check` found drift.
 //! * Status is an aligned table, coloured when stdout is a terminal and
 //!   `NO_COLOR` is unset.
 
@@ -36,12 +68,15 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::connection::Backend;
+use crate::meta::ModelMeta;
 use crate::migrate::{
     Dir, Direction, Done, MigrationSource, Migrator, Plan, Report, Rollback, make,
 };
 use crate::{Database, Error, Result};
 
-/// The exit code of `migrate status --check` when something is not applied and unchanged.
+/// The exit code of `migrate status --check` when something is not applied
+/// and unchanged, and of `schema check` when the database differs from the models.
 pub const EXIT_NOT_CLEAN: u8 = 3;
 
 #[derive(Parser, Debug)]
@@ -76,6 +111,52 @@ enum Command {
     /// Create or drop the database.
     #[command(subcommand)]
     Database(DatabaseCommand),
+    /// Generate code: a model and the migration creating its table.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+    /// Write a migration from the difference between the models and the database.
+    Makemigrations {
+        /// The name: lower-case letters, digits and `_` (e.g. add_user_bio).
+        name: String,
+    },
+    /// The models' schema: print its DDL, or check the database against it.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum GenerateCommand {
+    /// Print a `model!` block and write a migration creating its table.
+    Model {
+        /// The model name (e.g. BlogPost).
+        name: String,
+        /// Fields: `name:type[:modifier...]`, e.g. `title:varchar(200)`,
+        /// `bio:text:null`, `author_id:fk(User):index`; `timestamps` adds
+        /// created_at and updated_at.
+        #[arg(required = true, value_name = "FIELD")]
+        fields: Vec<String>,
+        /// Only print the model; write no migration.
+        #[arg(long)]
+        no_migration: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SchemaCommand {
+    /// Print the CREATE TABLE and CREATE INDEX statements of the models.
+    Sql {
+        /// The backend (default: the one DATABASE_URL names, else sqlite).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+    },
+    /// List every difference between the models and the database; exit 3 if any.
+    Check,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
 }
 
 #[derive(Args, Debug, Default)]
@@ -214,7 +295,7 @@ enum DatabaseCommand {
 /// The `glowplug` binary: reads `.env`, then runs the command line on the
 /// migrations directory.
 pub fn main() -> ExitCode {
-    main_inner(None)
+    main_inner(&[], None)
 }
 
 /// An application's own binary with its embedded migrations: the same
@@ -229,10 +310,17 @@ pub fn main() -> ExitCode {
 /// }
 /// ```
 pub fn main_with<S: MigrationSource>(source: S) -> ExitCode {
-    main_inner(Some(&source))
+    main_inner(&[], Some(&source))
 }
 
-fn main_inner(source: Option<&dyn MigrationSource>) -> ExitCode {
+/// An application's management binary with its models and embedded
+/// migrations: every command of `glowplug`, plus `makemigrations`,
+/// `schema sql` and `schema check` on `models` (see the [module docs](self)).
+pub fn main_with_models<S: MigrationSource>(models: &[ModelMeta], source: S) -> ExitCode {
+    main_inner(models, Some(&source))
+}
+
+fn main_inner(models: &[ModelMeta], source: Option<&dyn MigrationSource>) -> ExitCode {
     if let Err(e) = dotenvy::dotenv()
         && !e.not_found()
     {
@@ -241,8 +329,9 @@ fn main_inner(source: Option<&dyn MigrationSource>) -> ExitCode {
     }
     let stdout = std::io::stdout();
     let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let code = run(
+    let code = run_with(
         std::env::args_os(),
+        models,
         source,
         &mut stdout.lock(),
         &mut std::io::stderr().lock(),
@@ -266,6 +355,23 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    run_with(args, &[], source, out, err, colour)
+}
+
+/// [`run`] for a binary that also has its `models`, for `makemigrations`
+/// and the `schema` commands.
+pub fn run_with<I, T>(
+    args: I,
+    models: &[ModelMeta],
+    source: Option<&dyn MigrationSource>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    colour: bool,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -277,7 +383,13 @@ where
             return u8::try_from(e.exit_code()).unwrap_or(2);
         }
     };
-    match execute(&cli, source, out, colour) {
+    let result = match &cli.command {
+        Command::Generate(g) => generate(&cli, g, out),
+        Command::Makemigrations { name } => makemigrations(&cli, models, source, name, out),
+        Command::Schema(s) => schema(&cli, models, s, out),
+        _ => execute(&cli, source, out, colour),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -359,14 +471,13 @@ fn execute(
         Command::Database(db) => return database(cli, db, embedded, out),
         Command::Migrate(MigrateCommand::Make { name }) => {
             let dir = migrations_dir(cli)?;
-            let cwd = std::env::current_dir().unwrap_or_default();
             for path in make(&dir, name, chrono::Utc::now().naive_utc())? {
-                let shown = path.strip_prefix(&cwd).unwrap_or(&path);
-                let _ = writeln!(out, "Created {}", shown.display());
+                let _ = writeln!(out, "Created {}", shown(&path));
             }
             return Ok(0);
         }
         Command::Migrate(command) => command,
+        _ => unreachable!("dispatched in run_with"),
     };
     let dir;
     let source: &dyn MigrationSource = match embedded {
@@ -471,6 +582,156 @@ fn execute(
         MigrateCommand::Make { .. } => unreachable!("handled above"),
     };
     summary(*out.borrow_mut(), &report);
+    Ok(0)
+}
+
+/// The models, or an error saying how to get a binary that has them.
+fn need_models<'a>(models: &'a [ModelMeta], command: &str) -> Result<&'a [ModelMeta]> {
+    if models.is_empty() {
+        return Err(Error::Config(format!(
+            "`{command}` needs the application's models; build a management binary that calls \
+             glowplug::cli::main_with_models(&[User::META, ...], MIGRATIONS) and run the command there"
+        )));
+    }
+    Ok(models)
+}
+
+/// Prints each line of `lines` under `title`, when there are any.
+fn print_list(out: &mut dyn Write, title: &str, lines: impl IntoIterator<Item = String>) {
+    let lines: Vec<String> = lines.into_iter().collect();
+    if !lines.is_empty() {
+        let _ = writeln!(out, "{title}");
+        for line in lines {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
+}
+
+/// `path` relative to the working directory, for display.
+fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn makemigrations(
+    cli: &Cli,
+    models: &[ModelMeta],
+    embedded: Option<&dyn MigrationSource>,
+    name: &str,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let models = need_models(models, "makemigrations")?;
+    crate::migrate::validate_name(name)?;
+    let path = migrations_dir(cli)?;
+    let dir = Dir::new(&path);
+    let source: &dyn MigrationSource = embedded.unwrap_or(&dir);
+    let db = connect(cli)?;
+    let status = db.migrator(source).status()?;
+    if !status.is_clean() {
+        return Err(Error::Config(
+            "the database is not migrated to date, so it does not show the schema the migrations make; \
+             run `migrate run` (and see `migrate status`) first"
+                .into(),
+        ));
+    }
+    let mut conn = db.get()?;
+    match crate::schema::make_migration(&mut conn, models, &path, name)? {
+        None => {
+            let _ = writeln!(out, "No changes: the database matches the models");
+        }
+        Some(made) => {
+            for p in &made.paths {
+                let _ = writeln!(out, "Created {}", shown(p));
+            }
+            print_list(
+                out,
+                "Changes:",
+                made.differences.iter().map(ToString::to_string),
+            );
+            print_list(out, "Check before applying:", made.warnings);
+        }
+    }
+    Ok(0)
+}
+
+fn schema(
+    cli: &Cli,
+    models: &[ModelMeta],
+    command: &SchemaCommand,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    match command {
+        SchemaCommand::Sql { backend } => {
+            let models = need_models(models, "schema sql")?;
+            let backend = match backend {
+                Some(BackendArg::Sqlite) => Backend::Sqlite,
+                Some(BackendArg::Postgres) => Backend::Postgres,
+                None => url_backend(cli)?,
+            };
+            let _ = write!(out, "{}", crate::schema::create_sql(backend, models)?);
+            Ok(0)
+        }
+        SchemaCommand::Check => {
+            let models = need_models(models, "schema check")?;
+            let db = connect(cli)?;
+            let mut conn = db.get()?;
+            let differences = crate::schema::diff(&mut conn, models)?;
+            if differences.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "No drift: {} matches the {} models",
+                    db.url(),
+                    models.len()
+                );
+                return Ok(0);
+            }
+            print_list(
+                out,
+                &format!("{} differs from the models:", db.url()),
+                differences.iter().map(ToString::to_string),
+            );
+            Ok(EXIT_NOT_CLEAN)
+        }
+    }
+}
+
+/// The backend the database URL names, SQLite when none is set.
+fn url_backend(cli: &Cli) -> Result<Backend> {
+    match database_url(cli) {
+        Ok(url) => Ok(crate::url::ConnectionSpec::parse(&url)?.backend()),
+        Err(_) => Ok(Backend::Sqlite),
+    }
+}
+
+fn generate(cli: &Cli, command: &GenerateCommand, out: &mut dyn Write) -> Result<u8> {
+    let GenerateCommand::Model {
+        name,
+        fields,
+        no_migration,
+    } = command;
+    let spec = crate::scaffold::ModelSpec::parse(name, fields)?;
+    let mut written = Vec::new();
+    if !no_migration {
+        let table = spec.table();
+        written = crate::migrate::make::make_with(
+            &migrations_dir(cli)?,
+            &format!("create_{}", table.name),
+            chrono::Utc::now().naive_utc(),
+            url_backend(cli)?,
+            &mut |backend| crate::migrate::make::Files {
+                up: crate::schema::create_table_sql(backend, &table),
+                down: format!("DROP TABLE {};\n", crate::schema::ident(&table.name)),
+                metadata: None,
+            },
+        )?;
+    }
+    let _ = write!(out, "{}", spec.source());
+    for p in written {
+        let _ = writeln!(out, "Created {}", shown(&p));
+    }
     Ok(0)
 }
 

@@ -64,6 +64,7 @@ mod meta;
 pub mod migrate;
 mod model;
 pub mod relation;
+pub mod scaffold;
 pub mod schema;
 mod support;
 pub mod url;
@@ -113,8 +114,8 @@ pub mod __private {
         primary_key_of,
     };
     pub use crate::support::{
-        IntoColumnDefault, Role, Stamp, TextLen, check_max_len, column_meta, index_meta, model_meta,
-        now,
+        IntoColumnDefault, Role, Stamp, TextLen, check_max_len, column_meta, index_meta,
+        model_meta, now,
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;

@@ -2,6 +2,8 @@
 //! the make → edit → run → status → rollback workflow, every migrate command,
 //! exit codes, `.env` and `diesel.toml`, and no password in any output.
 
+#[path = "common/blog.rs"]
+mod blog;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -212,6 +214,98 @@ cli_tests! {
         Ok(())
     }
 
+    fn an_application_binary_makes_migrations_and_checks_the_schema(p) {
+        let url = p._db.url.clone();
+        let dir = p.dir.path().join("db/migrations");
+        let dir = dir.to_str().unwrap().to_owned();
+        // In process, as an application's management binary runs it; `--dir`
+        // always, since the working directory is this crate's.
+        let cli = |models: &[glowplug::ModelMeta], args: &[&str]| {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let tail = ["--database-url", url.as_str(), "--dir", dir.as_str()];
+            let argv = ["app"].iter().chain(args).chain(&tail).copied();
+            let code = glowplug::cli::run_with(argv, models, None, &mut out, &mut err, false);
+            (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        };
+        let (v1, v2) = (blog::v1::MODELS, blog::v2::MODELS);
+        let (code, out, _) = cli(v1, &["schema", "check"]);
+        assert_eq!(code, glowplug::cli::EXIT_NOT_CLEAN, "{out}");
+        assert!(out.contains("  - table `writers` is missing from the database"), "{out}");
+        let (code, out, err) = cli(v1, &["makemigrations", "initial"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("Created ") && out.contains("_initial"), "{out}");
+        assert_eq!(cli(v1, &["migrate", "run"]).0, 0);
+        let (code, out, _) = cli(v1, &["schema", "check"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.starts_with("No drift") && out.contains("the 2 models"), "{out}");
+        // The models change.
+        let (code, out, err) = cli(v2, &["makemigrations", "blog_v2"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("Changes:\n") && out.contains("articles.headline: the model renames it from `title`"), "{out}");
+        assert!(out.contains("Check before applying:\n  - drops column articles.notes"), "{out}");
+        assert_eq!(cli(v2, &["schema", "check"]).0, glowplug::cli::EXIT_NOT_CLEAN, "not applied yet");
+        // makemigrations compares with a migrated database only.
+        let (code, _, err) = cli(v2, &["makemigrations", "too_early"]);
+        assert!(code == 1 && err.contains("not migrated to date"), "{err}");
+        assert_eq!(cli(v2, &["migrate", "run"]).0, 0);
+        assert_eq!(cli(v2, &["schema", "check"]).0, 0);
+        let (code, out, _) = cli(v2, &["makemigrations", "again"]);
+        assert!(code == 0 && out.starts_with("No changes"), "{out}");
+        // down.sql takes it back.
+        assert_eq!(cli(v2, &["migrate", "rollback"]).0, 0);
+        assert_eq!(cli(v1, &["schema", "check"]).0, 0);
+        // The DDL, per backend.
+        let (code, out, _) = cli(v2, &["schema", "sql", "--backend", "postgres"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("CREATE TABLE writers (\n    id BIGSERIAL PRIMARY KEY,\n    name VARCHAR(80) NOT NULL UNIQUE,"), "{out}");
+        assert!(out.find("CREATE TABLE topics").unwrap() < out.find("CREATE TABLE articles").unwrap(), "{out}");
+        let (_, out, _) = cli(v2, &["schema", "sql", "--backend", "sqlite"]);
+        assert!(out.contains("id INTEGER PRIMARY KEY AUTOINCREMENT"), "{out}");
+        // The plain `glowplug` binary has no models and says how to get them.
+        let none = p.run(&["schema", "check"]);
+        assert!(none.code == 1 && none.stderr.contains("main_with_models"), "{}", none.stderr);
+        Ok(())
+    }
+
+    fn generate_model_prints_the_model_and_writes_its_migration(p) {
+        let out = p.ok(&["generate", "model", "Author", "name:varchar(100):unique"]);
+        assert!(out.contains("pub Author {\n        id: pk,\n        name: varchar(100) unique,\n    }"), "{out}");
+        let out = p.ok(&["generate", "model", "BlogPost", "title:varchar(200)", "body:text:null",
+            "author_id:fk(Author):index", "published:bool:default(false)", "timestamps"]);
+        assert!(out.starts_with("glowplug::model! {\n    pub BlogPost {\n        id: pk,\n"), "{out}");
+        for line in ["title: varchar(200),", "body: text null,", "author_id: bigint index fk(Author),",
+            "published: bool default(false),", "timestamps,"] {
+            assert!(out.contains(line), "{line}: {out}");
+        }
+        let created = out.lines().find_map(|l| l.strip_prefix("Created ")).unwrap();
+        assert!(created.ends_with("_create_blog_posts"), "{out}");
+        let up = std::fs::read_to_string(p.dir.path().join(created).join("up.sql"))?;
+        assert!(up.contains("author_id BIGINT NOT NULL REFERENCES authors (id)"), "{up}");
+        assert!(up.contains("CREATE INDEX blog_posts_author_id_idx ON blog_posts (author_id);"), "{up}");
+        let run = p.ok(&["migrate", "run"]);
+        assert!(run.contains("_create_authors") && run.contains("_create_blog_posts"), "{run}");
+        assert!(p.ok(&["migrate", "rollback"]).contains("Rolled back"));
+        // --no-migration only prints.
+        let out = p.ok(&["generate", "model", "Tag", "name:text", "--no-migration"]);
+        assert!(!out.contains("Created"), "{out}");
+        // Bad specs name the field and the fix; nothing is written.
+        for (args, want) in [
+            (&["generate", "model", "post", "title:text"][..], "upper-case letter"),
+            (&["generate", "model", "Post", "title"], "field `title`: it has no type"),
+            (&["generate", "model", "Post", "title:strng"], "unknown type `strng`"),
+            (&["generate", "model", "Post", "n:int:default(\"x\")"], "not a literal of type int"),
+        ] {
+            let bad = p.run(args);
+            assert_eq!(bad.code, 1, "{args:?}");
+            assert!(bad.stderr.contains(want), "{args:?}: {}", bad.stderr);
+        }
+        let usage = p.run(&["generate", "model", "Post"]);
+        assert_eq!(usage.code, 2, "fields are required: {}", usage.stderr);
+        let made = std::fs::read_dir(p.dir.path().join("db/migrations"))?.count();
+        assert_eq!(made, 2, "only the two good models wrote migrations");
+        Ok(())
+    }
+
     fn bad_input_gets_clear_errors(p) {
         let bad = p.run(&["migrate", "make", "Create Users"]);
         assert_eq!(bad.code, 1);
@@ -246,6 +340,10 @@ fn help_is_everywhere() {
         &["migrate", "repair", "--help"],
         &["database", "setup", "--help"],
         &["database", "drop", "--help"],
+        &["generate", "model", "--help"],
+        &["makemigrations", "--help"],
+        &["schema", "sql", "--help"],
+        &["schema", "check", "--help"],
     ] {
         let out = run_in(dir.path(), args);
         assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);

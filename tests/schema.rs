@@ -2,6 +2,8 @@
 //! match its models, DDL, introspection, drift reports, the schema builder
 //! (with SQLite's table rebuild) and generated migrations.
 
+#[path = "common/blog.rs"]
+mod blog;
 mod common;
 
 use std::collections::BTreeSet;
@@ -107,48 +109,6 @@ mod drift {
         }
     }
     pub const MODELS: &[glowplug::ModelMeta] = &[Author::META, Book::META, Shelf::META];
-}
-
-/// The first version of a small blog, then the second: every kind of change.
-mod v1 {
-    glowplug::model! {
-        pub Writer {
-            id: pk,
-            name: varchar(50),
-            email: text null,
-        }
-        pub Article {
-            id: pk,
-            writer_id: bigint fk(Writer),
-            title: varchar(100),
-            body: text,
-            notes: text null,
-        }
-    }
-    pub const MODELS: &[glowplug::ModelMeta] = &[Writer::META, Article::META];
-}
-
-mod v2 {
-    glowplug::model! {
-        pub Writer {
-            id: pk,
-            name: varchar(80) unique,
-            email: text default(""),
-        }
-        pub Article {
-            id: pk,
-            writer_id: bigint fk(Writer) index,
-            headline: varchar(100) renamed_from(title),
-            body: text,
-            published: bool default(false),
-            topic_id: bigint null fk(Topic),
-        }
-        pub Topic {
-            id: pk,
-            name: text unique,
-        }
-    }
-    pub const MODELS: &[glowplug::ModelMeta] = &[Writer::META, Article::META, Topic::META];
 }
 
 /// A migrations directory with one subdirectory per backend.
@@ -347,18 +307,18 @@ schema_tests! {
         // Nothing to do: nothing written.
         assert!(schema::make_migration(&mut conn, &[], dir.path(), "nothing")?.is_none());
         // The initial migration from an empty database.
-        let made = schema::make_migration(&mut conn, v1::MODELS, dir.path(), "initial")?.expect("a migration");
+        let made = schema::make_migration(&mut conn, blog::v1::MODELS, dir.path(), "initial")?.expect("a migration");
         assert_eq!(made.paths.len(), 2, "one per backend directory");
         drop(conn);
         db.migrator(Dir::new(dir.path())).run()?;
         let mut conn = db.get()?;
-        schema::assert_no_drift(&mut conn, v1::MODELS);
+        schema::assert_no_drift(&mut conn, blog::v1::MODELS);
         exec(&mut conn, "INSERT INTO writers (name, email) VALUES ('ann', 'a@x'), ('bob', 'b@x');
             INSERT INTO articles (writer_id, title, body, notes) VALUES (1, 'first', 'b1', 'n'), (2, 'second', 'b2', NULL)")?;
         let before = schema::introspect(&mut conn)?;
 
         // The models change: generate, apply, no drift, rows kept.
-        let made = schema::make_migration(&mut conn, v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
+        let made = schema::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
         let shown: Vec<String> = made.differences.iter().map(ToString::to_string).collect();
         assert!(shown.contains(&"articles.headline: the model renames it from `title` (renamed_from), the database still calls it `title`".to_string()), "{shown:#?}");
         assert!(made.warnings.iter().any(|w| w.contains("drops column articles.notes")), "{:?}", made.warnings);
@@ -368,7 +328,7 @@ schema_tests! {
         drop(conn);
         db.migrator(Dir::new(dir.path())).run()?;
         let mut conn = db.get()?;
-        schema::assert_no_drift(&mut conn, v2::MODELS);
+        schema::assert_no_drift(&mut conn, blog::v2::MODELS);
         assert_eq!(texts(&mut conn, "SELECT headline AS t FROM articles ORDER BY id"), ["first", "second"]);
         assert_eq!(texts(&mut conn, "SELECT email AS t FROM writers ORDER BY id"), ["a@x", "b@x"]);
         let bad = exec(&mut conn, "INSERT INTO articles (writer_id, headline, body) VALUES (99, 'h', 'b')");
@@ -376,13 +336,13 @@ schema_tests! {
         let dup = exec(&mut conn, "INSERT INTO writers (name) VALUES ('ann')");
         assert!(matches!(dup, Err(Error::UniqueViolation { .. })), "{dup:?}");
         // Nothing left to generate.
-        assert!(schema::make_migration(&mut conn, v2::MODELS, dir.path(), "again")?.is_none());
+        assert!(schema::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "again")?.is_none());
 
         // down.sql restores the schema as it was, and the renamed column's rows.
         drop(conn);
         db.migrator(Dir::new(dir.path())).rollback(Rollback::LastBatch)?;
         let mut conn = db.get()?;
-        schema::assert_no_drift(&mut conn, v1::MODELS);
+        schema::assert_no_drift(&mut conn, blog::v1::MODELS);
         assert_eq!(schema::introspect(&mut conn)?, before);
         assert_eq!(texts(&mut conn, "SELECT title AS t FROM articles ORDER BY id"), ["first", "second"]);
         Ok(())

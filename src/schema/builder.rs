@@ -42,8 +42,8 @@
 //! transaction and is refused, with nothing kept, if a row would reference
 //! a missing parent.
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 
 use super::diff::table_delta;
 use super::generate::{SQLITE_FK_CHECK, alter_table};
@@ -127,36 +127,23 @@ impl ColumnBuilder<'_> {
     /// Values must be unique.
     pub fn unique(self) -> Self {
         let columns = vec![self.name()];
-        self.table.indexes.push(Index {
-            name: None,
-            columns,
-            unique: true,
-            constraint: true,
-        });
+        self.table.indexes.push(Index::new(columns, true));
         self
     }
 
     /// The column is indexed.
     pub fn index(self) -> Self {
         let columns = vec![self.name()];
-        self.table.indexes.push(Index {
-            name: None,
-            columns,
-            unique: false,
-            constraint: false,
-        });
+        self.table.indexes.push(Index::new(columns, false));
         self
     }
 
     /// A foreign key to `table (column)`.
     pub fn references(self, table: &str, column: &str) -> Self {
         let columns = vec![self.name()];
-        self.table.foreign_keys.push(ForeignKey {
-            name: None,
-            columns,
-            table: table.to_owned(),
-            references: vec![column.to_owned()],
-        });
+        self.table
+            .foreign_keys
+            .push(ForeignKey::new(columns, table, vec![column.to_owned()]));
         self
     }
 }
@@ -248,23 +235,17 @@ impl TableBuilder {
 
     fn key(&mut self, columns: &[&str], unique: bool) {
         self.require(columns);
-        self.table.indexes.push(Index {
-            name: None,
-            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
-            unique,
-            constraint: unique,
-        });
+        let columns = columns.iter().map(|c| (*c).to_owned()).collect();
+        self.table.indexes.push(Index::new(columns, unique));
     }
 
     /// A foreign key from `columns` to `table (references)`.
     pub fn foreign(&mut self, columns: &[&str], table: &str, references: &[&str]) {
         self.require(columns);
-        self.table.foreign_keys.push(ForeignKey {
-            name: None,
-            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
-            table: table.to_owned(),
-            references: references.iter().map(|c| (*c).to_owned()).collect(),
-        });
+        let owned = |names: &[&str]| names.iter().map(|c| (*c).to_owned()).collect();
+        self.table
+            .foreign_keys
+            .push(ForeignKey::new(owned(columns), table, owned(references)));
     }
 
     /// Drops a column, with the keys and indexes that use it.
@@ -275,7 +256,8 @@ impl TableBuilder {
         let t = &mut self.table;
         t.columns.retain(|c| c.name != name);
         t.indexes.retain(|i| !i.columns.iter().any(|c| c == name));
-        t.foreign_keys.retain(|k| !k.columns.iter().any(|c| c == name));
+        t.foreign_keys
+            .retain(|k| !k.columns.iter().any(|c| c == name));
     }
 
     /// Renames a column, keeping its data, keys and indexes.
@@ -454,7 +436,9 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         }
     };
     if !enforced {
-        return conn.transaction(|c| c.batch_execute(&body)).map_err(fk_error);
+        return conn
+            .transaction(|c| c.batch_execute(&body))
+            .map_err(fk_error);
     }
     if in_transaction {
         return Err(Error::Schema(format!(
@@ -462,7 +446,9 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         )));
     }
     conn.batch_execute("PRAGMA foreign_keys = OFF")?;
-    let result = conn.transaction(|c| c.batch_execute(&body)).map_err(fk_error);
+    let result = conn
+        .transaction(|c| c.batch_execute(&body))
+        .map_err(fk_error);
     let restored = conn.batch_execute("PRAGMA foreign_keys = ON");
     result?;
     restored.map_err(Error::from)

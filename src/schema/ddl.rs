@@ -175,9 +175,9 @@ fn strip_cast(text: &str) -> &str {
     let (value, cast) = text.split_at(at);
     let cast = &cast[2..];
     let is_type = !cast.is_empty()
-        && cast
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | '[' | ']' | '"'));
+        && cast.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | '[' | ']' | '"')
+        });
     let quotes_balanced = value.matches('\'').count() % 2 == 0
         && cast.matches('(').count() == cast.matches(')').count();
     if is_type && quotes_balanced {
@@ -239,7 +239,11 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
 
 /// `a, b, c`, each quoted where needed.
 pub(crate) fn list(names: &[String]) -> String {
-    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `CREATE TABLE` for `table` under the name `as_name`, followed by its
@@ -285,7 +289,11 @@ pub(crate) fn create_table_as(
 }
 
 /// `CREATE TABLE` and the `CREATE INDEX` statements of `table`.
-pub(crate) fn create_table(backend: Backend, table: &Table, skip_fks: &[&ForeignKey]) -> Vec<String> {
+pub(crate) fn create_table(
+    backend: Backend,
+    table: &Table,
+    skip_fks: &[&ForeignKey],
+) -> Vec<String> {
     let mut out = vec![create_table_as(backend, table, &table.name, skip_fks)];
     out.extend(
         table
@@ -456,14 +464,29 @@ mod tests {
         let text = SqlType::Text;
         assert_eq!(rust_literal(&text, "\"it's\"").as_deref(), Some("'it''s'"));
         assert_eq!(rust_literal(&text, "\"\"").as_deref(), Some("''"));
-        assert_eq!(rust_literal(&text, "r#\"a\"b\"#").as_deref(), Some("'a\"b'"));
+        assert_eq!(
+            rust_literal(&text, "r#\"a\"b\"#").as_deref(),
+            Some("'a\"b'")
+        );
         assert_eq!(rust_literal(&text, "\"a\\\"b\"").as_deref(), Some("'a\"b'"));
         assert_eq!(rust_literal(&text, "String::new()"), None);
-        assert_eq!(rust_literal(&SqlType::Bool, "true").as_deref(), Some("true"));
-        assert_eq!(rust_literal(&SqlType::Integer, "- 3").as_deref(), Some("-3"));
-        assert_eq!(rust_literal(&SqlType::BigInt, "1_000i64").as_deref(), Some("1000"));
+        assert_eq!(
+            rust_literal(&SqlType::Bool, "true").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            rust_literal(&SqlType::Integer, "- 3").as_deref(),
+            Some("-3")
+        );
+        assert_eq!(
+            rust_literal(&SqlType::BigInt, "1_000i64").as_deref(),
+            Some("1000")
+        );
         assert_eq!(rust_literal(&SqlType::Double, "2.0").as_deref(), Some("2"));
-        assert_eq!(rust_literal(&SqlType::Float, "1.5f32").as_deref(), Some("1.5"));
+        assert_eq!(
+            rust_literal(&SqlType::Float, "1.5f32").as_deref(),
+            Some("1.5")
+        );
         assert_eq!(rust_literal(&SqlType::Integer, "i32::MAX"), None);
         assert_eq!(rust_literal(&SqlType::Timestamp, "\"2020\""), None);
     }
@@ -475,11 +498,19 @@ mod tests {
             (SqlType::Bool, "1", "true"),
             (SqlType::Bool, "FALSE", "false"),
             (SqlType::Text, "''::text", "''"),
-            (SqlType::Varchar(None), "'a''b'::character varying", "'a''b'"),
+            (
+                SqlType::Varchar(None),
+                "'a''b'::character varying",
+                "'a''b'",
+            ),
             (SqlType::Integer, "(-3)", "-3"),
             (SqlType::Integer, "'-3'::integer", "-3"),
             (SqlType::Double, "2.50", "2.5"),
-            (SqlType::BigInt, "nextval('users_id_seq'::regclass)", "nextval('users_id_seq'::regclass)"),
+            (
+                SqlType::BigInt,
+                "nextval('users_id_seq'::regclass)",
+                "nextval('users_id_seq'::regclass)",
+            ),
             (SqlType::Timestamp, "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
         ];
         for (ty, raw, want) in cases {

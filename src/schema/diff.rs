@@ -194,7 +194,11 @@ impl fmt::Display for Difference {
                     .unwrap_or_default()
             ),
             Difference::MissingForeignKey { table, key } => {
-                write!(f, "{table}: {} is missing from the database", key.describe())
+                write!(
+                    f,
+                    "{table}: {} is missing from the database",
+                    key.describe()
+                )
             }
             Difference::ExtraForeignKey { table, key } => write!(
                 f,
@@ -265,10 +269,7 @@ pub(crate) fn same_type(backend: Backend, a: &Column, b: &Column) -> bool {
         && (matches!(
             (&a.ty, &b.ty),
             (SqlType::Json, SqlType::Text) | (SqlType::Text, SqlType::Json)
-        ) || (a.auto_increment
-            && b.auto_increment
-            && a.ty.is_integer()
-            && b.ty.is_integer()))
+        ) || (a.auto_increment && b.auto_increment && a.ty.is_integer() && b.ty.is_integer()))
 }
 
 fn same_column(backend: Backend, a: &Column, b: &Column) -> bool {
@@ -499,7 +500,10 @@ fn delta_differences(d: &TableDelta<'_>) -> Vec<Difference> {
 /// Every difference between the models and the database `conn` is
 /// connected to (see the [module docs](super) for what is compared).
 /// Empty when they match.
-pub fn diff<C: DbConnection + ?Sized>(conn: &mut C, models: &[ModelMeta]) -> Result<Vec<Difference>> {
+pub fn diff<C: DbConnection + ?Sized>(
+    conn: &mut C,
+    models: &[ModelMeta],
+) -> Result<Vec<Difference>> {
     let wanted = Schema::from_models(models);
     check_references(&wanted)?;
     let live = introspect(conn)?;

@@ -64,7 +64,10 @@ fn rebuild_name(table: &str) -> String {
 fn needs_rebuild(d: &TableDelta<'_>) -> bool {
     let in_key = |col: &str| {
         d.from.primary_key.iter().any(|c| c == col)
-            || d.from.foreign_keys.iter().any(|k| k.columns.iter().any(|c| c == col))
+            || d.from
+                .foreign_keys
+                .iter()
+                .any(|k| k.columns.iter().any(|c| c == col))
             || d.from
                 .indexes
                 .iter()
@@ -108,7 +111,11 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
             ));
         }
     }
-    if d.primary_key_changed || d.changed.iter().any(|(a, b)| a.auto_increment != b.auto_increment) {
+    if d.primary_key_changed
+        || d.changed
+            .iter()
+            .any(|(a, b)| a.auto_increment != b.auto_increment)
+    {
         plan.warnings.push(format!(
             "changes the primary key of `{}`: not generated; write that part of the migration by hand",
             d.to.name
@@ -149,13 +156,12 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
         // Keys are added below; on SQLite a foreign key can only come inline.
         let mut bare = Table::new(d.to.name.clone());
         if backend == Backend::Sqlite {
-            bare.foreign_keys = d
-                .to
-                .foreign_keys
-                .iter()
-                .filter(|k| k.columns == [c.name.as_str()])
-                .cloned()
-                .collect();
+            bare.foreign_keys =
+                d.to.foreign_keys
+                    .iter()
+                    .filter(|k| k.columns == [c.name.as_str()])
+                    .cloned()
+                    .collect();
         }
         s.push(format!(
             "ALTER TABLE {t} ADD COLUMN {}",
@@ -176,7 +182,9 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
         }
         if have.nullable != want.nullable {
             let action = if want.nullable { "DROP" } else { "SET" };
-            s.push(format!("ALTER TABLE {t} ALTER COLUMN {col} {action} NOT NULL"));
+            s.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {col} {action} NOT NULL"
+            ));
         }
         let default_dropped = retype && have.default.is_some();
         if want.default != have.default || default_dropped {
@@ -217,20 +225,19 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
 fn rebuild_table(backend: Backend, d: &TableDelta<'_>) -> Vec<String> {
     let temp = rebuild_name(&d.to.name);
     let mut out = vec![create_table_as(backend, d.to, &temp, &[])];
-    let (into, from): (Vec<String>, Vec<String>) = d
-        .to
-        .columns
-        .iter()
-        .filter(|c| d.from.column(&c.name).is_some())
-        .map(|c| {
-            let old = d
-                .renames
-                .iter()
-                .find(|(_, new)| *new == c.name)
-                .map_or(c.name.as_str(), |(old, _)| old.as_str());
-            (ident(&c.name), ident(old))
-        })
-        .unzip();
+    let (into, from): (Vec<String>, Vec<String>) =
+        d.to.columns
+            .iter()
+            .filter(|c| d.from.column(&c.name).is_some())
+            .map(|c| {
+                let old = d
+                    .renames
+                    .iter()
+                    .find(|(_, new)| *new == c.name)
+                    .map_or(c.name.as_str(), |(old, _)| old.as_str());
+                (ident(&c.name), ident(old))
+            })
+            .unzip();
     out.push(format!(
         "INSERT INTO {} ({}) SELECT {} FROM {}",
         ident(&temp),
@@ -245,8 +252,7 @@ fn rebuild_table(backend: Backend, d: &TableDelta<'_>) -> Vec<String> {
         ident(&d.to.name)
     ));
     out.extend(
-        d.to
-            .indexes
+        d.to.indexes
             .iter()
             .filter(|i| !i.constraint)
             .map(|i| create_index(&d.to.name, i)),
@@ -282,7 +288,8 @@ pub(crate) fn plan(
             .collect(),
     };
     let existing: Vec<&str> = from.tables.iter().map(|t| t.name.as_str()).collect();
-    out.statements.extend(schema_sql(backend, &created, &existing));
+    out.statements
+        .extend(schema_sql(backend, &created, &existing));
     for want in &to.tables {
         let Some(have) = from.table(&want.name) else {
             continue;
@@ -310,7 +317,8 @@ pub(crate) fn plan(
             "drops table `{}`: its rows are lost (down.sql recreates the table, not the rows)",
             t.name
         ));
-        out.statements.push(format!("DROP TABLE {}", ident(&t.name)));
+        out.statements
+            .push(format!("DROP TABLE {}", ident(&t.name)));
     }
     out
 }
@@ -399,7 +407,8 @@ pub fn make_migration<C: DbConnection + ?Sized>(
             crate::migrate::make::Files {
                 up: g.up,
                 down: g.down,
-                metadata: (!g.run_in_transaction).then(|| "run_in_transaction = false\n".to_owned()),
+                metadata: (!g.run_in_transaction)
+                    .then(|| "run_in_transaction = false\n".to_owned()),
             }
         },
     )?;

@@ -319,7 +319,8 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
     for c in columns {
         let ty = sqlite_type(&c.ty);
         // An `INTEGER PRIMARY KEY` is the rowid: SQLite assigns it.
-        let rowid = c.pk > 0 && table.primary_key.len() == 1 && c.ty.eq_ignore_ascii_case("integer");
+        let rowid =
+            c.pk > 0 && table.primary_key.len() == 1 && c.ty.eq_ignore_ascii_case("integer");
         table.columns.push(Column {
             default: c.dflt.map(|d| canonical_default(&ty, &d)),
             nullable: c.not_null == 0 && c.pk == 0,
@@ -423,6 +424,9 @@ mod tests {
         assert_eq!(pg_type("jsonb"), SqlType::Other("jsonb".into()));
         assert_eq!(sqlite_type("varchar(8)"), SqlType::Varchar(Some(8)));
         assert_eq!(sqlite_type("DOUBLE"), SqlType::Double);
-        assert_eq!(sqlite_type("numeric(10,2)"), SqlType::Other("numeric(10,2)".into()));
+        assert_eq!(
+            sqlite_type("numeric(10,2)"),
+            SqlType::Other("numeric(10,2)".into())
+        );
     }
 }

@@ -47,10 +47,16 @@ mod introspect;
 use std::fmt;
 
 pub use builder::{ColumnBuilder, DefaultValue, TableBuilder, alter, create, drop};
+pub(crate) use ddl::rust_literal as ddl_literal;
 pub use ddl::{create_all, create_sql, drop_all, drop_sql};
 pub use diff::{Difference, assert_no_drift, check, compare, diff};
 pub use generate::{Generated, Made, make_migration, migration_sql};
 pub use introspect::introspect;
+
+/// The `CREATE TABLE` and `CREATE INDEX` script of one table.
+pub(crate) fn create_table_sql(backend: Backend, table: &Table) -> String {
+    ddl::script(&ddl::create_table(backend, table, &[]))
+}
 
 use crate::connection::Backend;
 use crate::meta::{ColumnType, ModelMeta};
@@ -209,6 +215,16 @@ pub struct Index {
 }
 
 impl Index {
+    /// A unique key (a constraint) or an index over `columns`, not yet named.
+    pub fn new(columns: Vec<String>, unique: bool) -> Index {
+        Index {
+            name: None,
+            columns,
+            unique,
+            constraint: unique,
+        }
+    }
+
     fn same_key(&self, other: &Index) -> bool {
         self.unique == other.unique && self.columns == other.columns
     }
@@ -237,6 +253,20 @@ pub struct ForeignKey {
 }
 
 impl ForeignKey {
+    /// A foreign key from `columns` to `table (references)`, not yet named.
+    pub fn new(
+        columns: Vec<String>,
+        table: impl Into<String>,
+        references: Vec<String>,
+    ) -> ForeignKey {
+        ForeignKey {
+            name: None,
+            columns,
+            table: table.into(),
+            references,
+        }
+    }
+
     fn same_key(&self, other: &ForeignKey) -> bool {
         self.columns == other.columns
             && self.table == other.table
@@ -301,28 +331,18 @@ impl Table {
                 auto_increment: c.auto_increment,
                 renamed_from: c.renamed_from.map(str::to_owned),
             });
-            if c.unique && !c.primary_key {
-                table.indexes.push(Index {
-                    name: None,
-                    columns: vec![c.name.to_owned()],
-                    unique: true,
-                    constraint: true,
-                });
-            } else if c.index && !c.primary_key {
-                table.indexes.push(Index {
-                    name: None,
-                    columns: vec![c.name.to_owned()],
-                    unique: false,
-                    constraint: false,
-                });
+            if (c.unique || c.index) && !c.primary_key {
+                // A unique column needs no second, plain index.
+                table
+                    .indexes
+                    .push(Index::new(vec![c.name.to_owned()], c.unique));
             }
             if let Some(fk) = c.foreign_key {
-                table.foreign_keys.push(ForeignKey {
-                    name: None,
-                    columns: vec![c.name.to_owned()],
-                    table: fk.table.to_owned(),
-                    references: vec![fk.column.to_owned()],
-                });
+                table.foreign_keys.push(ForeignKey::new(
+                    vec![c.name.to_owned()],
+                    fk.table,
+                    vec![fk.column.to_owned()],
+                ));
             }
         }
         for key in meta.indexes {
@@ -332,12 +352,7 @@ impl Table {
                 .iter()
                 .any(|i| i.columns == columns && i.unique == key.unique)
             {
-                table.indexes.push(Index {
-                    name: None,
-                    columns,
-                    unique: key.unique,
-                    constraint: key.unique,
-                });
+                table.indexes.push(Index::new(columns, key.unique));
             }
         }
         table
@@ -423,11 +438,49 @@ fn check_references(schema: &Schema) -> crate::Result<()> {
 /// a reserved word (both backends accept double quotes).
 pub(crate) fn ident(name: &str) -> String {
     const RESERVED: &[&str] = &[
-        "all", "and", "as", "by", "case", "check", "column", "constraint", "create", "default",
-        "desc", "distinct", "drop", "else", "end", "from", "group", "having", "in", "index", "is",
-        "join", "key", "limit", "not", "null", "offset", "on", "or", "order", "primary",
-        "references", "select", "set", "table", "then", "to", "union", "unique", "user", "when",
-        "where", "with",
+        "all",
+        "and",
+        "as",
+        "by",
+        "case",
+        "check",
+        "column",
+        "constraint",
+        "create",
+        "default",
+        "desc",
+        "distinct",
+        "drop",
+        "else",
+        "end",
+        "from",
+        "group",
+        "having",
+        "in",
+        "index",
+        "is",
+        "join",
+        "key",
+        "limit",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "or",
+        "order",
+        "primary",
+        "references",
+        "select",
+        "set",
+        "table",
+        "then",
+        "to",
+        "union",
+        "unique",
+        "user",
+        "when",
+        "where",
+        "with",
     ];
     let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
         && name
