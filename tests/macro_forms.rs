@@ -294,3 +294,37 @@ fn numeric_and_date_columns_keep_diesel_operators() {
     let _ = samples::table.filter(samples::rank.is_null().or((samples::rank + 1).gt(3)));
     let _ = posts::table.select(posts::created_at + diesel::dsl::IntervalDsl::days(1));
 }
+
+mod keys {
+    glowplug::model! {
+        pub Membership {
+            id: pk,
+            user_id: bigint index,
+            group_id: bigint,
+            role: varchar(20) renamed_from(kind) default("member"),
+            unique(user_id, group_id),
+            index(group_id, role),
+        }
+    }
+}
+
+#[test]
+fn keys_over_several_columns_and_rename_hints_reach_the_metadata() {
+    let meta = keys::Membership::META;
+    assert_eq!(meta.indexes.len(), 2);
+    assert_eq!(meta.indexes[0].columns, ["user_id", "group_id"]);
+    assert!(meta.indexes[0].unique);
+    assert_eq!(meta.indexes[1].columns, ["group_id", "role"]);
+    assert!(!meta.indexes[1].unique);
+    let role = meta.column("role").unwrap();
+    assert_eq!(role.renamed_from, Some("kind"));
+    assert_eq!(role.default, Some("\"member\""));
+    assert_eq!(meta.column("user_id").unwrap().renamed_from, None);
+    // The hint changes nothing else: the insert default still applies.
+    let new = keys::NewMembership {
+        user_id: 1,
+        group_id: 2,
+        ..Default::default()
+    };
+    assert_eq!(new.role, None);
+}

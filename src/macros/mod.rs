@@ -111,10 +111,20 @@ mod relation;
 /// | modifier | effect |
 /// |---|---|
 /// | `null` | the column accepts NULL; the field is an `Option` |
-/// | `unique` | recorded in the metadata (the database enforces it; violations are [`Error::UniqueViolation`](crate::Error::UniqueViolation)) |
-/// | `index` | recorded in the metadata |
-/// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text) is inserted when the insert struct's field is `None` |
-/// | `fk(Model)` | a reference to `Model`'s primary key, recorded in the metadata |
+/// | `unique` | a unique key (the database enforces it; violations are [`Error::UniqueViolation`](crate::Error::UniqueViolation)) |
+/// | `index` | an index |
+/// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text) is inserted when the insert struct's field is `None`; a literal `expr` is also the column's default in generated DDL |
+/// | `fk(Model)` | a foreign key to `Model`'s primary key |
+/// | `renamed_from(old)` | the column was called `old`: generated migrations rename it instead of dropping it and adding this one ([`schema`](crate::schema)) |
+///
+/// Keys and indexes are in the metadata, the DDL of [`schema`](crate::schema)
+/// and its drift checks. Keys over several columns are declared in the body,
+/// next to the columns:
+///
+/// ```text
+///         unique(post_id, tag_id),     // a unique key over both columns
+///         index(last_name, first_name),
+/// ```
 ///
 /// `varchar(N)` values are checked before every insert, save and update
 /// ([`Error::Validation`](crate::Error::Validation)), so both backends

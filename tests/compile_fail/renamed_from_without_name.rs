@@ -1,0 +1,8 @@
+glowplug::model! {
+    User {
+        id: pk,
+        name: text renamed_from,
+    }
+}
+
+fn main() {}
