@@ -220,6 +220,9 @@ impl Difference {
     }
 }
 
+/// Column renames of one table, `(old, new)`.
+pub(crate) type Renames = Vec<(String, String)>;
+
 /// How one table of `from` becomes the same table of `to`.
 pub(crate) struct TableDelta<'a> {
     pub(crate) backend: Backend,

@@ -20,7 +20,9 @@ use super::ddl::{
     add_foreign_key, column_sql, create_index, create_table_as, default_sql, index_name, list,
     schema_sql, script, type_sql,
 };
-use super::diff::{Difference, TableDelta, compare, hinted_renames, rules, same_type, table_delta};
+use super::diff::{
+    Difference, Renames, TableDelta, compare, hinted_renames, rules, same_type, table_delta,
+};
 use super::{Schema, Table, check_references, ident, introspect};
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
@@ -274,7 +276,7 @@ pub(crate) fn plan(
     backend: Backend,
     from: &Schema,
     to: &Schema,
-    renames: &dyn Fn(&Table, &Table) -> Vec<(String, String)>,
+    renames: &dyn Fn(&Table, &Table) -> Renames,
 ) -> Plan {
     let mut out = Plan::default();
     let rules = rules(from, to);
