@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use common::TestResult;
 use common::models::ALL;
 use diesel::prelude::*;
-use glowplug::migrate::{Dir, Rollback};
+use glowplug::migrate::{Dir, MigrationSource, Rollback, RustMigration};
 use glowplug::schema::{self, SqlType};
 use glowplug::{Backend, DbConnection, Error, NewModel};
 
@@ -120,7 +120,105 @@ fn migrations_dir() -> tempfile::TempDir {
     dir
 }
 
+fn create_books(conn: &mut glowplug::BackendConnection<'_>) -> glowplug::Result<()> {
+    schema::create(conn, "authors", |t| {
+        t.increments("id");
+        t.varchar("name", 100).unique();
+    })?;
+    schema::create(conn, "books", |t| {
+        t.increments("id");
+        t.bigint("author_id").references("authors", "id").index();
+        t.varchar("title", 200);
+        t.timestamps();
+    })
+}
+
+fn drop_books(conn: &mut glowplug::BackendConnection<'_>) -> glowplug::Result<()> {
+    schema::drop(conn, "books")?;
+    schema::drop(conn, "authors")
+}
+
+fn widen_titles(conn: &mut glowplug::BackendConnection<'_>) -> glowplug::Result<()> {
+    // A type change: SQLite rebuilds `books`, so this migration runs outside a transaction.
+    schema::alter(conn, "books", |t| {
+        t.drop_column("title");
+        t.text("title").default("");
+    })
+}
+
+fn narrow_titles(conn: &mut glowplug::BackendConnection<'_>) -> glowplug::Result<()> {
+    schema::alter(conn, "books", |t| {
+        t.drop_column("title");
+        t.varchar("title", 200).default("");
+    })
+}
+
+static BUILDER_MIGRATIONS: [RustMigration; 2] = [
+    RustMigration::new(
+        "2026-01-01-000001_create_books",
+        create_books,
+        Some(drop_books),
+    ),
+    RustMigration::new(
+        "2026-01-01-000002_widen_titles",
+        widen_titles,
+        Some(narrow_titles),
+    )
+    .without_transaction(),
+];
+
 schema_tests! {
+    fn rust_migrations_use_the_schema_builder(db) {
+        let dir = migrations_dir();
+        let source = || Dir::new(dir.path()).with_rust(&BUILDER_MIGRATIONS);
+        let report = db.migrator(source()).run()?;
+        assert_eq!(report.applied.len(), 2);
+        let mut conn = db.get()?;
+        let books = schema::introspect(&mut conn)?.table("books").cloned().unwrap();
+        assert_eq!(books.column("title").unwrap().ty, SqlType::Text);
+        assert_eq!(books.column("title").unwrap().default.as_deref(), Some("''"));
+        assert_eq!(books.foreign_keys.len(), 1);
+        assert!(books.indexes.iter().any(|i| i.columns == ["author_id"]));
+        drop(conn);
+        db.migrator(source()).rollback(Rollback::All)?;
+        let mut conn = db.get()?;
+        assert!(schema::introspect(&mut conn)?.tables.is_empty());
+        Ok(())
+    }
+
+    fn a_generated_migration_that_fails_keeps_nothing(db) {
+        let dir = migrations_dir();
+        let mut conn = db.get()?;
+        schema::make_migration(&mut conn, blog::v1::MODELS, dir.path(), "initial")?.expect("a migration");
+        glowplug::Migrator::new(&mut conn, Dir::new(dir.path())).run()?;
+        // Two writers share a name: v2's unique key on it cannot be made.
+        exec(&mut conn, "INSERT INTO writers (name) VALUES ('ann'), ('ann');
+            INSERT INTO articles (writer_id, title, body) VALUES (1, 't', 'b')")?;
+        schema::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
+        let err = glowplug::Migrator::new(&mut conn, Dir::new(dir.path())).run().unwrap_err().to_string();
+        assert!(err.contains("blog_v2") && err.to_lowercase().contains("unique"), "{err}");
+        // The schema and rows are as before, on this very connection.
+        schema::assert_no_drift(&mut conn, blog::v1::MODELS);
+        assert_eq!(count(&mut conn, "writers"), 2);
+        assert_eq!(texts(&mut conn, "SELECT title AS t FROM articles"), ["t"]);
+        // Foreign keys are enforced again and no transaction is left open.
+        let bad = exec(&mut conn, "INSERT INTO articles (writer_id, title, body) VALUES (99, 't', 'b')");
+        assert!(matches!(bad, Err(Error::ForeignKeyViolation { .. })), "{bad:?}");
+        conn.transaction::<_, Error, _>(|c| exec(c, "UPDATE writers SET name = 'bob' WHERE id = 2"))?;
+        // SQLite ran it outside the harness's transaction: marked dirty until repaired.
+        let mut m = glowplug::Migrator::new(&mut conn, Dir::new(dir.path()));
+        let dirty = m.status()?.entries.iter().any(|e| e.state == glowplug::migrate::State::Dirty);
+        assert_eq!(dirty, db.backend() == Backend::Sqlite);
+        if dirty {
+            m.repair()?;
+        }
+        // With the duplicate gone, the same migration applies.
+        m.run()?;
+        drop(m);
+        schema::assert_no_drift(&mut conn, blog::v2::MODELS);
+        Ok(())
+    }
+
     fn project_migrations_match_models(db) {
         db.run_pending_migrations(common::MIGRATIONS)?;
         let mut conn = db.get()?;

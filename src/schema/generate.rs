@@ -113,6 +113,14 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
             ));
         }
     }
+    for (have, want) in &d.changed {
+        if have.nullable && !want.nullable && want.default.is_none() {
+            plan.warnings.push(format!(
+                "makes {}.{} NOT NULL without a default: this fails if it holds NULLs; give it a default(..) (NULLs are then set to it) or update them first",
+                d.to.name, want.name
+            ));
+        }
+    }
     if d.primary_key_changed
         || d.changed
             .iter()
@@ -182,6 +190,12 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
                 "ALTER TABLE {t} ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"
             ));
         }
+        if let Some(fill) = backfill(have, want) {
+            s.push(format!(
+                "UPDATE {t} SET {col} = {} WHERE {col} IS NULL",
+                default_sql(backend, &want.ty, fill)
+            ));
+        }
         if have.nullable != want.nullable {
             let action = if want.nullable { "DROP" } else { "SET" };
             s.push(format!(
@@ -221,6 +235,13 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
     plan
 }
 
+/// The value NULLs get when a column becomes NOT NULL with a default.
+fn backfill<'c>(have: &super::Column, want: &'c super::Column) -> Option<&'c str> {
+    (have.nullable && !want.nullable)
+        .then_some(want.default.as_deref())
+        .flatten()
+}
+
 /// SQLite's table rebuild: the new table under a temporary name, the rows
 /// copied (renamed columns from their old names; added ones get their
 /// default), the old table dropped, the new one renamed, its indexes made.
@@ -237,7 +258,17 @@ fn rebuild_table(backend: Backend, d: &TableDelta<'_>) -> Vec<String> {
                     .iter()
                     .find(|(_, new)| *new == c.name)
                     .map_or(c.name.as_str(), |(old, _)| old.as_str());
-                (ident(&c.name), ident(old))
+                {
+                    let value = match d.from.column(&c.name).and_then(|have| backfill(have, c)) {
+                        Some(fill) => format!(
+                            "COALESCE({}, {})",
+                            ident(old),
+                            default_sql(backend, &c.ty, fill)
+                        ),
+                        None => ident(old),
+                    };
+                    (ident(&c.name), value)
+                }
             })
             .unzip();
     out.push(format!(
