@@ -392,6 +392,22 @@ migrate_tests! {
         Ok(())
     }
 
+    fn a_migration_that_opens_its_own_transaction_and_fails_is_rolled_back(env) {
+        // Outside the harness's transaction, a migration may BEGIN itself (as
+        // SQLite rebuilds do); if it fails, its transaction must not outlive it.
+        env.add(M1, "BEGIN;\nCREATE TABLE one (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);\nCOMMIT;", Some("DROP TABLE one;"));
+        std::fs::write(env.path(M1).join("metadata.toml"), "run_in_transaction = false\n")?;
+        let mut conn = env.db.get()?;
+        let run = glowplug::Migrator::new(&mut conn, env.source()).run();
+        assert!(matches!(migration_error(run), MigrationError::FailedDirty { .. }));
+        // The same connection works, outside any transaction, and `one` was rolled back.
+        assert!(!env.has_table("one"));
+        conn.backend_connection().batch_execute("CREATE TABLE probe (id INTEGER PRIMARY KEY)")?;
+        conn.transaction::<_, Error, _>(|c| c.backend_connection().batch_execute("DROP TABLE probe"))?;
+        assert_eq!(env.states()[0], (M1.to_owned(), State::Dirty, Some(1)));
+        Ok(())
+    }
+
     fn metadata_toml_is_read_strictly(env) {
         env.table(M1, "one");
         for (text, expect) in [

@@ -726,18 +726,19 @@ fn transaction<T>(
 }
 
 /// Runs a step of a `run_in_transaction = false` migration. Such a step may
-/// open its own transaction and switch SQLite's foreign keys off (a table
+/// open its own transaction, and on SQLite switch foreign keys off (a table
 /// rebuild does); if it fails halfway, its open transaction is rolled back
-/// and foreign-key enforcement is restored, so the connection is left as
-/// it was found.
+/// (on either backend) and foreign-key enforcement is restored, so the
+/// connection is left as it was found.
 fn exec_outside_transaction(step: &Step, conn: &mut BackendConnection<'_>) -> Result<()> {
     let enforced = match conn {
         BackendConnection::Sqlite(c) => crate::connection::sqlite_foreign_keys(c).unwrap_or(false),
         _ => false,
     };
     let result = exec(step, conn);
-    if result.is_err() && conn.backend() == Backend::Sqlite {
-        // No transaction may be open; then ROLLBACK fails, which is fine.
+    if result.is_err() {
+        // No transaction may be open; then ROLLBACK fails (SQLite) or only
+        // warns (PostgreSQL), which is fine.
         let _ = conn.batch_execute("ROLLBACK");
         if enforced {
             let _ = conn.batch_execute("PRAGMA foreign_keys = ON");

@@ -73,29 +73,17 @@ pub trait DefaultValue {
     fn sql_literal(&self) -> String;
 }
 
-impl DefaultValue for bool {
-    fn sql_literal(&self) -> String {
-        self.to_string()
-    }
+/// Numbers and booleans are their own SQL literals.
+macro_rules! default_value_as_display {
+    ($($t:ty),*) => {$(
+        impl DefaultValue for $t {
+            fn sql_literal(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
 }
-
-impl DefaultValue for i32 {
-    fn sql_literal(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl DefaultValue for i64 {
-    fn sql_literal(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl DefaultValue for f64 {
-    fn sql_literal(&self) -> String {
-        self.to_string()
-    }
-}
+default_value_as_display!(bool, i32, i64, f64);
 
 impl DefaultValue for &str {
     fn sql_literal(&self) -> String {

@@ -135,52 +135,35 @@ fn postgres(conn: &mut PgConnection) -> Result<Schema> {
         .into_iter()
         .map(|n| Table::new(n.name))
         .collect();
-    let by_name = |name: &str| tables.iter().position(|t| t.name == name);
     let columns = sql_query(PG_COLUMNS).load::<PgColumn>(conn)?;
     let indexes = sql_query(PG_INDEXES).load::<PgIndex>(conn)?;
     let fks = sql_query(PG_FOREIGN_KEYS).load::<PgForeignKey>(conn)?;
-    let mut placed: Vec<(usize, Column)> = Vec::new();
     for c in columns {
-        let Some(at) = by_name(&c.table_name) else {
+        let Some(t) = named(&mut tables, &c.table_name) else {
             continue;
         };
         let ty = pg_type(&c.ty);
         let serial = c.dflt.as_deref().is_some_and(|d| d.starts_with("nextval("));
-        placed.push((
-            at,
-            Column {
-                default: c
-                    .dflt
-                    .filter(|_| !serial)
-                    .map(|d| canonical_default(&ty, &d)),
-                name: c.name,
-                ty,
-                nullable: !c.not_null,
-                auto_increment: serial || c.identity,
-                renamed_from: None,
-            },
-        ));
+        t.columns.push(Column {
+            default: c
+                .dflt
+                .filter(|_| !serial)
+                .map(|d| canonical_default(&ty, &d)),
+            name: c.name,
+            ty,
+            nullable: !c.not_null,
+            auto_increment: serial || c.identity,
+            renamed_from: None,
+        });
     }
-    let mut placed_idx = Vec::new();
     for i in indexes {
-        if let Some(at) = by_name(&i.table_name) {
-            placed_idx.push((at, i));
-        }
-    }
-    let mut placed_fk = Vec::new();
-    for fk in fks {
-        if let Some(at) = by_name(&fk.table_name) {
-            placed_fk.push((at, fk));
-        }
-    }
-    for (at, c) in placed {
-        tables[at].columns.push(c);
-    }
-    for (at, i) in placed_idx {
+        let Some(t) = named(&mut tables, &i.table_name) else {
+            continue;
+        };
         if i.is_primary {
-            tables[at].primary_key = i.columns;
+            t.primary_key = i.columns;
         } else if !i.partial {
-            tables[at].indexes.push(Index {
+            t.indexes.push(Index {
                 name: Some(i.name),
                 columns: i.columns,
                 unique: i.is_unique,
@@ -188,18 +171,25 @@ fn postgres(conn: &mut PgConnection) -> Result<Schema> {
             });
         }
     }
-    for (at, fk) in placed_fk {
-        tables[at].foreign_keys.push(ForeignKey {
-            name: Some(fk.name),
-            columns: fk.columns,
-            table: fk.ref_table,
-            references: fk.refs,
-        });
+    for fk in fks {
+        if let Some(t) = named(&mut tables, &fk.table_name) {
+            t.foreign_keys.push(ForeignKey {
+                name: Some(fk.name),
+                columns: fk.columns,
+                table: fk.ref_table,
+                references: fk.refs,
+            });
+        }
     }
     Ok(Schema {
         tables,
         backend: Some(Backend::Postgres),
     })
+}
+
+/// The table called `name`.
+fn named<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
+    tables.iter_mut().find(|t| t.name == name)
 }
 
 /// The portable type for PostgreSQL's `format_type` text.
