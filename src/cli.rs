@@ -408,17 +408,10 @@ fn database_url(cli: &Cli) -> Result<String> {
             )
         })?,
     };
-    Ok(with_connect_timeout(&url, cli.connect_timeout))
-}
-
-/// `url` with libpq's `connect_timeout` added when it is PostgreSQL and has none.
-fn with_connect_timeout(url: &str, secs: u64) -> String {
-    let pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
-    if !pg || url.contains("connect_timeout=") {
-        return url.to_owned();
-    }
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}connect_timeout={secs}")
+    Ok(crate::url::with_connect_timeout(
+        &url,
+        std::time::Duration::from_secs(cli.connect_timeout),
+    ))
 }
 
 /// The migrations directory: the flag, `MIGRATION_DIRECTORY`, `diesel.toml`, `./migrations`.
@@ -802,23 +795,6 @@ fn database(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postgres_urls_get_a_connect_timeout() {
-        assert_eq!(
-            with_connect_timeout("postgres://h/db", 7),
-            "postgres://h/db?connect_timeout=7"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?sslmode=disable", 7),
-            "postgres://h/db?sslmode=disable&connect_timeout=7"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?connect_timeout=1", 7),
-            "postgres://h/db?connect_timeout=1"
-        );
-        assert_eq!(with_connect_timeout("app.db", 7), "app.db");
-    }
 
     #[test]
     fn the_command_line_is_consistent() {

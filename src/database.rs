@@ -22,6 +22,34 @@
 //! Building a pool opens one connection first, so a wrong URL, password or
 //! host fails at once with [`Error::Connection`] instead of after the pool's
 //! timeout. The password never appears in `Debug`, `Display` or an error.
+//!
+//! # Failures and recovery
+//!
+//! * **A checkout that cannot be served** within
+//!   [`connection_timeout`](DatabaseBuilder::connection_timeout) (or the
+//!   deadline given to [`Database::get_timeout`]) returns [`Error::Pool`]; it
+//!   never blocks for longer.
+//! * **A lost PostgreSQL connection** (the server restarted, an administrator
+//!   ran `pg_terminate_backend`, a network cut) makes the statement that
+//!   meets it fail with [`Error::ConnectionLost`]; the server has rolled back
+//!   whatever the transaction had not committed. The pool never hands that
+//!   connection out again: each pooled connection watches its own results
+//!   (a diesel `Instrumentation`) and reports itself broken when it is
+//!   returned, and the health check on checkout
+//!   ([`test_on_check_out`](DatabaseBuilder::test_on_check_out), on by
+//!   default) replaces connections that died while idle before anyone sees
+//!   them. Replacing a pooled connection's instrumentation with
+//!   `set_instrumentation` turns the watch off for that connection.
+//! * **While the server is down**, checkouts fail with [`Error::Pool`] after
+//!   the connection timeout (with the health check on) or statements fail with
+//!   [`Error::ConnectionLost`] (with it off); nothing hangs, because new
+//!   PostgreSQL connections give up after
+//!   [`connect_timeout`](DatabaseBuilder::connect_timeout). Once the server is
+//!   back, the next checkouts open fresh connections: no restart of the
+//!   application is needed.
+//! * **SQLite writers from several threads or processes** queue on the
+//!   database's write lock for up to the busy timeout; past it the statement
+//!   fails with [`Error::Busy`] and nothing of it is written.
 
 use std::time::Duration;
 
@@ -32,6 +60,10 @@ use diesel::r2d2::R2D2Connection;
 use crate::connection::{AnyConnection, Backend, PgConnection, SqliteConnection};
 use crate::error::{Error, Result};
 use crate::url::ConnectionSpec;
+
+/// How long opening a PostgreSQL connection may take, unless the URL or
+/// [`DatabaseBuilder::connect_timeout`] says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The database file used by [`Database::from_env`] when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "glowplug.db";
@@ -46,6 +78,42 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 pub struct ConnectionManager {
     spec: ConnectionSpec,
     sqlite_busy_timeout: Duration,
+    connect_timeout: Duration,
+}
+
+/// Watches a pooled PostgreSQL connection's results for a lost connection, so
+/// the pool can drop it when it is returned (diesel's own check only looks at
+/// its transaction state). Forwards every event to the instrumentation diesel
+/// would have installed (`set_default_instrumentation`).
+struct LostWatch {
+    lost: bool,
+    inner: Option<Box<dyn diesel::connection::Instrumentation>>,
+}
+
+impl diesel::connection::Instrumentation for LostWatch {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::FinishQuery {
+            error:
+                Some(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ClosedConnection,
+                    _,
+                )),
+            ..
+        } = &event
+        {
+            self.lost = true;
+        }
+        if let Some(inner) = &mut self.inner {
+            inner.on_connection_event(event);
+        }
+    }
+}
+
+/// Whether `conn` has seen its server go away (see [`LostWatch`]).
+fn connection_lost(conn: &mut PgConnection) -> bool {
+    conn.instrumentation()
+        .downcast_ref::<LostWatch>()
+        .is_some_and(|watch| watch.lost)
 }
 
 impl std::fmt::Debug for ConnectionManager {
@@ -60,9 +128,15 @@ impl ConnectionManager {
     fn establish(&self) -> Result<AnyConnection> {
         let fail = |message: String| connection_error(&self.spec, message);
         match &self.spec {
-            ConnectionSpec::Postgres { url } => PgConnection::establish(url)
-                .map(AnyConnection::Postgres)
-                .map_err(|e| fail(e.to_string())),
+            ConnectionSpec::Postgres { url } => {
+                let url = crate::url::with_connect_timeout(url, self.connect_timeout);
+                let mut conn = PgConnection::establish(&url).map_err(|e| fail(e.to_string()))?;
+                conn.set_instrumentation(LostWatch {
+                    lost: false,
+                    inner: diesel::connection::get_default_instrumentation(),
+                });
+                Ok(AnyConnection::Postgres(conn))
+            }
             ConnectionSpec::Sqlite { path } => {
                 if !self.spec.is_memory() && !path.starts_with("file:") {
                     let parent = std::path::Path::new(path).parent();
@@ -104,7 +178,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         match conn {
-            AnyConnection::Postgres(c) => c.is_broken(),
+            AnyConnection::Postgres(c) => c.is_broken() || connection_lost(c),
             AnyConnection::Sqlite(c) => c.is_broken(),
         }
     }
@@ -131,6 +205,7 @@ pub struct DatabaseBuilder {
     max_lifetime: Option<Duration>,
     test_on_check_out: bool,
     sqlite_busy_timeout: Duration,
+    connect_timeout: Duration,
 }
 
 impl DatabaseBuilder {
@@ -144,6 +219,7 @@ impl DatabaseBuilder {
             max_lifetime: Some(Duration::from_secs(1800)),
             test_on_check_out: true,
             sqlite_busy_timeout: Duration::from_secs(5),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
     }
 
@@ -177,9 +253,11 @@ impl DatabaseBuilder {
         self
     }
 
-    /// Ping each connection before handing it out (default `true`; one extra
-    /// round trip per checkout on PostgreSQL, in exchange for never handing
-    /// out a dead connection).
+    /// The health check: ping each connection (`SELECT 1`) before handing it
+    /// out, and replace it if the ping fails (default `true`). It costs one
+    /// round trip per checkout on PostgreSQL (measured in `BENCHMARKS.md`);
+    /// without it, a connection that died while idle fails its first
+    /// statement with [`Error::ConnectionLost`] and is replaced afterwards.
     pub fn test_on_check_out(mut self, test: bool) -> Self {
         self.test_on_check_out = test;
         self
@@ -189,6 +267,15 @@ impl DatabaseBuilder {
     /// before failing with "database is locked" (default 5 s).
     pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
         self.sqlite_busy_timeout = timeout;
+        self
+    }
+
+    /// How long opening a PostgreSQL connection may take before it fails
+    /// (default 10 s; whole seconds, at least 1, as libpq counts them). A
+    /// `connect_timeout` already in the URL wins. Without a limit, a host
+    /// that drops packets would hold a checkout for minutes.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
 
@@ -215,6 +302,7 @@ impl DatabaseBuilder {
         let manager = ConnectionManager {
             spec: spec.clone(),
             sqlite_busy_timeout: self.sqlite_busy_timeout,
+            connect_timeout: self.connect_timeout,
         };
         // Fail fast with the driver's own message rather than a pool timeout.
         drop(manager.establish()?);
@@ -291,8 +379,28 @@ impl Database {
     }
 
     /// A connection from the pool; it goes back to the pool when dropped.
+    /// Waits up to the pool's connection timeout, then fails with
+    /// [`Error::Pool`].
     pub fn get(&self) -> Result<PooledConnection> {
         Ok(self.pool.get()?)
+    }
+
+    /// Like [`get`](Self::get), but waits at most `timeout` (for a request
+    /// with its own deadline).
+    ///
+    /// ```
+    /// # use glowplug::prelude::*;
+    /// use std::time::Duration;
+    /// let db = Database::connect("sqlite::memory:")?; // one connection
+    /// let held = db.get()?;
+    /// let err = db.get_timeout(Duration::from_millis(50)).unwrap_err();
+    /// assert!(matches!(err, glowplug::Error::Pool(_)));
+    /// drop(held);
+    /// assert!(db.get_timeout(Duration::from_millis(50)).is_ok());
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection> {
+        Ok(self.pool.get_timeout(timeout)?)
     }
 
     /// The backend chosen from the URL.
@@ -311,9 +419,13 @@ impl Database {
     }
 
     /// Runs `f` in a transaction on a pooled connection: committed when `f`
-    /// returns `Ok`, rolled back when it returns `Err` or panics.
+    /// returns `Ok`, rolled back when it returns `Err` or panics (the panic
+    /// then continues, and the connection goes back to the pool clean).
     ///
-    /// Inside, `conn.transaction(...)` opens a nested transaction (a savepoint).
+    /// Inside, [`glowplug::transaction`](crate::transaction) or
+    /// `conn.transaction(...)` opens a nested transaction (a savepoint). On
+    /// SQLite the transaction begins with `BEGIN IMMEDIATE`, so concurrent
+    /// writers wait for each other (see [`glowplug::transaction`](crate::transaction)).
     ///
     /// ```
     /// # use glowplug::prelude::*;
@@ -331,7 +443,7 @@ impl Database {
         E: From<Error> + From<diesel::result::Error>,
     {
         let mut conn = self.get()?;
-        AnyConnection::transaction(&mut conn, f)
+        crate::transaction(&mut *conn, f)
     }
 }
 
@@ -349,7 +461,9 @@ pub fn create_database(url: &str) -> Result<bool> {
             Database::builder(url).max_size(1).build()?;
             Ok(true)
         }
-        ConnectionSpec::Postgres { url } => match PgConnection::establish(url) {
+        ConnectionSpec::Postgres { url } => match PgConnection::establish(
+            &crate::url::with_connect_timeout(url, DEFAULT_CONNECT_TIMEOUT),
+        ) {
             Ok(_) => Ok(false),
             Err(e) if e.to_string().contains("does not exist") => {
                 let (name, mut admin) = pg_maintenance(&spec, url)?;
@@ -422,6 +536,7 @@ fn pg_maintenance(spec: &ConnectionSpec, url: &str) -> Result<(String, PgConnect
             spec.redacted()
         ))
     })?;
+    let admin_url = crate::url::with_connect_timeout(&admin_url, DEFAULT_CONNECT_TIMEOUT);
     let admin =
         PgConnection::establish(&admin_url).map_err(|e| connection_error(spec, e.to_string()))?;
     Ok((name, admin))

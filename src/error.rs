@@ -42,6 +42,24 @@ pub enum Error {
     )]
     Pool(String),
 
+    /// The connection to the server was lost while a statement ran (the
+    /// server restarted or ended the session, or the network failed). The
+    /// server rolls back what was not committed; the pool replaces the
+    /// connection, so retrying on a new checkout is safe.
+    #[error(
+        "the database connection was lost: {0} (the server rolled back any unfinished transaction and the pool replaces the connection; retry the work on a new checkout)"
+    )]
+    ConnectionLost(String),
+
+    /// SQLite: another connection held the database's write lock for longer
+    /// than the busy timeout (or a deferred transaction that had read could
+    /// not start writing). Nothing of the failed statement (or of its
+    /// transaction, which is rolled back) was written.
+    #[error(
+        "the SQLite database is locked by another writer: {0} (the busy timeout ran out, or a transaction that read first could not start writing; nothing of this write was saved: retry it, open write transactions with `Database::transaction` or `glowplug::transaction`, which wait for the lock, raise `DatabaseBuilder::sqlite_busy_timeout`, or keep write transactions shorter)"
+    )]
+    Busy(String),
+
     /// A query failed for a reason glowplug does not classify further.
     #[error("query failed: {0}")]
     Query(#[source] DieselError),
@@ -156,6 +174,11 @@ impl From<DieselError> for Error {
                         table,
                         message,
                     },
+                    DatabaseErrorKind::ClosedConnection => Error::ConnectionLost(message),
+                    // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
+                    DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
+                        Error::Busy(message)
+                    }
                     other => Error::Query(DieselError::DatabaseError(other, info)),
                 }
             }

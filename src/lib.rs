@@ -67,12 +67,13 @@ pub mod relation;
 pub mod scaffold;
 pub mod schema;
 mod support;
+mod transaction;
 pub mod url;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
-    ConnectionManager, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder, PooledConnection,
+    ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder, PooledConnection,
     create_database, drop_database,
 };
 pub use error::{Error, Result};
@@ -83,6 +84,7 @@ pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
     StrictLoadingGuard, strict_loading,
 };
+pub use transaction::transaction;
 pub use url::redact_url;
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.

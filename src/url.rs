@@ -100,6 +100,33 @@ impl ConnectionSpec {
     }
 }
 
+/// Which backend `url` means, without connecting; the error says what is
+/// wrong with a URL glowplug cannot use (see the [module docs](self) for the
+/// accepted forms).
+///
+/// ```
+/// use glowplug::{Backend, url::backend_of};
+/// assert_eq!(backend_of("postgres://app@db.internal/app")?, Backend::Postgres);
+/// assert_eq!(backend_of("data/app.db")?, Backend::Sqlite);
+/// assert!(backend_of("mysql://root@localhost/app").is_err());
+/// # Ok::<(), glowplug::Error>(())
+/// ```
+pub fn backend_of(url: &str) -> Result<Backend> {
+    ConnectionSpec::parse(url).map(|spec| spec.backend())
+}
+
+/// A PostgreSQL `url` with libpq's `connect_timeout` (whole seconds, at least
+/// 1) added, unless it already has one; any other URL unchanged.
+pub(crate) fn with_connect_timeout(url: &str, timeout: std::time::Duration) -> String {
+    let pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !pg || url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={}", secs.max(1))
+}
+
 /// For a PostgreSQL URL: the database it names and the same URL naming
 /// `other` instead (for `CREATE`/`DROP DATABASE` from the maintenance database).
 pub(crate) fn pg_database(url: &str, other: &str) -> Option<(String, String)> {
@@ -182,6 +209,35 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn postgres_urls_get_a_connect_timeout() {
+        use std::time::Duration;
+        let seven = Duration::from_secs(7);
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", seven),
+            "postgres://h/db?connect_timeout=7"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", seven),
+            "postgres://h/db?sslmode=disable&connect_timeout=7"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=1", seven),
+            "postgres://h/db?connect_timeout=1"
+        );
+        assert_eq!(with_connect_timeout("app.db", seven), "app.db");
+        // libpq counts whole seconds; never 0, which would mean no limit.
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", Duration::from_millis(1500)),
+            "postgres://h/db?connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", Duration::ZERO),
+            "postgres://h/db?connect_timeout=1"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -1,0 +1,95 @@
+//! Transactions that survive panics and concurrent SQLite writers (see [`transaction`]).
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::Error as DieselError;
+
+use crate::connection::{BackendConnection, DbConnection};
+
+/// Runs `f` in a transaction on `conn`: committed when `f` returns `Ok`,
+/// rolled back when it returns `Err` or panics (the panic then continues).
+/// Inside another transaction it is a savepoint. On SQLite the outermost
+/// transaction begins with `BEGIN IMMEDIATE`.
+///
+/// This function (and [`Database::transaction`](crate::Database::transaction),
+/// which checks out a connection and calls it) differs from diesel's
+/// `Connection::transaction` in two ways:
+///
+/// * **Panics roll back.** diesel leaves the transaction open when the
+///   closure panics; a web server that catches the panic and goes on with the
+///   same connection would then run every later statement inside that
+///   never-committed transaction. Here the transaction (or the savepoint) is
+///   rolled back and the panic resumes, so the connection is clean afterwards.
+/// * **SQLite write transactions start with `BEGIN IMMEDIATE`.** A deferred
+///   transaction that reads before it writes cannot wait for another writer:
+///   SQLite fails its first write at once with "database is locked", busy
+///   timeout or not, because its snapshot is stale. `BEGIN IMMEDIATE` takes
+///   the write lock up front, waiting up to the busy timeout
+///   ([`DatabaseBuilder::sqlite_busy_timeout`](crate::DatabaseBuilder::sqlite_busy_timeout)),
+///   so concurrent writers queue instead of failing. Readers are never
+///   blocked (WAL). Rails made the same choice in 7.1.
+///
+/// Nested calls open savepoints: an error (or panic) inside one rolls back
+/// only that savepoint, and the outer transaction goes on.
+///
+/// ```
+/// use glowplug::prelude::*;
+///
+/// let db = Database::connect("sqlite::memory:")?;
+/// let mut conn = db.get()?;
+/// diesel::sql_query("CREATE TABLE t (x INTEGER)").execute(&mut conn)?;
+/// let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+///     glowplug::transaction(&mut conn, |c| {
+///         diesel::sql_query("INSERT INTO t VALUES (1)").execute(c)?;
+///         panic!("a bug in the request handler");
+///         #[allow(unreachable_code)]
+///         Ok::<_, glowplug::Error>(())
+///     })
+/// }));
+/// assert!(caught.is_err());
+/// // Rolled back, and the same connection is out of the transaction.
+/// #[derive(diesel::QueryableByName)]
+/// struct N { #[diesel(sql_type = diesel::sql_types::BigInt)] n: i64 }
+/// let n: N = diesel::sql_query("SELECT COUNT(*) AS n FROM t").get_result(&mut conn)?;
+/// assert_eq!(n.n, 0);
+/// # Ok::<(), glowplug::Error>(())
+/// ```
+pub fn transaction<C, T, E, F>(conn: &mut C, f: F) -> Result<T, E>
+where
+    C: Connection + DbConnection,
+    F: FnOnce(&mut C) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    begin(conn)?;
+    match catch_unwind(AssertUnwindSafe(|| f(conn))) {
+        Ok(Ok(value)) => {
+            C::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Ok(Err(error)) => match C::TransactionManager::rollback_transaction(conn) {
+            // The original error says more than a rollback on a broken connection.
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+        Err(panic) => {
+            // Nothing to report the rollback's own failure to; a connection
+            // left broken is discarded by the pool (`has_broken`).
+            let _ = C::TransactionManager::rollback_transaction(conn);
+            resume_unwind(panic)
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE` for an outermost SQLite transaction; otherwise what
+/// diesel does (`BEGIN`, or a savepoint inside a transaction).
+fn begin<C: Connection + DbConnection>(conn: &mut C) -> Result<(), DieselError> {
+    if let BackendConnection::Sqlite(c) = conn.backend_connection() {
+        match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {
+            Err(DieselError::AlreadyInTransaction) => {}
+            other => return other,
+        }
+    }
+    C::TransactionManager::begin_transaction(conn)
+}
