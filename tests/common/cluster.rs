@@ -1,0 +1,177 @@
+//! A throwaway PostgreSQL server for tests that must stop, restart or
+//! misconfigure one: a cluster made with `initdb` in a temporary directory
+//! and run by `pg_ctl` on a free port, with password authentication
+//! (scram-sha-256), so a wrong password is really refused. The shared server
+//! the other tests use is never touched.
+//!
+//! The binaries come from `/usr/lib/postgresql/<version>/bin` (Debian's
+//! layout), or the directory in `GLOWPLUG_PG_BIN`. PostgreSQL refuses to run
+//! as root, so under root the tools run as the `postgres` user (`runuser`).
+//! Without the binaries the test prints a skip line, unless `REQUIRE_PG=1`.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The password of the cluster's superuser `glowplug`.
+pub const PASSWORD: &str = "Cl4ster-s3cret-pw";
+
+/// A running throwaway cluster; stopped and deleted when dropped.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl Cluster {
+    /// Creates and starts a cluster, or `None` (with a skip line) when the
+    /// PostgreSQL server binaries are not installed.
+    pub fn start(test: &str) -> Option<Cluster> {
+        let Some(bin) = server_binaries() else {
+            let msg = "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin; set GLOWPLUG_PG_BIN";
+            if std::env::var("REQUIRE_PG").is_ok_and(|v| v == "1") {
+                panic!("{msg}; REQUIRE_PG=1 makes this a failure");
+            }
+            let _ = writeln!(std::io::stderr(), "SKIP {test}: {msg}");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let as_postgres = is_root();
+        if as_postgres {
+            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()));
+        }
+        let port = free_port();
+        let cluster = Cluster {
+            dir,
+            bin,
+            port,
+            as_postgres,
+        };
+        let pwfile = cluster.path("pwfile");
+        std::fs::write(&pwfile, PASSWORD).expect("write the password file");
+        if as_postgres {
+            run(Command::new("chown").args(["postgres:postgres"]).arg(&pwfile));
+        }
+        let data = cluster.path("data");
+        cluster.tool("initdb", |c| {
+            c.arg("-D")
+                .arg(&data)
+                .args(["-U", "glowplug", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"])
+                .arg(format!("--pwfile={}", pwfile.display()));
+        });
+        cluster.start_server();
+        Some(cluster)
+    }
+
+    /// The cluster's URL with `password` (use [`PASSWORD`] for the right one).
+    pub fn url(&self, password: &str) -> String {
+        format!(
+            "postgres://glowplug:{password}@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`: sessions are ended).
+    pub fn stop_server(&self) {
+        let data = self.path("data");
+        self.tool("pg_ctl", |c| {
+            c.arg("-D").arg(&data).args(["-m", "fast", "-w", "stop"]);
+        });
+    }
+
+    /// Starts the server again (waits until it accepts connections).
+    pub fn start_server(&self) {
+        let (data, log, socket) = (self.path("data"), self.path("server.log"), self.path(""));
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            socket.display()
+        );
+        self.tool("pg_ctl", |c| {
+            c.arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "60", "-o", &options, "start"]);
+        });
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs one of the server binaries (as `postgres` under root); panics with its output if it fails.
+    fn tool(&self, name: &str, args: impl FnOnce(&mut Command)) {
+        let program = self.bin.join(name);
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&program);
+            c
+        } else {
+            Command::new(&program)
+        };
+        args(&mut command);
+        command.current_dir(self.dir.path());
+        run(&mut command);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.path("data");
+        let program = self.bin.join("pg_ctl");
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&program);
+            c
+        } else {
+            Command::new(&program)
+        };
+        let _ = command
+            .arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+fn run(command: &mut Command) {
+    let out = command.output().expect("run a PostgreSQL tool");
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn server_binaries() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("GLOWPLUG_PG_BIN") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").is_file() && bin.join("pg_ctl").is_file())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A TCP port nothing listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

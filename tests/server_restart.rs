@@ -1,0 +1,104 @@
+//! A PostgreSQL server that goes away and comes back, on a throwaway cluster
+//! the test starts itself (see `common/cluster.rs`): while it is down every
+//! call fails within its timeout, and afterwards the same pool works again.
+
+mod common;
+#[path = "common/cluster.rs"]
+mod cluster;
+
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use glowplug::prelude::*;
+use glowplug::Error;
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn rows(conn: &mut AnyConnection) -> glowplug::Result<i64> {
+    let row: Count = diesel::sql_query("SELECT COUNT(*) AS n FROM survivors").get_result(conn)?;
+    Ok(row.n)
+}
+
+/// The rows through a fresh checkout of `db`, or the error.
+fn rows_via(db: &Database) -> glowplug::Result<i64> {
+    rows(&mut *db.get()?)
+}
+
+const TIMEOUT: Duration = Duration::from_secs(2);
+/// Generous: the machine is shared. What matters is "bounded", not "fast".
+const BOUND: Duration = Duration::from_secs(15);
+
+#[test]
+fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult {
+    let Some(server) = cluster::Cluster::start("the_pool_recovers_by_itself_after_the_server_restarts") else {
+        return Ok(());
+    };
+    let url = server.url(cluster::PASSWORD);
+    let pool = |health_check: bool| {
+        Database::builder(&url)
+            .max_size(2)
+            .test_on_check_out(health_check)
+            .connection_timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .build()
+    };
+    let checked = pool(true)?;
+    let unchecked = pool(false)?;
+    checked.get()?.batch_execute(
+        "CREATE TABLE survivors (id INTEGER PRIMARY KEY); INSERT INTO survivors VALUES (1), (2);",
+    )?;
+    assert_eq!(rows_via(&unchecked)?, 2);
+    let mut held = checked.get()?;
+
+    server.stop_server();
+
+    // While the server is down: errors within the timeouts, never a hang.
+    let timed = |what: &str, f: &mut dyn FnMut() -> glowplug::Result<i64>| {
+        let started = Instant::now();
+        let outcome = f();
+        let took = started.elapsed();
+        assert!(took < BOUND, "{what} took {took:?}");
+        eprintln!("server down: {what}: {took:.1?}: {outcome:?}");
+        outcome.expect_err(what)
+    };
+    let err = timed("a statement on a connection held across the stop", &mut || rows(&mut held));
+    assert!(matches!(err, Error::ConnectionLost(_)), "{err:?}");
+    drop(held);
+    let err = timed("a checkout with the health check", &mut || rows_via(&checked));
+    assert!(matches!(err, Error::Pool(_)), "{err:?}");
+    assert!(err.to_string().contains("no database connection available"), "{err}");
+    // Without the health check, an idle connection is handed out dead and its
+    // first statement fails; once none is left, the checkout itself fails.
+    let err = timed("a statement without the health check", &mut || rows_via(&unchecked));
+    assert!(matches!(err, Error::ConnectionLost(_) | Error::Pool(_)), "{err:?}");
+    let err = timed("opening a new pool", &mut || Database::connect(&url).map(|_| 0));
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(cluster::PASSWORD));
+
+    server.start_server();
+
+    // Back: the same pools work again, without being rebuilt.
+    let started = Instant::now();
+    assert_eq!(rows_via(&checked)?, 2, "the health check replaces dead connections at once");
+    let mut failures = 0;
+    let recovered = loop {
+        match rows_via(&unchecked) {
+            Ok(n) => break n,
+            Err(e) => {
+                assert!(matches!(e, Error::ConnectionLost(_)), "{e:?}");
+                failures += 1;
+                assert!(failures <= 2, "each dead connection fails once, then is replaced");
+            }
+        }
+    };
+    assert_eq!(recovered, 2, "committed rows survive the restart");
+    eprintln!(
+        "server back: recovered in {:.1?}; {failures} statement(s) failed on dead connections without the health check",
+        started.elapsed()
+    );
+    Ok(())
+}
