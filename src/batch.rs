@@ -593,11 +593,15 @@ impl AfterPut for crate::connection::SqliteConnection {
 impl AfterPut for crate::connection::PgConnection {
     fn after_put<M: Model>(&mut self) -> QueryResult<()> {
         use diesel::RunQueryDsl;
-        // Table and key names are Rust identifiers from `model!`: no quoting needed.
-        let (table, key) = (M::TABLE, M::PRIMARY_KEY);
+        // Table and key names are Rust identifiers from `model!` (no `'`), but
+        // may need quoting as SQL identifiers (`as Users`, a reserved word).
+        // pg_get_serial_sequence parses its first argument as SQL and takes
+        // its second literally.
+        let (table, key) = (crate::schema::ident(M::TABLE), M::PRIMARY_KEY);
+        let key_sql = crate::schema::ident(key);
         diesel::sql_query(format!(
             "SELECT setval(s.seq, s.top) FROM (SELECT pg_get_serial_sequence('{table}', '{key}') AS seq, \
-             (SELECT MAX({key}) FROM {table}) AS top) s \
+             (SELECT MAX({key_sql}) FROM {table}) AS top) s \
              WHERE s.seq IS NOT NULL AND s.top > COALESCE(pg_sequence_last_value(s.seq::regclass), 0)"
         ))
         .execute(self)

@@ -61,7 +61,7 @@ pub enum Error {
     Busy(String),
 
     /// A query failed for a reason glowplug does not classify further.
-    #[error("query failed: {0}")]
+    #[error("query failed: {}", with_causes(.0))]
     Query(#[source] DieselError),
 
     /// No row matched (`find` with an unknown id, or a query that needed a row).
@@ -146,6 +146,22 @@ fn not_found_message(model: &str, id: Option<&str>) -> String {
         Some(id) => format!("no {model} with id {id} was found"),
         None => format!("no {model} matched the query"),
     }
+}
+
+/// `err` followed by its causes (diesel's deserialization errors name the
+/// field, and only their cause says what was wrong with it).
+fn with_causes(err: &DieselError) -> String {
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 fn constraint_suffix(constraint: Option<&str>) -> String {

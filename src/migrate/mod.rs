@@ -1189,12 +1189,21 @@ impl<'a, S: MigrationSource> Migrator<'a, S> {
     }
 }
 
+/// `text` as a SQL string literal.
+fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 fn pretend_step(out: &mut String, m: &Migration, step: &Step, direction: Direction, batch: i32) {
     let word = match direction {
         Direction::Up => "up",
         Direction::Down => "down",
     };
-    let _ = writeln!(out, "\n-- {} ({word}, batch {batch})", m.name());
+    // Names come from directory names: keep them on their comment line and
+    // inside their string literals.
+    let comment = m.name().replace(['\n', '\r'], " ");
+    let (v, n) = (sql_string(m.version()), sql_string(m.name()));
+    let _ = writeln!(out, "\n-- {comment} ({word}, batch {batch})");
     let transactional = m.run_in_transaction();
     if transactional {
         out.push_str("BEGIN;\n");
@@ -1210,13 +1219,10 @@ fn pretend_step(out: &mut String, m: &Migration, step: &Step, direction: Directi
     }
     let record = match direction {
         Direction::Up => format!(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ('{v}');\nINSERT INTO {LEDGER_TABLE} (version, name, batch, ...) VALUES ('{v}', '{n}', {batch}, ...);",
-            v = m.version(),
-            n = m.name()
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ({v});\nINSERT INTO {LEDGER_TABLE} (version, name, batch, ...) VALUES ({v}, {n}, {batch}, ...);"
         ),
         Direction::Down => format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = '{v}';\nDELETE FROM {LEDGER_TABLE} WHERE version = '{v}';",
-            v = m.version()
+            "DELETE FROM __diesel_schema_migrations WHERE version = {v};\nDELETE FROM {LEDGER_TABLE} WHERE version = {v};"
         ),
     };
     if !transactional {
@@ -1285,4 +1291,19 @@ macro_rules! embed_migrations {
             postgres: $crate::embed_migrations!($postgres),
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretend_output_keeps_odd_names_inside_their_comment_and_literals() {
+        let m = Migration::sql("20260101000000_it's\nDROP TABLE x", "SELECT 1;", None, true)
+            .expect("a valid migration");
+        let mut out = String::new();
+        pretend_step(&mut out, &m, &Step::Sql("SELECT 1;".into()), Direction::Up, 1);
+        assert!(out.contains("-- 20260101000000_it's DROP TABLE x (up, batch 1)"), "{out}");
+        assert!(out.contains("'20260101000000_it''s\nDROP TABLE x'"), "{out}");
+    }
 }

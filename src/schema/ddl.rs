@@ -234,6 +234,19 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
             ));
         }
     }
+    // SQLite stores any integer in any integer column, and diesel reads an
+    // out-of-range value into `i16`/`i32` by truncating it. The range check
+    // makes SQLite refuse such a write, as PostgreSQL does.
+    if backend == Backend::Sqlite {
+        let range = match column.ty {
+            SqlType::SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
+            SqlType::Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+            _ => None,
+        };
+        if let Some((min, max)) = range {
+            out.push_str(&format!(" CHECK ({name} BETWEEN {min} AND {max})"));
+        }
+    }
     out
 }
 

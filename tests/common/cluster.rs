@@ -133,7 +133,7 @@ impl Drop for Cluster {
         let _ = command
             .arg("-D")
             .arg(&data)
-            .args(["-m", "immediate", "-w", "stop"])
+            .args(["-m", "fast", "-w", "stop"])
             .output();
     }
 }

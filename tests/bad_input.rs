@@ -1,0 +1,383 @@
+//! The bad-input catalogue of the README ("Reliability"), one test per row:
+//! what a user gets for malformed URLs, unknown schemes, a missing SQLite
+//! directory, an unreachable host, a wrong password, a zero pool size, very
+//! long strings, invalid UTF-8, `smallint` overflow and SQL injection
+//! payloads. Every error these failure cases produce is rendered
+//! (`Display` and `Debug`) and scanned for the passwords of the test URLs.
+
+mod common;
+#[path = "common/cluster.rs"]
+mod cluster;
+
+use std::time::{Duration, Instant};
+
+use common::models::*;
+use common::new_user;
+use diesel::connection::SimpleConnection;
+use glowplug::prelude::*;
+use glowplug::{Backend, Error};
+
+/// The password in every URL of the failure cases below.
+const SECRET: &str = "Tr0ub4dor-and-3";
+
+glowplug::model! {
+    /// A table made by glowplug's own DDL, named by an SQL keyword.
+    pub Gauge as group {
+        id: pk,
+        level: smallint,
+        reading: int,
+        label: text,
+    }
+}
+
+/// Fails the test if what a user would see of `err` shows a password.
+fn shown(err: &dyn std::fmt::Debug, display: &str) {
+    let all = format!("{display}\n{err:?}");
+    for password in [SECRET, cluster::PASSWORD] {
+        assert!(!all.contains(password), "a password is shown: {all}");
+    }
+}
+
+fn show(err: &Error) -> String {
+    let text = err.to_string();
+    shown(err, &text);
+    text
+}
+
+fn malformed_urls() -> Vec<(String, &'static str)> {
+    vec![
+        ("".into(), "the database URL is empty"),
+        ("   ".into(), "the database URL is empty"),
+        (
+            format!("postgres://app:{SECRET}@127.0.0.1:notaport/app"),
+            "invalid integer value \"notaport\"",
+        ),
+        (
+            format!("postgres://app:{SECRET}@[::1/app"),
+            "matching \"]\" in IPv6 host address",
+        ),
+        (
+            format!("postgres://app:{SECRET}@127.0.0.1:1/app?sslmode=sometimes"),
+            "invalid sslmode value",
+        ),
+        (
+            format!("postgres://app:{SECRET}@127.0.0.1:1/app?no_such_option=1"),
+            "invalid URI query parameter",
+        ),
+    ]
+}
+
+#[test]
+fn malformed_urls_are_refused_with_the_reason() {
+    for (url, expected) in malformed_urls() {
+        let err = Database::connect(&url).unwrap_err();
+        let msg = show(&err);
+        assert!(
+            matches!(err, Error::Config(_) | Error::Connection { .. }),
+            "{url}: {err:?}"
+        );
+        assert!(msg.contains(expected), "{url}: {msg}");
+        if url.contains(SECRET) {
+            assert!(msg.contains("app:***@"), "{msg}");
+        }
+    }
+}
+
+#[test]
+fn unknown_schemes_name_the_scheme_and_the_supported_ones() {
+    for scheme in ["mysql", "mariadb", "http", "redis", "sqlserver"] {
+        let url = format!("{scheme}://app:{SECRET}@localhost/app");
+        let err = Database::connect(&url).unwrap_err();
+        let msg = show(&err);
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert!(
+            msg.contains(&format!("unsupported database URL scheme `{scheme}`")),
+            "{msg}"
+        );
+        assert!(msg.contains("postgres://, postgresql://, sqlite://"), "{msg}");
+        assert_eq!(glowplug::url::backend_of(&url).is_err(), true);
+    }
+}
+
+#[test]
+fn a_missing_sqlite_directory_is_named_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no").join("such");
+    for url in [
+        format!("{}/app.db", missing.display()),
+        format!("sqlite://{}/app.db", missing.display()),
+    ] {
+        let err = Database::connect(&url).unwrap_err();
+        let msg = show(&err);
+        assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+        assert!(
+            msg.contains(&format!("the directory `{}` does not exist", missing.display())),
+            "{msg}"
+        );
+        assert!(!missing.exists(), "nothing was created");
+    }
+}
+
+#[test]
+fn an_unreachable_host_fails_within_the_connect_timeout() {
+    // A non-routable address: packets go nowhere, so only the timeout ends the attempt.
+    let url = format!("postgres://app:{SECRET}@10.255.255.1:5432/app");
+    let started = Instant::now();
+    let err = Database::builder(&url)
+        .connect_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap_err();
+    let took = started.elapsed();
+    let msg = show(&err);
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(took < Duration::from_secs(8), "took {took:?}: {msg}");
+    assert!(msg.contains("postgres://app:***@10.255.255.1:5432/app"), "{msg}");
+}
+
+#[test]
+fn a_wrong_password_is_refused_without_echoing_either_password() -> common::TestResult {
+    let Some(server) = cluster::Cluster::start("a_wrong_password_is_refused") else {
+        return Ok(());
+    };
+    // The right one works...
+    let db = Database::connect(&server.url(cluster::PASSWORD))?;
+    assert_eq!(db.backend(), Backend::Postgres);
+    shown(&db, db.url());
+    // ...a wrong one is refused by the server, and neither appears anywhere.
+    let err = Database::connect(&server.url(SECRET)).unwrap_err();
+    let msg = show(&err);
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(msg.contains("password authentication failed"), "{msg}");
+    assert!(!msg.contains(cluster::PASSWORD), "{msg}");
+    // Creating a database through a wrong password fails the same way.
+    let err = glowplug::create_database(&server.url(SECRET).replace("/postgres", "/other"))
+        .unwrap_err();
+    assert!(show(&err).contains("password authentication failed"), "{err}");
+    // And a failing statement on a password-authenticated pool.
+    let err = db
+        .get()?
+        .batch_execute("SELECT * FROM no_such_table")
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(show(&err).contains("no_such_table"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn pool_settings_out_of_range_are_refused_before_connecting() {
+    let cases: [(glowplug::DatabaseBuilder, &str); 3] = [
+        (
+            Database::builder("sqlite::memory:").max_size(0),
+            "the pool size must be at least 1 (got max_size(0))",
+        ),
+        (
+            Database::builder("sqlite::memory:").max_size(2).min_idle(3),
+            "min_idle (3) cannot exceed max_size (2)",
+        ),
+        (
+            Database::builder("sqlite::memory:").connection_timeout(Duration::ZERO),
+            "the connection timeout must be longer than zero",
+        ),
+    ];
+    for (builder, expected) in cases {
+        let err = builder.build().unwrap_err();
+        let msg = show(&err);
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert!(msg.contains(expected), "{msg}");
+    }
+    // Checked before any connection is tried: no server needed at this URL.
+    let url = format!("postgres://app:{SECRET}@127.0.0.1:1/app");
+    let err = Database::builder(&url).max_size(0).build().unwrap_err();
+    assert!(show(&err).contains("at least 1"), "{err}");
+}
+
+backend_tests! {
+    fn one_mebibyte_strings_round_trip_and_limits_are_enforced(db) {
+        let mut conn = db.get()?;
+        let author = new_user("author").insert(&mut conn)?;
+        // 1 MiB of mixed one-, two- and four-byte characters.
+        let big: String = "aé€😀".repeat(1 << 18).chars().take(1 << 20).collect();
+        assert!(big.len() > 1 << 20);
+        let post = NewPost { author_id: author.id, title: "big".into(), body: Some(big.clone()), ..Default::default() }
+            .insert(&mut conn)?;
+        assert_eq!(Post::find(&mut conn, post.id)?.body, big);
+        let other: String = big.chars().rev().collect();
+        let mut post = post;
+        post.body = other.clone();
+        post.save(&mut conn)?;
+        assert_eq!(Post::find(&mut conn, post.id)?.body, other);
+        let rows: Vec<NewPost> = (0..3)
+            .map(|i| NewPost { author_id: author.id, title: format!("b{i}"), body: Some(big.clone()), ..Default::default() })
+            .collect();
+        assert_eq!(Post::insert_batch(&mut conn, &rows)?, 3);
+        let stored = Post::fetch(&mut conn, Post::query().filter(posts::body.eq(big.clone())))?;
+        assert_eq!(stored.len(), 3);
+
+        // A 1 MiB value for a varchar(50) is refused before anything is sent.
+        let err = NewUser { username: big.clone(), email: "x@example.com".into(), ..Default::default() }
+            .insert(&mut conn)
+            .unwrap_err();
+        let msg = show(&err);
+        assert!(matches!(err, Error::Validation { field: "username", .. }), "{err:?}");
+        assert!(msg.contains("longer than the declared varchar(50)"), "{}", &msg[..200.min(msg.len())]);
+        assert_eq!(User::count(&mut conn)?, 1);
+        Ok(())
+    }
+
+    fn invalid_utf8_round_trips_in_binary_columns(db) {
+        let mut conn = db.get()?;
+        let bytes: Vec<u8> = vec![0xff, 0xfe, 0x00, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0xf8, 0x88, 0x80, 0x80, 0x80, b'\'', b';'];
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let sample = NewSample { bytes: bytes.clone(), ..sample() }.insert(&mut conn)?;
+        assert_eq!(Sample::find(&mut conn, sample.id)?.bytes, bytes);
+        let stored = Sample::fetch(&mut conn, Sample::query().filter(samples::bytes.eq(bytes.clone())))?;
+        assert_eq!(stored.len(), 1);
+
+        // Invalid UTF-8 put into a text column by raw SQL: PostgreSQL refuses
+        // it; SQLite stores it, and loading it into a `String` is an error
+        // naming the field.
+        let user = new_user("utf8").insert(&mut conn)?;
+        let raw = match conn.backend() {
+            Backend::Sqlite => format!("UPDATE users SET bio = CAST(X'41FF42' AS TEXT) WHERE id = {}", user.id),
+            Backend::Postgres => format!("UPDATE users SET bio = convert_from('\\x41ff42'::bytea, 'UTF8') WHERE id = {}", user.id),
+            _ => unreachable!(),
+        };
+        match (conn.backend(), conn.batch_execute(&raw).map_err(Error::from)) {
+            (Backend::Sqlite, Ok(())) => {
+                let err = User::find(&mut conn, user.id).unwrap_err();
+                let msg = show(&err);
+                assert!(matches!(err, Error::Query(_)), "{err:?}");
+                assert!(msg.contains("bio") && msg.contains("utf-8"), "{msg}");
+            }
+            (Backend::Postgres, Err(err)) => {
+                assert!(show(&err).contains("invalid byte sequence for encoding \"UTF8\""), "{err}");
+                assert_eq!(User::find(&mut conn, user.id)?.bio, None);
+            }
+            (backend, outcome) => return Err(format!("{backend}: {outcome:?}").into()),
+        }
+        Ok(())
+    }
+
+    fn smallint_overflow_is_refused_and_the_row_kept(db) {
+        let mut conn = db.get()?;
+        glowplug::schema::create_all(&mut *conn, &[Gauge::META])?;
+        let gauge = NewGauge { level: i16::MAX, reading: i32::MAX, label: "full".into() }.insert(&mut conn)?;
+        // Rust's types refuse out-of-range values at compile time; SQL
+        // arithmetic on the server is where overflow can happen.
+        for sql in [
+            "UPDATE \"group\" SET level = level + 1",
+            "UPDATE \"group\" SET reading = reading + 1",
+            "INSERT INTO \"group\" (level, reading, label) VALUES (70000, 0, 'raw')",
+        ] {
+            let err = conn.batch_execute(sql).map_err(Error::from).unwrap_err();
+            let msg = show(&err);
+            assert!(matches!(err, Error::Query(_)), "{sql}: {err:?}");
+            let expected = match conn.backend() {
+                Backend::Sqlite => "CHECK constraint failed",
+                _ => "out of range",
+            };
+            assert!(msg.contains(expected), "{sql}: {msg}");
+        }
+        let kept = Gauge::find(&mut conn, gauge.id)?;
+        assert_eq!((kept.level, kept.reading), (i16::MAX, i32::MAX));
+        assert_eq!(Gauge::count(&mut conn)?, 1);
+        // The keyword-named table also works for upserts, which reset
+        // PostgreSQL's sequence by name.
+        let mut again = kept.clone();
+        again.label = "upserted".into();
+        Gauge::upsert_rows(&mut conn, &[again], glowplug::OnConflict::Update)?;
+        assert_eq!(Gauge::find(&mut conn, gauge.id)?.label, "upserted");
+        assert_eq!(NewGauge { level: 1, reading: 1, label: "next".into() }.insert(&mut conn)?.id, gauge.id + 1);
+        Ok(())
+    }
+
+    fn sql_injection_payloads_are_data_or_refused(db) {
+        let mut conn = db.get()?;
+        for (i, payload) in PAYLOADS.iter().enumerate() {
+            // Values: bound as parameters everywhere.
+            let mut user = NewUser {
+                username: payload.to_string(),
+                email: format!("{i}-{payload}"),
+                bio: Some(payload.to_string()),
+                ..Default::default()
+            }
+            .insert(&mut conn)?;
+            let found = User::fetch(&mut conn, User::query().filter(users::username.eq(*payload)))?;
+            assert_eq!(found.len(), 1, "{payload}");
+            assert_eq!(found[0].bio.as_deref(), Some(*payload));
+            user.update(&mut conn, UserChanges { bio: Some(Some(format!("{payload}{payload}"))), ..Default::default() })?;
+            assert_eq!(User::find(&mut conn, user.id)?.bio, Some(format!("{payload}{payload}")));
+            NewUser { username: payload.to_string(), email: format!("{i}-{payload}"), bio: None, ..Default::default() }
+                .upsert(&mut conn, users::username)?;
+            let posts: Vec<NewPost> = (0..2)
+                .map(|n| NewPost { author_id: user.id, title: format!("{payload}{n}"), body: Some(payload.to_string()), ..Default::default() })
+                .collect();
+            assert_eq!(Post::insert_batch(&mut conn, &posts)?, 2);
+            assert_eq!(user.posts(&mut conn)?.len(), 2);
+
+            // Identifiers: quoted, so the payload is just a strange name.
+            let table = format!("t{i}{payload}");
+            glowplug::schema::create(&mut *conn, &table, |t| {
+                t.increments("id");
+                t.text(payload);
+            })?;
+            let created = glowplug::schema::introspect(&mut *conn)?;
+            let made = created.table(&table).ok_or("the table has the payload as its name")?;
+            assert!(made.column(payload).is_some());
+            glowplug::schema::drop(&mut *conn, &table)?;
+
+            // Names checked by a parser: refused with the reason.
+            let err = glowplug::migrate::validate_name(payload).unwrap_err();
+            assert!(show(&err).contains("invalid migration name"), "{err}");
+            let err = glowplug::scaffold::Field::parse(payload).unwrap_err();
+            show(&err);
+            let err = glowplug::scaffold::ModelSpec::parse(payload, &["name:text".to_string()]).unwrap_err();
+            show(&err);
+            let err = db.migrator(common::MIGRATIONS).run_to(payload).unwrap_err();
+            show(&err);
+        }
+        // Nothing was dropped or rewritten behind the scenes.
+        assert_eq!(User::count(&mut conn)?, PAYLOADS.len() as i64);
+        assert_eq!(Post::count(&mut conn)?, 2 * PAYLOADS.len() as i64);
+        let names: Vec<String> = User::all(&mut conn)?.into_iter().map(|u| u.username).collect();
+        for payload in PAYLOADS {
+            assert!(names.iter().any(|n| n == payload), "{payload}");
+        }
+        assert!(User::all(&mut conn)?.iter().all(|u| u.bio.is_none()), "upserts replaced the bios");
+        Ok(())
+    }
+}
+
+/// Classic injection payloads: quotes of both kinds, comments, statement
+/// separators, a backslash escape, dollar quoting and a NUL-free sleep.
+const PAYLOADS: &[&str] = &[
+    "'; DROP TABLE users; --",
+    "\"; DROP TABLE users; --",
+    "x' OR '1'='1",
+    "Robert'); DROP TABLE posts;--",
+    "1; SELECT pg_sleep(10)",
+    "\\'; DELETE FROM users; --",
+    "$$ ' \" ` ] ) /* */ $1 ?",
+];
+
+fn sample() -> NewSample {
+    NewSample {
+        small: 1,
+        int32: 2,
+        int64: 3,
+        real32: 1.5,
+        real64: 2.5,
+        flag: true,
+        body: "b".into(),
+        note: None,
+        code: "c".into(),
+        at: chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default(),
+        day: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        clock: chrono::NaiveTime::from_hms_opt(1, 2, 3).unwrap_or_default(),
+        bytes: Vec::new(),
+        doc: serde_json::json!({}),
+        rank: None,
+    }
+}
