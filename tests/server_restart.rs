@@ -1,11 +1,14 @@
 //! A PostgreSQL server that goes away and comes back, on a throwaway cluster
 //! the test starts itself (see `common/cluster.rs`): while it is down every
 //! call fails within its timeout, and afterwards the same pool works again.
+//! Every error and every log line of the pool (r2d2 logs its failed
+//! reconnection attempts) is scanned for the password.
 
 mod common;
 #[path = "common/cluster.rs"]
 mod cluster;
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -28,6 +31,22 @@ fn rows_via(db: &Database) -> glowplug::Result<i64> {
     rows(&mut *db.get()?)
 }
 
+/// The log lines of this test binary (the `log` crate's facade).
+struct Capture(Mutex<Vec<String>>);
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+    }
+    fn flush(&self) {}
+}
+
+static LOG: Capture = Capture(Mutex::new(Vec::new()));
+
 const TIMEOUT: Duration = Duration::from_secs(2);
 /// Generous: the machine is shared. What matters is "bounded", not "fast".
 const BOUND: Duration = Duration::from_secs(15);
@@ -37,6 +56,8 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
     let Some(server) = cluster::Cluster::start("the_pool_recovers_by_itself_after_the_server_restarts") else {
         return Ok(());
     };
+    log::set_logger(&LOG).map_err(|e| e.to_string())?;
+    log::set_max_level(log::LevelFilter::Trace);
     let url = server.url(cluster::PASSWORD);
     let pool = |health_check: bool| {
         Database::builder(&url)
@@ -63,7 +84,10 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
         let took = started.elapsed();
         assert!(took < BOUND, "{what} took {took:?}");
         eprintln!("server down: {what}: {took:.1?}: {outcome:?}");
-        outcome.expect_err(what)
+        let err = outcome.expect_err(what);
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(cluster::PASSWORD), "{shown}");
+        err
     };
     let err = timed("a statement on a connection held across the stop", &mut || rows(&mut held));
     assert!(matches!(err, Error::ConnectionLost(_)), "{err:?}");
@@ -96,6 +120,12 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
         }
     };
     assert_eq!(recovered, 2, "committed rows survive the restart");
+    let lines = std::mem::take(&mut *LOG.0.lock().unwrap_or_else(|e| e.into_inner()));
+    assert!(!lines.is_empty(), "the pool logged its failed reconnections");
+    for line in &lines {
+        assert!(!line.contains(cluster::PASSWORD), "{line}");
+    }
+    eprintln!("{} log lines scanned; the first: {}", lines.len(), lines[0]);
     eprintln!(
         "server back: recovered in {:.1?}; {failures} statement(s) failed on dead connections without the health check",
         started.elapsed()
