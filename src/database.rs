@@ -172,8 +172,14 @@ impl r2d2::ManageConnection for ConnectionManager {
         self.establish()
     }
 
+    /// The health check: diesel's `ping` (`SELECT 1` as a cached prepared
+    /// statement) on the concrete connection.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
-        conn.batch_execute("SELECT 1").map_err(Error::from)
+        match conn {
+            AnyConnection::Postgres(c) => c.ping(),
+            AnyConnection::Sqlite(c) => c.ping(),
+        }
+        .map_err(Error::from)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
