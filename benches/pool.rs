@@ -21,14 +21,16 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
-use glowplug::prelude::*;
 use glowplug::BackendConnection;
+use glowplug::prelude::*;
 
 #[path = "../tests/common/setup.rs"]
 #[allow(dead_code)]
 mod setup;
 
-fn select_one<C: Connection<Backend = B> + diesel::connection::LoadConnection, B>(conn: &mut C) -> i32
+fn select_one<C: Connection<Backend = B> + diesel::connection::LoadConnection, B>(
+    conn: &mut C,
+) -> i32
 where
     B: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Integer>,
     i32: diesel::deserialize::FromSql<diesel::sql_types::Integer, B>,
@@ -50,7 +52,10 @@ fn glowplug_round(db: &Database) -> i32 {
     }
 }
 
-fn diesel_pool<C: R2D2Connection + 'static>(url: &str, checked: bool) -> Pool<ConnectionManager<C>> {
+fn diesel_pool<C: R2D2Connection + 'static>(
+    url: &str,
+    checked: bool,
+) -> Pool<ConnectionManager<C>> {
     Pool::builder()
         .max_size(1)
         .test_on_check_out(checked)

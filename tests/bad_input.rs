@@ -5,9 +5,9 @@
 //! payloads. Every error these failure cases produce is rendered
 //! (`Display` and `Debug`) and scanned for the passwords of the test URLs.
 
-mod common;
 #[path = "common/cluster.rs"]
 mod cluster;
+mod common;
 
 use std::time::{Duration, Instant};
 
@@ -94,8 +94,11 @@ fn unknown_schemes_name_the_scheme_and_the_supported_ones() {
             msg.contains(&format!("unsupported database URL scheme `{scheme}`")),
             "{msg}"
         );
-        assert!(msg.contains("postgres://, postgresql://, sqlite://"), "{msg}");
-        assert_eq!(glowplug::url::backend_of(&url).is_err(), true);
+        assert!(
+            msg.contains("postgres://, postgresql://, sqlite://"),
+            "{msg}"
+        );
+        assert!(glowplug::url::backend_of(&url).is_err());
     }
 }
 
@@ -111,7 +114,10 @@ fn a_missing_sqlite_directory_is_named_and_nothing_is_created() {
         let msg = show(&err);
         assert!(matches!(err, Error::Connection { .. }), "{err:?}");
         assert!(
-            msg.contains(&format!("the directory `{}` does not exist", missing.display())),
+            msg.contains(&format!(
+                "the directory `{}` does not exist",
+                missing.display()
+            )),
             "{msg}"
         );
         assert!(!missing.exists(), "nothing was created");
@@ -131,7 +137,10 @@ fn an_unreachable_host_fails_within_the_connect_timeout() {
     let msg = show(&err);
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     assert!(took < Duration::from_secs(8), "took {took:?}: {msg}");
-    assert!(msg.contains("postgres://app:***@10.255.255.1:5432/app"), "{msg}");
+    assert!(
+        msg.contains("postgres://app:***@10.255.255.1:5432/app"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -150,9 +159,12 @@ fn a_wrong_password_is_refused_without_echoing_either_password() -> common::Test
     assert!(msg.contains("password authentication failed"), "{msg}");
     assert!(!msg.contains(cluster::PASSWORD), "{msg}");
     // Creating a database through a wrong password fails the same way.
-    let err = glowplug::create_database(&server.url(SECRET).replace("/postgres", "/other"))
-        .unwrap_err();
-    assert!(show(&err).contains("password authentication failed"), "{err}");
+    let err =
+        glowplug::create_database(&server.url(SECRET).replace("/postgres", "/other")).unwrap_err();
+    assert!(
+        show(&err).contains("password authentication failed"),
+        "{err}"
+    );
     // And a failing statement on a password-authenticated pool.
     let err = db
         .get()?

@@ -38,10 +38,7 @@ fn url_like() -> impl Strategy<Value = String> {
         Just("mysql://"),
         Just("://"),
     ];
-    let body = prop_oneof![
-        any::<String>(),
-        "[a-zA-Z0-9:/@?&=%#.\\[\\] '\"_-]{0,48}",
-    ];
+    let body = prop_oneof![any::<String>(), "[a-zA-Z0-9:/@?&=%#.\\[\\] '\"_-]{0,48}",];
     (prefix, body).prop_map(|(p, b)| format!("{p}{b}"))
 }
 

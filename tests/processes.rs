@@ -55,14 +55,20 @@ fn main() {
             writer_processes_lose_nothing(&pg, writers, writes),
         );
     }
-    println!("\ntest result: {}. {failed} failed", if failed == 0 { "ok" } else { "FAILED" });
+    println!(
+        "\ntest result: {}. {failed} failed",
+        if failed == 0 { "ok" } else { "FAILED" }
+    );
     if failed > 0 {
         std::process::exit(101);
     }
 }
 
 fn env_number(name: &str, default: i32) -> i32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Starts a writer process with `role` on `url`.
@@ -92,7 +98,11 @@ fn finish(mut child: Child, deadline: Instant) -> Result<(i32, String, String), 
             None => std::thread::sleep(Duration::from_millis(20)),
         }
     };
-    Ok((code, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
+    Ok((
+        code,
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    ))
 }
 
 /// The `worker seq value` lines a writer printed for its commits.
@@ -110,11 +120,21 @@ fn parse_ledger(out: &str) -> Ledger {
     )
 }
 
-fn writer_processes_lose_nothing(test: &common::TestDb, writers: i32, writes: i32) -> common::TestResult {
+fn writer_processes_lose_nothing(
+    test: &common::TestDb,
+    writers: i32,
+    writes: i32,
+) -> common::TestResult {
     load::create_tables(&mut *test.get()?)?;
     let started = Instant::now();
     let children = (0..writers)
-        .map(|id| spawn(&format!("load:{id}"), &test.url, &[("GLOWPLUG_WRITES", writes.to_string())]))
+        .map(|id| {
+            spawn(
+                &format!("load:{id}"),
+                &test.url,
+                &[("GLOWPLUG_WRITES", writes.to_string())],
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut expected = Ledger::default();
     for (id, child) in children.into_iter().enumerate() {
@@ -127,12 +147,20 @@ fn writer_processes_lose_nothing(test: &common::TestDb, writers: i32, writes: i3
     let elapsed = started.elapsed();
     let mut conn = test.get()?;
     let total = usize::try_from(writers * THREADS_PER_WRITER * writes)?;
-    assert_eq!(expected.0.len(), total, "every writer reported every commit");
+    assert_eq!(
+        expected.0.len(),
+        total,
+        "every writer reported every commit"
+    );
     let stored = Ledger::stored(&mut conn)?.sorted();
     let expected = expected.sorted();
     assert_eq!(stored.checksum(), expected.checksum(), "checksum");
     assert_eq!(stored, expected, "every committed row, and nothing else");
-    assert_eq!(load::Tally::all(&mut conn)?[0].n, i64::try_from(total)?, "tally");
+    assert_eq!(
+        load::Tally::all(&mut conn)?[0].n,
+        i64::try_from(total)?,
+        "tally"
+    );
     println!(
         "processes: {} {writers} processes x {THREADS_PER_WRITER} threads x {writes} transactions in {:.1} s: {total} rows checked (checksum {:016x}), no errors",
         conn.backend(),
@@ -162,9 +190,15 @@ fn past_the_busy_timeout(test: &common::TestDb) -> common::TestResult {
     let mut conn = test.get()?;
     assert_eq!(Ledger::stored(&mut conn)?, Ledger(vec![(0, 1, 10)]));
     db_write(&test.db, 1, 1, 11)?;
-    assert_eq!(Ledger::stored(&mut conn)?.sorted(), Ledger(vec![(0, 1, 10), (1, 1, 11)]));
+    assert_eq!(
+        Ledger::stored(&mut conn)?.sorted(),
+        Ledger(vec![(0, 1, 10), (1, 1, 11)])
+    );
     assert_eq!(load::Tally::all(&mut conn)?[0].n, 2);
-    println!("processes: sqlite busy past the timeout: {}", err.lines().next().unwrap_or_default());
+    println!(
+        "processes: sqlite busy past the timeout: {}",
+        err.lines().next().unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -285,8 +285,8 @@ fn terminate(admin: &mut AnyConnection, pid: i32) -> glowplug::Result<()> {
 }
 
 #[test]
-fn a_connection_killed_inside_a_transaction_fails_the_caller_and_is_replaced()
--> common::TestResult {
+fn a_connection_killed_inside_a_transaction_fails_the_caller_and_is_replaced() -> common::TestResult
+{
     let Some(test) = common::postgres("killed_inside_a_transaction") else {
         return Ok(());
     };
@@ -307,15 +307,16 @@ fn a_connection_killed_inside_a_transaction_fails_the_caller_and_is_replaced()
         });
         let err = outcome.unwrap_err();
         assert!(matches!(err, Error::ConnectionLost(_)), "{err:?}");
-        assert!(
-            err.to_string().contains("connection was lost"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("connection was lost"), "{err}");
         // Nothing of the transaction was kept.
         assert_eq!(User::count(&mut admin)?, 0);
         // The pool (of one) replaced the dead connection: the next checkout works.
         let mut conn = db.get()?;
-        assert_ne!(backend_pid(&mut conn)?, killed, "health check {health_check}");
+        assert_ne!(
+            backend_pid(&mut conn)?,
+            killed,
+            "health check {health_check}"
+        );
         new_user("next").insert(&mut conn)?;
         assert_eq!(User::count(&mut conn)?, 1);
         User::query().count().get_result::<i64>(&mut admin)?;
@@ -363,11 +364,15 @@ fn database_transaction_on_sqlite_begins_immediate() -> common::TestResult {
     let mut conn = test.get()?;
     let queries = common::Queries::record(&mut *conn);
     glowplug::transaction(&mut *conn, |c| {
-        glowplug::transaction(c, |c| User::count(c))?;
+        glowplug::transaction(c, User::count)?;
         Ok::<_, Error>(())
     })?;
     let sent = queries.take();
-    assert_eq!(sent.first().map(String::as_str), Some("BEGIN IMMEDIATE"), "{sent:?}");
+    assert_eq!(
+        sent.first().map(String::as_str),
+        Some("BEGIN IMMEDIATE"),
+        "{sent:?}"
+    );
     assert!(sent.iter().any(|q| q.starts_with("SAVEPOINT")), "{sent:?}");
     assert_eq!(conn.backend(), Backend::Sqlite);
     Ok(())

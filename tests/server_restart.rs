@@ -4,16 +4,16 @@
 //! Every error and every log line of the pool (r2d2 logs its failed
 //! reconnection attempts) is scanned for the password.
 
-mod common;
 #[path = "common/cluster.rs"]
 mod cluster;
+mod common;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use glowplug::prelude::*;
 use glowplug::Error;
+use glowplug::prelude::*;
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -53,7 +53,9 @@ const BOUND: Duration = Duration::from_secs(15);
 
 #[test]
 fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult {
-    let Some(server) = cluster::Cluster::start("the_pool_recovers_by_itself_after_the_server_restarts") else {
+    let Some(server) =
+        cluster::Cluster::start("the_pool_recovers_by_itself_after_the_server_restarts")
+    else {
         return Ok(());
     };
     log::set_logger(&LOG).map_err(|e| e.to_string())?;
@@ -89,17 +91,32 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
         assert!(!shown.contains(cluster::PASSWORD), "{shown}");
         err
     };
-    let err = timed("a statement on a connection held across the stop", &mut || rows(&mut held));
+    let err = timed(
+        "a statement on a connection held across the stop",
+        &mut || rows(&mut held),
+    );
     assert!(matches!(err, Error::ConnectionLost(_)), "{err:?}");
     drop(held);
-    let err = timed("a checkout with the health check", &mut || rows_via(&checked));
+    let err = timed("a checkout with the health check", &mut || {
+        rows_via(&checked)
+    });
     assert!(matches!(err, Error::Pool(_)), "{err:?}");
-    assert!(err.to_string().contains("no database connection available"), "{err}");
+    assert!(
+        err.to_string().contains("no database connection available"),
+        "{err}"
+    );
     // Without the health check, an idle connection is handed out dead and its
     // first statement fails; once none is left, the checkout itself fails.
-    let err = timed("a statement without the health check", &mut || rows_via(&unchecked));
-    assert!(matches!(err, Error::ConnectionLost(_) | Error::Pool(_)), "{err:?}");
-    let err = timed("opening a new pool", &mut || Database::connect(&url).map(|_| 0));
+    let err = timed("a statement without the health check", &mut || {
+        rows_via(&unchecked)
+    });
+    assert!(
+        matches!(err, Error::ConnectionLost(_) | Error::Pool(_)),
+        "{err:?}"
+    );
+    let err = timed("opening a new pool", &mut || {
+        Database::connect(&url).map(|_| 0)
+    });
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     assert!(!format!("{err} {err:?}").contains(cluster::PASSWORD));
 
@@ -107,7 +124,11 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
 
     // Back: the same pools work again, without being rebuilt.
     let started = Instant::now();
-    assert_eq!(rows_via(&checked)?, 2, "the health check replaces dead connections at once");
+    assert_eq!(
+        rows_via(&checked)?,
+        2,
+        "the health check replaces dead connections at once"
+    );
     let mut failures = 0;
     let recovered = loop {
         match rows_via(&unchecked) {
@@ -115,13 +136,19 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
             Err(e) => {
                 assert!(matches!(e, Error::ConnectionLost(_)), "{e:?}");
                 failures += 1;
-                assert!(failures <= 2, "each dead connection fails once, then is replaced");
+                assert!(
+                    failures <= 2,
+                    "each dead connection fails once, then is replaced"
+                );
             }
         }
     };
     assert_eq!(recovered, 2, "committed rows survive the restart");
     let lines = std::mem::take(&mut *LOG.0.lock().unwrap_or_else(|e| e.into_inner()));
-    assert!(!lines.is_empty(), "the pool logged its failed reconnections");
+    assert!(
+        !lines.is_empty(),
+        "the pool logged its failed reconnections"
+    );
     for line in &lines {
         assert!(!line.contains(cluster::PASSWORD), "{line}");
     }

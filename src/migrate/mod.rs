@@ -1302,8 +1302,20 @@ mod tests {
         let m = Migration::sql("20260101000000_it's\nDROP TABLE x", "SELECT 1;", None, true)
             .expect("a valid migration");
         let mut out = String::new();
-        pretend_step(&mut out, &m, &Step::Sql("SELECT 1;".into()), Direction::Up, 1);
-        assert!(out.contains("-- 20260101000000_it's DROP TABLE x (up, batch 1)"), "{out}");
-        assert!(out.contains("'20260101000000_it''s\nDROP TABLE x'"), "{out}");
+        pretend_step(
+            &mut out,
+            &m,
+            &Step::Sql("SELECT 1;".into()),
+            Direction::Up,
+            1,
+        );
+        assert!(
+            out.contains("-- 20260101000000_it's DROP TABLE x (up, batch 1)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("'20260101000000_it''s\nDROP TABLE x'"),
+            "{out}"
+        );
     }
 }

@@ -41,7 +41,9 @@ impl Cluster {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let as_postgres = is_root();
         if as_postgres {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()));
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path()));
         }
         let port = free_port();
         let cluster = Cluster {
@@ -53,13 +55,22 @@ impl Cluster {
         let pwfile = cluster.path("pwfile");
         std::fs::write(&pwfile, PASSWORD).expect("write the password file");
         if as_postgres {
-            run(Command::new("chown").args(["postgres:postgres"]).arg(&pwfile));
+            run(Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&pwfile));
         }
         let data = cluster.path("data");
         cluster.tool("initdb", |c| {
             c.arg("-D")
                 .arg(&data)
-                .args(["-U", "glowplug", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"])
+                .args([
+                    "-U",
+                    "glowplug",
+                    "--auth=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ])
                 .arg(format!("--pwfile={}", pwfile.display()));
         });
         cluster.start_server();

@@ -55,7 +55,12 @@ impl Ledger {
     pub fn checksum(&self) -> u64 {
         self.0.iter().fold(0u64, |sum, &(w, s, v)| {
             let mut h = 0xcbf2_9ce4_8422_2325u64;
-            for byte in w.to_le_bytes().iter().chain(&s.to_le_bytes()).chain(&v.to_le_bytes()) {
+            for byte in w
+                .to_le_bytes()
+                .iter()
+                .chain(&s.to_le_bytes())
+                .chain(&v.to_le_bytes())
+            {
                 h = (h ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3);
             }
             sum.wrapping_add(h)
@@ -65,7 +70,11 @@ impl Ledger {
     /// What the database holds.
     pub fn stored(conn: &mut AnyConnection) -> glowplug::Result<Ledger> {
         let rows = LoadRow::all(conn)?;
-        Ok(Ledger(rows.into_iter().map(|r| (r.worker, r.seq, r.value)).collect()))
+        Ok(Ledger(
+            rows.into_iter()
+                .map(|r| (r.worker, r.seq, r.value))
+                .collect(),
+        ))
     }
 
     /// Sorted, for an exact comparison.
