@@ -116,6 +116,13 @@ impl Cluster {
 
     /// Runs one of the server binaries (as `postgres` under root); panics with its output if it fails.
     fn tool(&self, name: &str, args: impl FnOnce(&mut Command)) {
+        let mut command = self.command(name);
+        args(&mut command);
+        run(&mut command);
+    }
+
+    /// A command for the server binary `name`, run as `postgres` under root.
+    fn command(&self, name: &str) -> Command {
         let program = self.bin.join(name);
         let mut command = if self.as_postgres {
             let mut c = Command::new("runuser");
@@ -124,24 +131,16 @@ impl Cluster {
         } else {
             Command::new(&program)
         };
-        args(&mut command);
         command.current_dir(self.dir.path());
-        run(&mut command);
+        command
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         let data = self.path("data");
-        let program = self.bin.join("pg_ctl");
-        let mut command = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&program);
-            c
-        } else {
-            Command::new(&program)
-        };
-        let _ = command
+        let _ = self
+            .command("pg_ctl")
             .arg("-D")
             .arg(&data)
             .args(["-m", "fast", "-w", "stop"])
