@@ -284,6 +284,15 @@ fn terminate(admin: &mut AnyConnection, pid: i32) -> glowplug::Result<()> {
     Ok(())
 }
 
+/// A pool of one connection, so "the next checkout" is the replacement.
+fn pool_of_one(url: &str, health_check: bool) -> glowplug::Result<Database> {
+    Database::builder(url)
+        .max_size(1)
+        .test_on_check_out(health_check)
+        .connection_timeout(Duration::from_secs(5))
+        .build()
+}
+
 #[test]
 fn a_connection_killed_inside_a_transaction_fails_the_caller_and_is_replaced() -> common::TestResult
 {
@@ -292,11 +301,7 @@ fn a_connection_killed_inside_a_transaction_fails_the_caller_and_is_replaced() -
     };
     let mut admin = test.get()?;
     for health_check in [true, false] {
-        let db = Database::builder(&test.url)
-            .max_size(1)
-            .test_on_check_out(health_check)
-            .connection_timeout(Duration::from_secs(5))
-            .build()?;
+        let db = pool_of_one(&test.url, health_check)?;
         let mut killed = 0;
         let outcome: glowplug::Result<()> = db.transaction(|c| {
             new_user("half").insert(c)?;
@@ -333,11 +338,7 @@ fn a_connection_killed_while_idle_is_replaced_with_or_without_the_health_check()
     };
     let mut admin = test.get()?;
     for health_check in [true, false] {
-        let db = Database::builder(&test.url)
-            .max_size(1)
-            .test_on_check_out(health_check)
-            .connection_timeout(Duration::from_secs(5))
-            .build()?;
+        let db = pool_of_one(&test.url, health_check)?;
         let idle = backend_pid(&mut *db.get()?)?;
         terminate(&mut admin, idle)?;
         let mut conn = db.get()?;
