@@ -125,7 +125,6 @@
 
 use std::marker::PhantomData;
 
-use diesel::Connection;
 use diesel::query_builder::QueryId;
 use diesel::result::QueryResult;
 
@@ -298,7 +297,7 @@ impl<'p, M: Crud> Batch<'p, M, Plain> {
         let per = rows_per_statement(conn.backend(), binds_per_row::<M>());
         let arrays = arrays_fit::<M>(conn.backend());
         let total = Some(rows.len());
-        with_backend!(conn, c => c.transaction(|c| {
+        with_backend!(conn, c => crate::transaction(c, |c| {
             let mut out = Vec::with_capacity(rows.len());
             for chunk in rows.chunks(per) {
                 insert_returning_chunk::<M, _>(c, chunk, arrays, &mut out)?;
@@ -333,7 +332,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         validate(rows, 0, NewModel::validate)?;
         let plan = self.write.plan(conn.backend(), rows.len());
         let total = Some(rows.len());
-        with_backend!(conn, c => c.transaction(|c| {
+        with_backend!(conn, c => crate::transaction(c, |c| {
             let (mut sent, mut written) = (0, 0);
             for chunk in rows.chunks(plan.chunk) {
                 written += self.write.chunk(c, chunk, &plan)?;
@@ -364,7 +363,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         };
         let backend = conn.backend();
         let per = self.write.chunk_rows(backend);
-        with_backend!(conn, c => c.transaction(|c| {
+        with_backend!(conn, c => crate::transaction(c, |c| {
             let mut chunk = Vec::with_capacity(per.min(16_384));
             let (mut sent, mut written) = (0, 0);
             loop {
@@ -568,7 +567,7 @@ where
     validate(rows, 0, Model::validate)?;
     // A full row binds every column, the key included.
     let per = rows_per_statement(conn.backend(), M::META.columns.len());
-    with_backend!(conn, c => c.transaction(|c| {
+    with_backend!(conn, c => crate::transaction(c, |c| {
         let mut written = 0;
         for chunk in rows.chunks(per) {
             written += M::op_put_rows(c, chunk, action)?;

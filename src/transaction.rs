@@ -3,7 +3,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, TransactionManager, TransactionManagerStatus};
 use diesel::result::Error as DieselError;
 
 use crate::connection::{BackendConnection, DbConnection};
@@ -33,6 +33,12 @@ use crate::connection::{BackendConnection, DbConnection};
 ///
 /// Nested calls open savepoints: an error (or panic) inside one rolls back
 /// only that savepoint, and the outer transaction goes on.
+///
+/// The error returned is always the one that ended the transaction, never
+/// the failure of the `ROLLBACK` that followed it. When SQLite has rolled
+/// the transaction back by itself (it does on a full disk: the error is
+/// [`Error::StorageFull`](crate::Error::StorageFull)), nothing of the
+/// transaction was kept and the connection stays usable.
 ///
 /// ```
 /// use glowplug::prelude::*;
@@ -64,21 +70,54 @@ where
 {
     begin(conn)?;
     match catch_unwind(AssertUnwindSafe(|| f(conn))) {
-        Ok(Ok(value)) => {
-            C::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Ok(Err(error)) => match C::TransactionManager::rollback_transaction(conn) {
-            // The original error says more than a rollback on a broken connection.
-            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
-            Err(rollback) => Err(rollback.into()),
+        Ok(Ok(value)) => match C::TransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(DieselError::RollbackErrorOnCommit {
+                commit_error,
+                rollback_error,
+            }) => {
+                recover(conn, &rollback_error);
+                Err((*commit_error).into())
+            }
+            Err(e) => Err(e.into()),
         },
+        // The original error is the cause: a failed ROLLBACK after it says
+        // less (SQLite may have rolled back already; the connection may be gone).
+        Ok(Err(error)) => {
+            rollback(conn);
+            Err(error)
+        }
         Err(panic) => {
-            // Nothing to report the rollback's own failure to; a connection
-            // left broken is discarded by the pool (`has_broken`).
-            let _ = C::TransactionManager::rollback_transaction(conn);
+            rollback(conn);
             resume_unwind(panic)
         }
+    }
+}
+
+/// Rolls back the innermost transaction or savepoint. A failure is not
+/// reported: the caller returns the error that made it roll back, and a
+/// connection left broken is discarded by the pool (`has_broken`).
+fn rollback<C: Connection + DbConnection>(conn: &mut C) {
+    if let Err(e) = C::TransactionManager::rollback_transaction(conn) {
+        recover(conn, &e);
+    }
+}
+
+/// After a failed `ROLLBACK`: SQLite rolls a transaction back by itself on
+/// some errors (a full disk, an I/O error, out of memory), and then refuses
+/// the `ROLLBACK` with "cannot rollback - no transaction is active"; diesel
+/// still counts the transaction as open and marks the connection broken.
+/// Nothing is open, so its bookkeeping is reset and the connection stays
+/// usable.
+fn recover<C: Connection + DbConnection>(conn: &mut C, rollback_error: &DieselError) {
+    let already_rolled_back = matches!(
+        rollback_error,
+        DieselError::DatabaseError(_, info)
+            if info.message() == "cannot rollback - no transaction is active"
+    );
+    if already_rolled_back && conn.backend() == crate::Backend::Sqlite {
+        *C::TransactionManager::transaction_manager_status_mut(conn) =
+            TransactionManagerStatus::default();
     }
 }
 

@@ -57,7 +57,6 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use diesel::migration::MigrationSource as DieselSource;
 use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
@@ -720,8 +719,12 @@ fn transaction<T>(
     f: impl FnOnce(&mut BackendConnection<'_>) -> Result<T>,
 ) -> Result<T> {
     match conn {
-        BackendConnection::Sqlite(c) => c.transaction(|c| f(&mut BackendConnection::Sqlite(c))),
-        BackendConnection::Postgres(c) => c.transaction(|c| f(&mut BackendConnection::Postgres(c))),
+        BackendConnection::Sqlite(c) => {
+            crate::transaction(&mut **c, |c| f(&mut BackendConnection::Sqlite(c)))
+        }
+        BackendConnection::Postgres(c) => {
+            crate::transaction(&mut **c, |c| f(&mut BackendConnection::Postgres(c)))
+        }
     }
 }
 

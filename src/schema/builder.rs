@@ -42,7 +42,6 @@
 //! transaction and is refused, with nothing kept, if a row would reference
 //! a missing parent.
 
-use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 
 use super::diff::table_delta;
@@ -424,9 +423,7 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         }
     };
     if !enforced {
-        return conn
-            .transaction(|c| c.batch_execute(&body))
-            .map_err(fk_error);
+        return crate::transaction(conn, |c| c.batch_execute(&body)).map_err(fk_error);
     }
     if in_transaction {
         return Err(Error::Schema(format!(
@@ -434,9 +431,7 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         )));
     }
     conn.batch_execute("PRAGMA foreign_keys = OFF")?;
-    let result = conn
-        .transaction(|c| c.batch_execute(&body))
-        .map_err(fk_error);
+    let result = crate::transaction(conn, |c| c.batch_execute(&body)).map_err(fk_error);
     let restored = conn.batch_execute("PRAGMA foreign_keys = ON");
     result?;
     restored.map_err(Error::from)

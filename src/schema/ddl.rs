@@ -462,9 +462,8 @@ pub fn drop_all<C: DbConnection + ?Sized>(conn: &mut C, models: &[ModelMeta]) ->
 /// Runs `sql` in a transaction on either backend.
 pub(crate) fn run_script(conn: &mut crate::BackendConnection<'_>, sql: &str) -> Result<()> {
     crate::__glowplug_backend!(conn, c => {
-        use diesel::Connection;
         use diesel::connection::SimpleConnection;
-        c.transaction(|c| c.batch_execute(sql)).map_err(crate::Error::from)
+        crate::transaction(c, |c| c.batch_execute(sql)).map_err(crate::Error::from)
     })
 }
 
