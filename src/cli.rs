@@ -51,9 +51,15 @@
 //!   [`Dir`] describes. An application that embeds its migrations passes
 //!   them to [`main_with`] instead, and the migrate commands use those
 //!   (`make` still writes to the directory).
-//! * **Connect timeout**: a PostgreSQL URL without `connect_timeout` gets
+//! * **Timeouts**: a PostgreSQL URL without `connect_timeout` gets
 //!   `--connect-timeout` seconds (10 by default), so an unreachable server is
-//!   reported within it.
+//!   reported within it. `--statement-timeout SECS` and `--lock-timeout SECS`
+//!   set PostgreSQL's `statement_timeout` and `lock_timeout` for the
+//!   command's connection (see [`DatabaseBuilder::statement_timeout`](crate::DatabaseBuilder::statement_timeout)),
+//!   so a migration whose `ALTER TABLE` waits behind a long transaction fails
+//!   instead of blocking every query queued behind it.
+//!   `--migration-lock-timeout SECS` (60 by default) is how long a migrate
+//!   command waits for another migrator to finish.
 //! * **Exit codes**: 0 success; 1 the command failed (the message says why);
 //!   2 bad usage; 3 `migrate status --check` found migrations pending,
 //!   modified, missing or dirty, or `schema check` found drift.
@@ -98,6 +104,16 @@ struct Cli {
     /// Seconds to wait for a PostgreSQL server to answer.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 10)]
     connect_timeout: u64,
+
+    /// PostgreSQL: cancel a statement (a migration's) that runs longer than SECS.
+    #[arg(long, global = true, value_name = "SECS")]
+    statement_timeout: Option<f64>,
+
+    /// PostgreSQL: cancel a statement that waits longer than SECS for a lock
+    /// (an ALTER TABLE behind a long transaction), instead of blocking every
+    /// query queued behind it.
+    #[arg(long, global = true, value_name = "SECS")]
+    lock_timeout: Option<f64>,
 
     #[command(subcommand)]
     command: Command,
@@ -163,7 +179,7 @@ enum BackendArg {
 struct LockArgs {
     /// Seconds to wait for another migrator's lock.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
-    lock_timeout: u64,
+    migration_lock_timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -372,13 +388,15 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
+            let text = without_passwords(&e.render().to_string(), &args);
             let _ = if e.use_stderr() {
-                write!(err, "{}", e.render())
+                write!(err, "{text}")
             } else {
-                write!(out, "{}", e.render())
+                write!(out, "{text}")
             };
             return u8::try_from(e.exit_code()).unwrap_or(2);
         }
@@ -398,20 +416,43 @@ where
     }
 }
 
+/// `text` (a usage error, which may quote any argument) with every argument
+/// that holds a database URL shown redacted.
+fn without_passwords(text: &str, args: &[OsString]) -> String {
+    let mut text = text.to_owned();
+    for arg in args.iter().filter_map(|a| a.to_str()) {
+        let value = arg.split_once('=').map_or(arg, |(_, v)| v);
+        for url in [arg, value] {
+            if url.contains("://") || url.contains("password") {
+                text = text.replace(url, &crate::redact_url(url));
+            }
+        }
+    }
+    text
+}
+
 /// The database URL: the flag, else `DATABASE_URL`.
 fn database_url(cli: &Cli) -> Result<String> {
-    let url = match &cli.database_url {
-        Some(url) => url.clone(),
+    match &cli.database_url {
+        Some(url) => Ok(url.clone()),
         None => std::env::var("DATABASE_URL").map_err(|_| {
             Error::Config(
                 "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url".into(),
             )
-        })?,
-    };
-    Ok(crate::url::with_connect_timeout(
-        &url,
-        std::time::Duration::from_secs(cli.connect_timeout),
-    ))
+        }),
+    }
+}
+
+/// `--statement-timeout` / `--lock-timeout` as a duration.
+fn seconds(flag: &str, secs: Option<f64>) -> Result<Option<Duration>> {
+    secs.map(|s| {
+        Duration::try_from_secs_f64(s).map_err(|_| {
+            Error::Config(format!(
+                "--{flag} must be a number of seconds of at least 0 (got {s})"
+            ))
+        })
+    })
+    .transpose()
 }
 
 /// The migrations directory: the flag, `MIGRATION_DIRECTORY`, `diesel.toml`, `./migrations`.
@@ -450,8 +491,22 @@ fn from_diesel_toml(file: &Path) -> Result<Option<PathBuf>> {
     Ok(dir)
 }
 
+/// A pool of one connection on the database URL with the command line's timeouts.
 fn connect(cli: &Cli) -> Result<Database> {
-    Database::builder(&database_url(cli)?).max_size(1).build()
+    connect_to(cli, &database_url(cli)?)
+}
+
+fn connect_to(cli: &Cli, url: &str) -> Result<Database> {
+    let mut builder = Database::builder(url)
+        .max_size(1)
+        .connect_timeout(Duration::from_secs(cli.connect_timeout));
+    if let Some(t) = seconds("statement-timeout", cli.statement_timeout)? {
+        builder = builder.statement_timeout(t);
+    }
+    if let Some(t) = seconds("lock-timeout", cli.lock_timeout)? {
+        builder = builder.lock_timeout(t);
+    }
+    builder.build()
 }
 
 fn execute(
@@ -497,7 +552,7 @@ fn execute(
             done.duration
         );
     };
-    let locked = |lock: &LockArgs| Duration::from_secs(lock.lock_timeout);
+    let locked = |lock: &LockArgs| Duration::from_secs(lock.migration_lock_timeout);
     let migrator = db.migrator(source);
     let report = match command {
         MigrateCommand::Run { run, pretend, lock } => {
@@ -747,8 +802,9 @@ fn database(
     embedded: Option<&dyn MigrationSource>,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let url = database_url(cli)?;
-    let shown = crate::redact_url(&url);
+    let written = database_url(cli)?;
+    let shown = crate::redact_url(&written);
+    let url = crate::url::with_connect_timeout(&written, Duration::from_secs(cli.connect_timeout))?;
     match command {
         DatabaseCommand::Setup => {
             if crate::create_database(&url)? {
@@ -769,7 +825,7 @@ fn database(
                     &dir
                 }
             };
-            let db = Database::builder(&url).max_size(1).build()?;
+            let db = connect_to(cli, &written)?;
             let mut printed = |_: Direction, done: &Done| {
                 let _ = writeln!(out, "Applied {} (batch {})", done.name, done.batch);
             };

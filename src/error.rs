@@ -25,10 +25,11 @@ pub enum Error {
     #[error("invalid database configuration: {0}")]
     Config(String),
 
-    /// A connection to the database could not be opened.
-    #[error(
-        "could not connect to {url}: {message} (check that the server is running and the URL is right)"
-    )]
+    /// A connection to the database could not be opened. The message ends
+    /// with what to do, chosen from the cause: a server that does not
+    /// answer, a wrong password, a missing database, a server out of
+    /// connection slots, a file that is not a SQLite database, a full disk.
+    #[error("could not connect to {url}: {message}{}", connection_hint(message))]
     Connection {
         /// The URL with its password replaced by `***`.
         url: String,
@@ -36,10 +37,10 @@ pub enum Error {
         message: String,
     },
 
-    /// The pool could not hand out a connection within its timeout.
-    #[error(
-        "no database connection available: {0} (raise the pool size or the connection timeout, or check the server)"
-    )]
+    /// The pool could not hand out a connection within its timeout; the
+    /// message says why (every connection in use, or why a new one could
+    /// not be opened).
+    #[error("{0}")]
     Pool(String),
 
     /// The connection to the server was lost while a statement ran (the
@@ -59,6 +60,25 @@ pub enum Error {
         "the SQLite database is locked by another writer: {0} (the busy timeout ran out, or a transaction that read first could not start writing; nothing of this write was saved: retry it, open write transactions with `Database::transaction` or `glowplug::transaction`, which wait for the lock, raise `DatabaseBuilder::sqlite_busy_timeout`, or keep write transactions shorter)"
     )]
     Busy(String),
+
+    /// PostgreSQL cancelled a statement that ran past `statement_timeout` or
+    /// waited for a lock past `lock_timeout` (see
+    /// [`DatabaseBuilder::statement_timeout`](crate::DatabaseBuilder::statement_timeout)).
+    /// Nothing of the statement was kept (inside a transaction, the
+    /// transaction is rolled back by [`transaction`](crate::transaction));
+    /// the connection stays usable.
+    #[error(
+        "the statement was cancelled: {0} (nothing of it was kept; the connection stays usable: retry, raise the timeout, or make the statement or the transaction holding the lock shorter)"
+    )]
+    Timeout(String),
+
+    /// The database or its disk is full (SQLite `database or disk is full`,
+    /// PostgreSQL `No space left on device`). Nothing of the failed write was
+    /// kept: the statement, or the transaction it ran in, was rolled back.
+    #[error(
+        "the database or its disk is full: {0} (nothing of this write was kept; free disk space, or raise the database's size limit, then retry)"
+    )]
+    StorageFull(String),
 
     /// A query failed for a reason glowplug does not classify further.
     #[error("query failed: {}", with_causes(.0))]
@@ -150,7 +170,7 @@ fn not_found_message(model: &str, id: Option<&str>) -> String {
 
 /// `err` followed by its causes (diesel's deserialization errors name the
 /// field, and only their cause says what was wrong with it).
-fn with_causes(err: &DieselError) -> String {
+pub(crate) fn with_causes(err: &DieselError) -> String {
     let mut text = err.to_string();
     let mut cause = std::error::Error::source(err);
     while let Some(c) = cause {
@@ -190,13 +210,32 @@ impl From<DieselError> for Error {
                         table,
                         message,
                     },
-                    DatabaseErrorKind::ClosedConnection => Error::ConnectionLost(message),
+                    _ if lost(kind, &message) => Error::ConnectionLost(message),
                     // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
                     DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
                         Error::Busy(message)
                     }
+                    // SQLITE_FULL, and PostgreSQL's disk_full (53100).
+                    DatabaseErrorKind::Unknown
+                        if message.starts_with("database or disk is full")
+                            || message.contains("No space left on device") =>
+                    {
+                        Error::StorageFull(message)
+                    }
+                    // PostgreSQL's query_canceled (57014) and lock_not_available
+                    // (55P03) raised by its own timeouts.
+                    DatabaseErrorKind::Unknown
+                        if message.starts_with("canceling statement due to statement timeout")
+                            || message.starts_with("canceling statement due to lock timeout") =>
+                    {
+                        Error::Timeout(message)
+                    }
                     other => Error::Query(DieselError::DatabaseError(other, info)),
                 }
+            }
+            // A failed write of COPY data reaches diesel as an I/O error.
+            DieselError::SerializationError(cause) if lost_text(&cause.to_string()) => {
+                Error::ConnectionLost(cause.to_string())
             }
             other => Error::Query(other),
         }
@@ -205,8 +244,102 @@ impl From<DieselError> for Error {
 
 impl From<r2d2::Error> for Error {
     fn from(err: r2d2::Error) -> Self {
-        Error::Pool(err.to_string())
+        Error::Pool(format!("no database connection available: {err}"))
     }
+}
+
+/// What libpq says when the connection to the server is gone. diesel
+/// classifies most of these as `ClosedConnection`, but not when they come
+/// from `COPY` or from sending a statement.
+const LOST_CONNECTION: [&str; 7] = [
+    "no connection to the server",
+    "server closed the connection unexpectedly",
+    "connection to server was lost",
+    "could not send data to server",
+    "could not receive data from server",
+    "SSL connection has been closed unexpectedly",
+    "SSL SYSCALL error",
+];
+
+fn lost_text(message: &str) -> bool {
+    LOST_CONNECTION.iter().any(|m| message.contains(m))
+}
+
+fn lost(kind: DatabaseErrorKind, message: &str) -> bool {
+    match kind {
+        DatabaseErrorKind::ClosedConnection => true,
+        DatabaseErrorKind::Unknown | DatabaseErrorKind::UnableToSendCommand => lost_text(message),
+        _ => false,
+    }
+}
+
+/// Whether `err` means the connection to the server is gone (the same
+/// rule as [`Error::ConnectionLost`]).
+pub(crate) fn is_connection_lost(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(kind, info) => lost(*kind, info.message()),
+        DieselError::SerializationError(cause) => lost_text(&cause.to_string()),
+        _ => false,
+    }
+}
+
+/// What to do about a failed connection attempt, from the driver's message.
+fn connection_hint(message: &str) -> &'static str {
+    const HINTS: [(&[&str], &str); 7] = [
+        (
+            &[
+                "too many clients",
+                "remaining connection slots are reserved",
+                "too many connections",
+            ],
+            " (the server has no free connection slots: raise its `max_connections`, or lower `max_size` of the pools that share it, each of which may open that many connections)",
+        ),
+        (
+            &[
+                "password authentication failed",
+                "no password supplied",
+                "authentication failed",
+            ],
+            " (check the user name and password)",
+        ),
+        (
+            &["does not exist"],
+            " (check the name, or create the database first with glowplug::create_database)",
+        ),
+        (
+            &["file is not a database", "database disk image is malformed"],
+            " (the file is not a SQLite database, or it is damaged: check the path, or restore it from a backup)",
+        ),
+        (
+            &["database or disk is full", "No space left on device"],
+            " (free disk space)",
+        ),
+        (
+            &[
+                "unable to open database file",
+                "readonly database",
+                "Permission denied",
+            ],
+            " (check that the path is right and that its directory exists and is writable)",
+        ),
+        (
+            &[
+                "could not connect",
+                "Connection refused",
+                "could not translate host name",
+                "timeout expired",
+                "No route to host",
+                "Network is unreachable",
+                "server closed the connection unexpectedly",
+                "connection to server",
+            ],
+            " (check that the server is running and the URL is right)",
+        ),
+    ];
+    HINTS
+        .iter()
+        .find(|(needles, _)| needles.iter().any(|n| message.contains(n)))
+        .map_or("", |(_, hint)| hint)
 }
 
 impl Error {

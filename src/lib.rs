@@ -74,7 +74,7 @@ pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
     ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder,
-    PooledConnection, create_database, drop_database,
+    MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
 pub use error::{Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};

@@ -379,7 +379,9 @@ fn no_database_url_and_unreachable_servers_are_clear_errors() {
     );
     // A host that never answers: the error comes within the connect timeout.
     let started = Instant::now();
-    let url = format!("postgres://app:{PASSWORD}@10.255.255.1:5432/app");
+    let silent = common::silent_server();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("postgres://app:{PASSWORD}@127.0.0.1:{port}/app");
     let silent = run_in(
         dir.path(),
         &[

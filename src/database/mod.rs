@@ -11,31 +11,69 @@
 //!   databases (readers never block the writer), and a busy timeout (5 s by
 //!   default, [`DatabaseBuilder::sqlite_busy_timeout`]) so concurrent writers
 //!   wait instead of failing with "database is locked".
-//! * **PostgreSQL**: nothing beyond the URL; libpq options such as
-//!   `?options=-c%20search_path%3Dmyschema` are honoured.
+//! * **PostgreSQL**: the URL's settings, libpq's `connect_timeout`
+//!   ([`DatabaseBuilder::connect_timeout`]), and `statement_timeout` and
+//!   `lock_timeout` when they are set
+//!   ([`DatabaseBuilder::statement_timeout`], [`DatabaseBuilder::lock_timeout`]).
+//!   libpq options such as `?options=-c%20search_path%3Dmyschema` are honoured.
 //!
 //! An in-memory SQLite database exists once per connection, so for
 //! `:memory:` URLs the pool is pinned to exactly one connection that is never
 //! recycled (otherwise every checkout could see a different, empty database).
 //! Hold at most one checkout at a time on such a pool.
 //!
-//! Building a pool opens one connection first, so a wrong URL, password or
-//! host fails at once with [`Error::Connection`] instead of after the pool's
-//! timeout. The password never appears in `Debug`, `Display` or an error.
+//! # Start-up and shut-down
+//!
+//! Building a pool opens one connection, so a wrong URL, password or host
+//! fails at once with [`Error::Connection`] instead of after the pool's
+//! timeout; that connection is the one the first checkout gets. Further
+//! connections are opened when checkouts need them, up to `max_size`, and
+//! kept while they are used (closed after `idle_timeout` idle); a pool keeps
+//! `min_idle` connections open at all times only when
+//! [`DatabaseBuilder::min_idle`] says so. Nothing is opened in the
+//! background at start-up unless `min_idle` asks for it.
+//!
+//! When the last handle to a [`Database`] is dropped (all its clones), the
+//! pool closes: it waits for connections being opened to finish (at most the
+//! connect timeout), then closes its idle connections on the dropping
+//! thread; connections still checked out are closed when they are returned.
+//! So a program that returns from `main` exits with no connection half-open
+//! in a background thread (which made short PostgreSQL programs crash in
+//! OpenSSL's exit handlers). A `Database` kept in a `static` is never
+//! dropped; `std::process::exit` runs no destructors.
+//!
+//! The password never appears in `Debug`, `Display` or an error.
+//!
+//! # Settings and their limits
+//!
+//! | setting | default | range |
+//! |---|---|---|
+//! | [`max_size`](DatabaseBuilder::max_size) | 10 | 1 – 10 000 |
+//! | [`min_idle`](DatabaseBuilder::min_idle) | 0 | 0 – `max_size` |
+//! | [`connection_timeout`](DatabaseBuilder::connection_timeout), [`Database::get_timeout`] | 30 s | longer than zero; `Duration::MAX` waits without limit |
+//! | [`idle_timeout`](DatabaseBuilder::idle_timeout), [`max_lifetime`](DatabaseBuilder::max_lifetime) | 10 min, 30 min | longer than zero, or `None` |
+//! | [`connect_timeout`](DatabaseBuilder::connect_timeout) | 10 s | up to 2 147 483 647 s (libpq's limit); rounded up to whole seconds, at least 1 |
+//! | [`sqlite_busy_timeout`](DatabaseBuilder::sqlite_busy_timeout) | 5 s | up to 2 147 483 647 ms, about 24 days (SQLite's limit) |
+//! | [`statement_timeout`](DatabaseBuilder::statement_timeout), [`lock_timeout`](DatabaseBuilder::lock_timeout) | none | longer than zero, up to 2 147 483 647 ms (PostgreSQL's limit) |
+//!
+//! A value outside its range is an [`Error::Config`] from
+//! [`build`](DatabaseBuilder::build) naming the setting; none is silently
+//! changed into something else.
 //!
 //! # Failures and recovery
 //!
 //! * **A checkout that cannot be served** within
 //!   [`connection_timeout`](DatabaseBuilder::connection_timeout) (or the
 //!   deadline given to [`Database::get_timeout`]) returns [`Error::Pool`]; it
-//!   never blocks for longer.
+//!   never blocks for longer. The message says why: every connection in use,
+//!   or the last error opening a new one.
 //! * **A lost PostgreSQL connection** (the server restarted, an administrator
 //!   ran `pg_terminate_backend`, a network cut) makes the statement that
-//!   meets it fail with [`Error::ConnectionLost`]; the server has rolled back
-//!   whatever the transaction had not committed. The pool never hands that
-//!   connection out again: each pooled connection watches its own results
-//!   (a diesel `Instrumentation`) and reports itself broken when it is
-//!   returned, and the health check on checkout
+//!   meets it fail with [`Error::ConnectionLost`] (also during `COPY`); the
+//!   server has rolled back whatever the transaction had not committed. The
+//!   pool never hands that connection out again: each pooled connection
+//!   watches its own results (a diesel `Instrumentation`) and reports itself
+//!   broken when it is returned, and the health check on checkout
 //!   ([`test_on_check_out`](DatabaseBuilder::test_on_check_out), on by
 //!   default) replaces connections that died while idle before anyone sees
 //!   them. Replacing a pooled connection's instrumentation with
@@ -44,20 +82,29 @@
 //!   the connection timeout (with the health check on) or statements fail with
 //!   [`Error::ConnectionLost`] (with it off); nothing hangs, because new
 //!   PostgreSQL connections give up after
-//!   [`connect_timeout`](DatabaseBuilder::connect_timeout). Once the server is
-//!   back, the next checkouts open fresh connections: no restart of the
-//!   application is needed.
+//!   [`connect_timeout`](DatabaseBuilder::connect_timeout). The pool retries
+//!   opening connections at least every half second (r2d2 would back off to
+//!   half the connection timeout, 15 s by default), so once the server is
+//!   back the next checkouts get fresh connections within about a second: no
+//!   restart of the application is needed.
+//! * **A statement past `statement_timeout`**, or waiting past
+//!   `lock_timeout`, is cancelled by the server and fails with
+//!   [`Error::Timeout`]; the connection stays usable.
 //! * **SQLite writers from several threads or processes** queue on the
 //!   database's write lock for up to the busy timeout; past it the statement
 //!   fails with [`Error::Busy`] and nothing of it is written.
 
-use std::time::Duration;
+mod admin;
+mod manager;
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use diesel::r2d2::R2D2Connection;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use crate::connection::{AnyConnection, Backend, PgConnection, SqliteConnection};
+pub use admin::{create_database, drop_database};
+pub use manager::ConnectionManager;
+use manager::Lifecycle;
+
+use crate::connection::{AnyConnection, Backend};
 use crate::error::{Error, Result};
 use crate::url::ConnectionSpec;
 
@@ -68,127 +115,21 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The database file used by [`Database::from_env`] when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "glowplug.db";
 
+/// The largest pool [`DatabaseBuilder::max_size`] accepts.
+pub const MAX_POOL_SIZE: u32 = 10_000;
+
+/// How long one wait of a checkout on the r2d2 pool lasts. r2d2 backs off
+/// between failed connection attempts up to half its own connection timeout,
+/// so this also bounds that pause (to half of it) after an outage; a
+/// checkout waits in rounds of this length until its own deadline.
+const CHECKOUT_ROUND: Duration = Duration::from_secs(1);
+
+/// The largest value libpq (`connect_timeout`, seconds) and PostgreSQL and
+/// SQLite (milliseconds) take for their timeouts: a C `int`.
+const C_INT_MAX: u64 = i32::MAX as u64;
+
 /// A pooled connection from [`Database::get`]; it dereferences to [`AnyConnection`].
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
-
-/// Opens connections for the pool (an r2d2 `ManageConnection`).
-///
-/// Built by [`DatabaseBuilder::build`]; public so that the pooled connection
-/// type can be named.
-pub struct ConnectionManager {
-    spec: ConnectionSpec,
-    sqlite_busy_timeout: Duration,
-    connect_timeout: Duration,
-}
-
-/// Watches a pooled PostgreSQL connection's results for a lost connection, so
-/// the pool can drop it when it is returned (diesel's own check only looks at
-/// its transaction state). Forwards every event to the instrumentation diesel
-/// would have installed (`set_default_instrumentation`).
-struct LostWatch {
-    lost: bool,
-    inner: Option<Box<dyn diesel::connection::Instrumentation>>,
-}
-
-impl diesel::connection::Instrumentation for LostWatch {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::FinishQuery {
-            error:
-                Some(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::ClosedConnection,
-                    _,
-                )),
-            ..
-        } = &event
-        {
-            self.lost = true;
-        }
-        if let Some(inner) = &mut self.inner {
-            inner.on_connection_event(event);
-        }
-    }
-}
-
-/// Whether `conn` has seen its server go away (see [`LostWatch`]).
-fn connection_lost(conn: &mut PgConnection) -> bool {
-    conn.instrumentation()
-        .downcast_ref::<LostWatch>()
-        .is_some_and(|watch| watch.lost)
-}
-
-impl std::fmt::Debug for ConnectionManager {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionManager")
-            .field("url", &self.spec)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ConnectionManager {
-    fn establish(&self) -> Result<AnyConnection> {
-        let fail = |message: String| connection_error(&self.spec, message);
-        match &self.spec {
-            ConnectionSpec::Postgres { url } => {
-                let url = crate::url::with_connect_timeout(url, self.connect_timeout);
-                let mut conn = PgConnection::establish(&url).map_err(|e| fail(e.to_string()))?;
-                conn.set_instrumentation(LostWatch {
-                    lost: false,
-                    inner: diesel::connection::get_default_instrumentation(),
-                });
-                Ok(AnyConnection::Postgres(conn))
-            }
-            ConnectionSpec::Sqlite { path } => {
-                if !self.spec.is_memory() && !path.starts_with("file:") {
-                    let parent = std::path::Path::new(path).parent();
-                    if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
-                        return Err(fail(format!(
-                            "the directory `{}` does not exist; create it first or choose another path",
-                            dir.display()
-                        )));
-                    }
-                }
-                let mut conn =
-                    SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
-                let mut pragmas = format!(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
-                    self.sqlite_busy_timeout.as_millis()
-                );
-                if !self.spec.is_memory() {
-                    pragmas.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-                }
-                conn.batch_execute(&pragmas)
-                    .map_err(|e| fail(format!("could not configure the connection: {e}")))?;
-                Ok(AnyConnection::Sqlite(conn))
-            }
-        }
-    }
-}
-
-impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
-    type Error = Error;
-
-    fn connect(&self) -> Result<AnyConnection> {
-        self.establish()
-    }
-
-    /// The health check: diesel's `ping` (`SELECT 1` as a cached prepared
-    /// statement) on the concrete connection.
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
-        match conn {
-            AnyConnection::Postgres(c) => c.ping(),
-            AnyConnection::Sqlite(c) => c.ping(),
-        }
-        .map_err(Error::from)
-    }
-
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        match conn {
-            AnyConnection::Postgres(c) => c.is_broken() || connection_lost(c),
-            AnyConnection::Sqlite(c) => c.is_broken(),
-        }
-    }
-}
 
 /// Settings for a [`Database`]; start with [`Database::builder`].
 ///
@@ -200,7 +141,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 /// assert_eq!(db.backend(), glowplug::Backend::Sqlite);
 /// # Ok::<(), glowplug::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "call .build() to open the pool"]
 pub struct DatabaseBuilder {
     url: String,
@@ -212,6 +153,26 @@ pub struct DatabaseBuilder {
     test_on_check_out: bool,
     sqlite_busy_timeout: Duration,
     connect_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    lock_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for DatabaseBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseBuilder")
+            .field("url", &crate::redact_url(&self.url))
+            .field("max_size", &self.max_size)
+            .field("min_idle", &self.min_idle)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("test_on_check_out", &self.test_on_check_out)
+            .field("sqlite_busy_timeout", &self.sqlite_busy_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish()
+    }
 }
 
 impl DatabaseBuilder {
@@ -226,22 +187,27 @@ impl DatabaseBuilder {
             test_on_check_out: true,
             sqlite_busy_timeout: Duration::from_secs(5),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            statement_timeout: None,
+            lock_timeout: None,
         }
     }
 
-    /// The most connections the pool opens (default 10; at least 1).
+    /// The most connections the pool opens (default 10; 1 to [`MAX_POOL_SIZE`]).
     pub fn max_size(mut self, max_size: u32) -> Self {
         self.max_size = max_size;
         self
     }
 
-    /// Idle connections the pool keeps open (default: `max_size`).
+    /// Connections the pool keeps open even when idle, opened in the
+    /// background at start-up and after connections close (default 0:
+    /// connections are opened when checkouts need them).
     pub fn min_idle(mut self, min_idle: u32) -> Self {
         self.min_idle = Some(min_idle);
         self
     }
 
-    /// How long [`Database::get`] waits for a connection (default 30 s).
+    /// How long [`Database::get`] waits for a connection (default 30 s;
+    /// `Duration::MAX` waits without limit).
     pub fn connection_timeout(mut self, timeout: Duration) -> Self {
         self.connection_timeout = timeout;
         self
@@ -270,18 +236,51 @@ impl DatabaseBuilder {
     }
 
     /// How long a SQLite connection waits for a lock held by another writer
-    /// before failing with "database is locked" (default 5 s).
+    /// before failing with [`Error::Busy`] (default 5 s; at most
+    /// 2 147 483 647 ms, SQLite's limit).
     pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
         self.sqlite_busy_timeout = timeout;
         self
     }
 
     /// How long opening a PostgreSQL connection may take before it fails
-    /// (default 10 s; whole seconds, at least 1, as libpq counts them). A
-    /// `connect_timeout` already in the URL wins. Without a limit, a host
-    /// that drops packets would hold a checkout for minutes.
+    /// (default 10 s; whole seconds, at least 1, as libpq counts them; at
+    /// most 2 147 483 647 s). A `connect_timeout` already in the URL wins.
+    /// Without a limit, a host that drops packets would hold a checkout for
+    /// minutes.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// PostgreSQL's `statement_timeout` for every connection of the pool: the
+    /// server cancels a statement that runs longer, and it fails with
+    /// [`Error::Timeout`] (default: none, the server's setting). Whole
+    /// milliseconds, rounded up; at most 2 147 483 647 ms. SQLite has no
+    /// such setting: there it is not applied.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let db = glowplug::Database::builder("postgres://app@db/app")
+    ///     .statement_timeout(Duration::from_secs(5))
+    ///     .lock_timeout(Duration::from_secs(1))
+    ///     .build()?;
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// PostgreSQL's `lock_timeout` for every connection of the pool: a
+    /// statement that waits longer for a lock (a row another transaction is
+    /// updating, a table an `ALTER TABLE` is changing) is cancelled and fails
+    /// with [`Error::Timeout`] (default: none, wait as long as the holder
+    /// holds it). Whole milliseconds, rounded up; at most 2 147 483 647 ms.
+    /// SQLite's lock wait is [`sqlite_busy_timeout`](Self::sqlite_busy_timeout);
+    /// this one is not applied there.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
         self
     }
 
@@ -289,33 +288,23 @@ impl DatabaseBuilder {
     /// builds the pool.
     pub fn build(self) -> Result<Database> {
         let spec = ConnectionSpec::parse(&self.url)?;
-        if self.max_size == 0 {
-            return Err(Error::Config(
-                "the pool size must be at least 1 (got max_size(0))".into(),
-            ));
-        }
-        if let Some(min) = self.min_idle.filter(|&m| m > self.max_size) {
-            return Err(Error::Config(format!(
-                "min_idle ({min}) cannot exceed max_size ({})",
-                self.max_size
-            )));
-        }
-        if self.connection_timeout.is_zero() {
-            return Err(Error::Config(
-                "the connection timeout must be longer than zero".into(),
-            ));
-        }
+        self.check()?;
+        let pg_session = self.pg_session();
+        let life = Arc::new(Lifecycle::default());
         let manager = ConnectionManager {
             spec: spec.clone(),
             sqlite_busy_timeout: self.sqlite_busy_timeout,
             connect_timeout: self.connect_timeout,
+            pg_session,
+            life: life.clone(),
         };
-        // Fail fast with the driver's own message rather than a pool timeout.
-        drop(manager.establish()?);
+        // Fail fast with the driver's own message rather than a pool
+        // timeout; the first checkout gets this connection.
+        life.keep_spare(manager.establish()?);
 
         let memory = spec.is_memory();
         let builder = r2d2::Pool::builder()
-            .connection_timeout(self.connection_timeout)
+            .connection_timeout(CHECKOUT_ROUND)
             .test_on_check_out(self.test_on_check_out);
         let builder = if memory {
             builder
@@ -326,17 +315,105 @@ impl DatabaseBuilder {
         } else {
             builder
                 .max_size(self.max_size)
-                .min_idle(self.min_idle)
+                .min_idle(Some(self.min_idle.unwrap_or(0)))
                 .idle_timeout(self.idle_timeout)
                 .max_lifetime(self.max_lifetime)
         };
         let pool = builder.build_unchecked(manager);
         Ok(Database {
-            backend: spec.backend(),
-            url: spec.redacted(),
-            pool,
+            shared: Arc::new(Shared {
+                pool,
+                backend: spec.backend(),
+                url: spec.redacted(),
+                connection_timeout: self.connection_timeout,
+                max_size: if memory { 1 } else { self.max_size },
+                close_wait: self.connect_timeout.saturating_add(Duration::from_secs(1)),
+                life,
+            }),
         })
     }
+
+    /// Every setting within its range (see the module docs' table).
+    fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Config(m));
+        if self.max_size == 0 || self.max_size > MAX_POOL_SIZE {
+            return bad(format!(
+                "max_size must be at least 1 and at most {MAX_POOL_SIZE} (got {})",
+                self.max_size
+            ));
+        }
+        if let Some(min) = self.min_idle.filter(|&m| m > self.max_size) {
+            return bad(format!(
+                "min_idle ({min}) cannot exceed max_size ({})",
+                self.max_size
+            ));
+        }
+        if self.connection_timeout.is_zero() {
+            return bad(
+                "connection_timeout must be longer than zero (Duration::MAX waits without limit)"
+                    .into(),
+            );
+        }
+        for (name, value) in [
+            ("idle_timeout", self.idle_timeout),
+            ("max_lifetime", self.max_lifetime),
+        ] {
+            if value.is_some_and(|v| v.is_zero()) {
+                return bad(format!(
+                    "{name} must be longer than zero; pass None for no limit"
+                ));
+            }
+        }
+        if self.connect_timeout.as_secs() > C_INT_MAX {
+            return bad(format!(
+                "connect_timeout must be at most {C_INT_MAX} s, libpq's limit (got {:?})",
+                self.connect_timeout
+            ));
+        }
+        if self.sqlite_busy_timeout.as_millis() > u128::from(C_INT_MAX) {
+            return bad(format!(
+                "sqlite_busy_timeout must be at most {C_INT_MAX} ms (about 24 days), SQLite's limit (got {:?})",
+                self.sqlite_busy_timeout
+            ));
+        }
+        for (name, value) in [
+            ("statement_timeout", self.statement_timeout),
+            ("lock_timeout", self.lock_timeout),
+        ] {
+            match value {
+                Some(v) if v.is_zero() => {
+                    return bad(format!(
+                        "{name} must be longer than zero (PostgreSQL reads 0 as no limit; leave it unset for that)"
+                    ));
+                }
+                Some(v) if millis_ceil(v) > C_INT_MAX => {
+                    return bad(format!(
+                        "{name} must be at most {C_INT_MAX} ms, PostgreSQL's limit (got {v:?})"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The `SET` statements a new PostgreSQL connection runs, if any.
+    fn pg_session(&self) -> Option<String> {
+        let sets: Vec<String> = [
+            ("statement_timeout", self.statement_timeout),
+            ("lock_timeout", self.lock_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some(format!("SET {name} = {}", millis_ceil(value?))))
+        .collect();
+        (!sets.is_empty()).then(|| sets.join("; "))
+    }
+}
+
+/// `d` in whole milliseconds, rounded up.
+fn millis_ceil(d: Duration) -> u64 {
+    let ms = d.as_millis() + u128::from(!d.subsec_nanos().is_multiple_of(1_000_000));
+    u64::try_from(ms).unwrap_or(u64::MAX)
 }
 
 /// A pool of database connections, the entry point of glowplug.
@@ -351,17 +428,38 @@ impl DatabaseBuilder {
 /// ```
 #[derive(Clone)]
 pub struct Database {
+    shared: Arc<Shared>,
+}
+
+/// What every clone of a [`Database`] shares; the pool closes when it drops.
+struct Shared {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
     url: String,
+    connection_timeout: Duration,
+    max_size: u32,
+    /// How long closing waits for connects under way.
+    close_wait: Duration,
+    life: Arc<Lifecycle>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.life.close(self.close_wait);
+        // Idle connections are handed out once more and, the pool being
+        // closed, dropped on this thread as they return.
+        while let Some(conn) = self.pool.try_get() {
+            drop(conn);
+        }
+    }
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
-            .field("backend", &self.backend)
-            .field("url", &self.url)
-            .field("state", &self.pool.state())
+            .field("backend", &self.shared.backend)
+            .field("url", &self.shared.url)
+            .field("state", &self.shared.pool.state())
             .finish()
     }
 }
@@ -388,11 +486,11 @@ impl Database {
     /// Waits up to the pool's connection timeout, then fails with
     /// [`Error::Pool`].
     pub fn get(&self) -> Result<PooledConnection> {
-        Ok(self.pool.get()?)
+        self.get_timeout(self.shared.connection_timeout)
     }
 
     /// Like [`get`](Self::get), but waits at most `timeout` (for a request
-    /// with its own deadline).
+    /// with its own deadline; `Duration::MAX` waits without limit).
     ///
     /// ```
     /// # use glowplug::prelude::*;
@@ -406,22 +504,59 @@ impl Database {
     /// # Ok::<(), glowplug::Error>(())
     /// ```
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection> {
-        Ok(self.pool.get_timeout(timeout)?)
+        let start = Instant::now();
+        let deadline = start.checked_add(timeout);
+        let mut cause = None;
+        loop {
+            let round = deadline.map_or(CHECKOUT_ROUND, |d| {
+                d.saturating_duration_since(Instant::now())
+                    .min(CHECKOUT_ROUND)
+            });
+            match self.shared.pool.get_timeout(round) {
+                Ok(conn) => return Ok(conn),
+                Err(e) => {
+                    // r2d2 hands the last connect error to one waiter only.
+                    let text = e.to_string();
+                    if let Some(c) = text.strip_prefix("timed out waiting for connection: ") {
+                        cause = Some(c.to_owned());
+                    }
+                }
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(self.checkout_failed(start.elapsed(), cause));
+            }
+        }
+    }
+
+    /// The error of a checkout that waited `waited` in vain.
+    fn checkout_failed(&self, waited: Duration, cause: Option<String>) -> Error {
+        let waited = Duration::from_millis(u64::try_from(waited.as_millis()).unwrap_or(u64::MAX));
+        Error::Pool(match cause {
+            Some(cause) => format!(
+                "no database connection available within {waited:?}: opening a new one failed: {cause}"
+            ),
+            None => format!(
+                "no database connection available within {waited:?}: all {} connections of the pool are in use (raise max_size or connection_timeout, or hold connections for shorter)",
+                self.shared.max_size
+            ),
+        })
     }
 
     /// The backend chosen from the URL.
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.shared.backend
     }
 
-    /// The URL, with any password replaced by `***`.
+    /// The URL, with any password replaced by `***` (see [`crate::redact_url`]).
     pub fn url(&self) -> &str {
-        &self.url
+        &self.shared.url
     }
 
-    /// The underlying r2d2 pool, for its state and statistics.
+    /// The underlying r2d2 pool, for its state and statistics. Its own
+    /// `get` waits at most one second: use [`Database::get`]. It stops
+    /// opening connections when the last `Database` handle is dropped.
     pub fn pool(&self) -> &r2d2::Pool<ConnectionManager> {
-        &self.pool
+        &self.shared.pool
     }
 
     /// Runs `f` in a transaction on a pooled connection: committed when `f`
@@ -453,112 +588,6 @@ impl Database {
     }
 }
 
-/// Creates the database `url` names if it does not exist; returns whether
-/// it was created. PostgreSQL: `CREATE DATABASE` from the server's
-/// `postgres` maintenance database. SQLite: the file (its directory must
-/// exist); an in-memory database needs nothing.
-pub fn create_database(url: &str) -> Result<bool> {
-    let spec = ConnectionSpec::parse(url)?;
-    match &spec {
-        ConnectionSpec::Sqlite { path } => {
-            if spec.is_memory() || std::path::Path::new(path).exists() {
-                return Ok(false);
-            }
-            Database::builder(url).max_size(1).build()?;
-            Ok(true)
-        }
-        ConnectionSpec::Postgres { url } => match PgConnection::establish(
-            &crate::url::with_connect_timeout(url, DEFAULT_CONNECT_TIMEOUT),
-        ) {
-            Ok(_) => Ok(false),
-            Err(e) if e.to_string().contains("does not exist") => {
-                let (name, mut admin) = pg_maintenance(&spec, url)?;
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-                    .map_err(|e| connection_error(&spec, e.to_string()))?;
-                Ok(true)
-            }
-            Err(e) => Err(connection_error(&spec, e.to_string())),
-        },
-    }
-}
-
-/// Drops the database `url` names; returns whether it existed. PostgreSQL:
-/// `DROP DATABASE` from the `postgres` maintenance database (it fails while
-/// other sessions are connected). SQLite: removes the file and its `-wal`,
-/// `-shm` and `-glowplug-lock` companions.
-pub fn drop_database(url: &str) -> Result<bool> {
-    let spec = ConnectionSpec::parse(url)?;
-    match &spec {
-        ConnectionSpec::Sqlite { path } => {
-            if spec.is_memory() {
-                return Ok(false);
-            }
-            let existed = std::path::Path::new(path).exists();
-            for suffix in ["", "-wal", "-shm", "-glowplug-lock"] {
-                match std::fs::remove_file(format!("{path}{suffix}")) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(Error::Config(format!("cannot remove {path}{suffix}: {e}")));
-                    }
-                }
-            }
-            Ok(existed)
-        }
-        ConnectionSpec::Postgres { url } => {
-            let (name, mut admin) = pg_maintenance(&spec, url)?;
-            let existed = diesel::select(diesel::dsl::exists(
-                pg_database::table.filter(pg_database::datname.eq(&name)),
-            ))
-            .get_result::<bool>(&mut admin)
-            .map_err(Error::from)?;
-            if existed {
-                admin
-                    .batch_execute(&format!("DROP DATABASE {}", quote_ident(&name)))
-                    .map_err(|e| connection_error(&spec, e.to_string()))?;
-            }
-            Ok(existed)
-        }
-    }
-}
-
-mod catalog {
-    #![allow(missing_docs)]
-    diesel::table! {
-        /// PostgreSQL's catalog of databases.
-        pg_database (datname) {
-            datname -> Text,
-        }
-    }
-}
-use catalog::pg_database;
-
-/// The database name in `url` and a connection to the server's `postgres` database.
-fn pg_maintenance(spec: &ConnectionSpec, url: &str) -> Result<(String, PgConnection)> {
-    let (name, admin_url) = crate::url::pg_database(url, "postgres").ok_or_else(|| {
-        Error::Config(format!(
-            "{} names no database; add `/name` after the host",
-            spec.redacted()
-        ))
-    })?;
-    let admin_url = crate::url::with_connect_timeout(&admin_url, DEFAULT_CONNECT_TIMEOUT);
-    let admin =
-        PgConnection::establish(&admin_url).map_err(|e| connection_error(spec, e.to_string()))?;
-    Ok((name, admin))
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn connection_error(spec: &ConnectionSpec, message: String) -> Error {
-    Error::Connection {
-        url: spec.redacted(),
-        message: spec.scrub(&message),
-    }
-}
-
 /// `DATABASE_URL` from the environment or `.env`, or the SQLite default.
 pub(crate) fn url_from_env() -> Result<String> {
     match dotenvy::dotenv() {
@@ -576,5 +605,33 @@ pub(crate) fn url_from_env() -> Result<String> {
         Err(std::env::VarError::NotUnicode(_)) => {
             Err(Error::Config("DATABASE_URL is not valid UTF-8".into()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_round_up() {
+        assert_eq!(millis_ceil(Duration::from_micros(1)), 1);
+        assert_eq!(millis_ceil(Duration::from_millis(1500)), 1500);
+        assert_eq!(millis_ceil(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn postgres_sessions_set_only_what_was_asked() {
+        let b = Database::builder("postgres://h/db");
+        assert_eq!(b.pg_session(), None);
+        let b = b.statement_timeout(Duration::from_millis(1500));
+        assert_eq!(
+            b.pg_session().as_deref(),
+            Some("SET statement_timeout = 1500")
+        );
+        let b = b.lock_timeout(Duration::from_micros(10));
+        assert_eq!(
+            b.pg_session().as_deref(),
+            Some("SET statement_timeout = 1500; SET lock_timeout = 1")
+        );
     }
 }

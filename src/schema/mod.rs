@@ -489,6 +489,11 @@ pub(crate) fn ident(name: &str) -> String {
     if plain && !RESERVED.contains(&name) {
         name.to_owned()
     } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        quoted(name)
     }
+}
+
+/// `name` in double quotes, as an SQL identifier (any name, on both backends).
+pub(crate) fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -28,6 +28,15 @@ use glowplug::Database;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A listening TCP socket on 127.0.0.1 that never answers: the kernel
+/// completes each connection, nobody reads or writes. A PostgreSQL client
+/// waits there until its connect timeout, as with a host that drops
+/// packets, without any traffic leaving the machine. Its port:
+/// `listener.local_addr()?.port()`.
+pub fn silent_server() -> std::net::TcpListener {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a local port")
+}
+
 /// A user with a unique email derived from `name`, everything else default.
 pub fn new_user(name: &str) -> models::NewUser {
     models::NewUser {
@@ -215,5 +224,51 @@ impl Queries {
     /// How many statements were sent since the last `take`/`count`, and forgets them.
     pub fn count(&self) -> usize {
         self.take().len()
+    }
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a PostgreSQL server that can cut
+/// every connection through it at once, as a network failure does: no
+/// goodbye from the server, the sockets just close.
+pub struct CutProxy {
+    /// The proxy's port, to put in a URL in place of the server's.
+    pub port: u16,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl CutProxy {
+    /// Starts a proxy to `target` (`host:port`); it runs until the test ends.
+    pub fn start(target: &str) -> CutProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+        let port = listener.local_addr().expect("its address").port();
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (target, sockets) = (target.to_owned(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = std::net::TcpStream::connect(&target) else {
+                    continue;
+                };
+                let pipe = |mut from: std::net::TcpStream, mut to: std::net::TcpStream| {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                };
+                let mut open = sockets.lock().unwrap();
+                for s in [&client, &server] {
+                    open.push(s.try_clone().expect("a socket handle"));
+                }
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server, client);
+            }
+        });
+        CutProxy { port, open }
+    }
+
+    /// Closes every connection made through the proxy so far.
+    pub fn cut(&self) {
+        for s in self.open.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
     }
 }

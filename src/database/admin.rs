@@ -1,0 +1,177 @@
+//! Creating and dropping the database a URL names ([`create_database`],
+//! [`drop_database`]); the pool itself belongs to [`super`].
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::manager::connection_error;
+use super::{DEFAULT_CONNECT_TIMEOUT, Database};
+use crate::connection::PgConnection;
+use crate::error::{Error, Result};
+use crate::url::{ConnectionSpec, PgConninfo};
+
+/// Creates the database `url` names if it does not exist; returns whether
+/// this call created it. PostgreSQL: `CREATE DATABASE` from the server's
+/// `postgres` maintenance database; when another process creates the same
+/// database at the same moment, that is success too (`Ok(false)`). SQLite:
+/// the file (its directory must exist); an in-memory database needs
+/// nothing, and a `file:` URI is opened (SQLite creates the file if the
+/// URI's mode allows) and reported as not created.
+pub fn create_database(url: &str) -> Result<bool> {
+    let spec = ConnectionSpec::parse(url)?;
+    match &spec {
+        ConnectionSpec::Sqlite { path } => {
+            if spec.is_memory() {
+                return Ok(false);
+            }
+            if path.starts_with("file:") {
+                // SQLite resolves a URI filename itself; opening it creates
+                // the file when the URI's mode allows.
+                Database::builder(url).max_size(1).build()?;
+                return Ok(false);
+            }
+            // Whoever creates the (empty) file first created the database;
+            // SQLite reads an empty file as an empty database.
+            let created = match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // The directory is missing: the pool says so.
+                    Database::builder(url).max_size(1).build()?;
+                    true
+                }
+                Err(e) => return Err(Error::Config(format!("cannot create {path}: {e}"))),
+            };
+            // Proves the file is a database glowplug can open.
+            Database::builder(url).max_size(1).build()?;
+            Ok(created)
+        }
+        ConnectionSpec::Postgres(info) => match PgConnection::establish(&timed(info).conninfo()) {
+            Ok(_) => Ok(false),
+            Err(e) if e.to_string().contains("does not exist") => {
+                let (name, mut admin) = pg_maintenance(&spec, info)?;
+                match admin
+                    .batch_execute(&format!("CREATE DATABASE {}", crate::schema::quoted(&name)))
+                {
+                    Ok(()) => Ok(true),
+                    Err(e) if already_exists(&e) => Ok(false),
+                    Err(e) => Err(admin_error("create", &name, e)),
+                }
+            }
+            Err(e) => Err(connection_error(&spec, e.to_string())),
+        },
+    }
+}
+
+/// Drops the database `url` names; returns whether it existed. PostgreSQL:
+/// `DROP DATABASE` from the `postgres` maintenance database (it fails while
+/// other sessions are connected). SQLite: removes the file and its `-wal`,
+/// `-shm` and `-glowplug-lock` companions.
+pub fn drop_database(url: &str) -> Result<bool> {
+    let spec = ConnectionSpec::parse(url)?;
+    match &spec {
+        ConnectionSpec::Sqlite { path } => {
+            if spec.is_memory() {
+                return Ok(false);
+            }
+            let existed = std::path::Path::new(path).exists();
+            for suffix in ["", "-wal", "-shm", "-glowplug-lock"] {
+                match std::fs::remove_file(format!("{path}{suffix}")) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(Error::Config(format!("cannot remove {path}{suffix}: {e}")));
+                    }
+                }
+            }
+            Ok(existed)
+        }
+        ConnectionSpec::Postgres(info) => {
+            let (name, mut admin) = pg_maintenance(&spec, info)?;
+            let existed = diesel::select(diesel::dsl::exists(
+                pg_database::table.filter(pg_database::datname.eq(&name)),
+            ))
+            .get_result::<bool>(&mut admin)
+            .map_err(Error::from)?;
+            if existed {
+                admin
+                    .batch_execute(&format!("DROP DATABASE {}", crate::schema::quoted(&name)))
+                    .map_err(|e| admin_error("drop", &name, e))?;
+            }
+            Ok(existed)
+        }
+    }
+}
+
+mod catalog {
+    #![allow(missing_docs)]
+    diesel::table! {
+        /// PostgreSQL's catalog of databases.
+        pg_database (datname) {
+            datname -> Text,
+        }
+    }
+}
+use catalog::pg_database;
+
+/// `info` with the default connect timeout, unless it sets one.
+fn timed(info: &PgConninfo) -> PgConninfo {
+    let mut info = info.clone();
+    if info.get("connect_timeout").is_none() {
+        let secs = crate::url::connect_timeout_secs(DEFAULT_CONNECT_TIMEOUT);
+        info.set("connect_timeout", secs.to_string());
+    }
+    info
+}
+
+/// The database name in `info` and a connection to the server's `postgres` database.
+fn pg_maintenance(spec: &ConnectionSpec, info: &PgConninfo) -> Result<(String, PgConnection)> {
+    let name = info
+        .get("dbname")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "{} names no database; add `/name` after the host",
+                spec.redacted()
+            ))
+        })?
+        .to_owned();
+    let mut admin = timed(info);
+    admin.set("dbname", "postgres".into());
+    let conn = PgConnection::establish(&admin.conninfo())
+        .map_err(|e| connection_error(spec, e.to_string()))?;
+    Ok((name, conn))
+}
+
+/// Whether `CREATE DATABASE` failed because the database exists: another
+/// process created it between our check and our statement (PostgreSQL then
+/// reports `duplicate_database`, or a unique violation on its catalog).
+fn already_exists(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(kind, info) => {
+            matches!(kind, diesel::result::DatabaseErrorKind::UniqueViolation)
+                || info.message().ends_with("already exists")
+        }
+        _ => false,
+    }
+}
+
+/// A failed `CREATE`/`DROP DATABASE`: the connection worked, the statement did not.
+fn admin_error(verb: &str, name: &str, e: diesel::result::Error) -> Error {
+    match Error::from(e) {
+        Error::Query(cause) => Error::Schema(format!(
+            "could not {verb} the database `{name}`: {} (the server answered; check that the user may {verb} databases{})",
+            crate::error::with_causes(&cause),
+            if verb == "drop" {
+                " and that no other session is connected to it"
+            } else {
+                ""
+            }
+        )),
+        other => other,
+    }
+}

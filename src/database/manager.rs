@@ -1,0 +1,239 @@
+//! Opening, checking and closing the pool's connections (the r2d2
+//! `ManageConnection`), and what happens to connections when the last
+//! [`Database`](super::Database) handle is dropped.
+//!
+//! Settings per connection are applied here (SQLite pragmas, PostgreSQL
+//! `connect_timeout`, `statement_timeout` and `lock_timeout`); waiting for
+//! a connection and the pool's own settings belong to [`super`].
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+
+use crate::connection::{AnyConnection, PgConnection, SqliteConnection};
+use crate::error::{Error, Result};
+use crate::url::ConnectionSpec;
+
+/// Opens connections for the pool (an r2d2 `ManageConnection`).
+///
+/// Built by [`DatabaseBuilder::build`](super::DatabaseBuilder::build);
+/// public so that the pooled connection type can be named.
+pub struct ConnectionManager {
+    pub(super) spec: ConnectionSpec,
+    pub(super) sqlite_busy_timeout: Duration,
+    pub(super) connect_timeout: Duration,
+    /// `SET statement_timeout …; SET lock_timeout …` for new PostgreSQL
+    /// connections, when either is set.
+    pub(super) pg_session: Option<String>,
+    pub(super) life: Arc<Lifecycle>,
+}
+
+impl std::fmt::Debug for ConnectionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionManager")
+            .field("url", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the pool's connections share with its handles: the connection the
+/// pool was proven with, the connects under way, and whether the pool is
+/// closing.
+#[derive(Default)]
+pub(super) struct Lifecycle {
+    /// The connection `build` opened to prove the URL, handed to the first
+    /// `connect` instead of opening another.
+    spare: Mutex<Option<AnyConnection>>,
+    state: Mutex<Connects>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Connects {
+    in_flight: usize,
+    closing: bool,
+}
+
+impl Lifecycle {
+    pub(super) fn keep_spare(&self, conn: AnyConnection) {
+        *lock(&self.spare) = Some(conn);
+    }
+
+    /// Marks the pool closing and waits up to `limit` for the connects
+    /// under way to finish, so no connection is being opened (a TLS
+    /// handshake in a background thread) when the process exits.
+    pub(super) fn close(&self, limit: Duration) {
+        lock(&self.spare).take();
+        let mut state = lock(&self.state);
+        state.closing = true;
+        let deadline = Instant::now().checked_add(limit);
+        while state.in_flight > 0 {
+            let left = deadline.map_or(Duration::from_secs(1), |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    fn closing(&self) -> bool {
+        lock(&self.state).closing
+    }
+}
+
+/// Counts a connect as under way until dropped.
+struct InFlight<'a>(&'a Lifecycle);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.state).in_flight -= 1;
+        self.0.changed.notify_all();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Watches a pooled PostgreSQL connection's results for a lost connection, so
+/// the pool can drop it when it is returned (diesel's own check only looks at
+/// its transaction state). Forwards every event to the instrumentation diesel
+/// would have installed (`set_default_instrumentation`).
+struct LostWatch {
+    lost: bool,
+    inner: Option<Box<dyn diesel::connection::Instrumentation>>,
+}
+
+impl diesel::connection::Instrumentation for LostWatch {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::FinishQuery {
+            error: Some(error), ..
+        } = &event
+            && crate::error::is_connection_lost(error)
+        {
+            self.lost = true;
+        }
+        if let Some(inner) = &mut self.inner {
+            inner.on_connection_event(event);
+        }
+    }
+}
+
+/// Whether `conn` has seen its server go away (see [`LostWatch`]).
+fn connection_lost(conn: &mut PgConnection) -> bool {
+    conn.instrumentation()
+        .downcast_ref::<LostWatch>()
+        .is_some_and(|watch| watch.lost)
+}
+
+impl ConnectionManager {
+    /// Opens and configures one connection.
+    pub(super) fn establish(&self) -> Result<AnyConnection> {
+        let fail = |message: String| connection_error(&self.spec, message);
+        match &self.spec {
+            ConnectionSpec::Postgres(info) => {
+                let mut info = info.clone();
+                if info.get("connect_timeout").is_none() {
+                    let secs = crate::url::connect_timeout_secs(self.connect_timeout);
+                    info.set("connect_timeout", secs.to_string());
+                }
+                let mut conn =
+                    PgConnection::establish(&info.conninfo()).map_err(|e| fail(e.to_string()))?;
+                conn.set_instrumentation(LostWatch {
+                    lost: false,
+                    inner: diesel::connection::get_default_instrumentation(),
+                });
+                if let Some(sql) = &self.pg_session {
+                    conn.batch_execute(sql)
+                        .map_err(|e| fail(format!("could not configure the connection: {e}")))?;
+                }
+                Ok(AnyConnection::Postgres(conn))
+            }
+            ConnectionSpec::Sqlite { path } => {
+                if !self.spec.is_memory() && !path.starts_with("file:") {
+                    let parent = std::path::Path::new(path).parent();
+                    if let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                        return Err(fail(format!(
+                            "the directory `{}` does not exist; create it first or choose another path",
+                            dir.display()
+                        )));
+                    }
+                }
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
+                let mut pragmas = format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                    self.sqlite_busy_timeout.as_millis()
+                );
+                if !self.spec.is_memory() {
+                    pragmas.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+                }
+                conn.batch_execute(&pragmas)
+                    .map_err(|e| fail(format!("could not configure the connection: {e}")))?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = Error;
+
+    fn connect(&self) -> Result<AnyConnection> {
+        let life = &*self.life;
+        {
+            let mut state = lock(&life.state);
+            if state.closing {
+                return Err(Error::Pool(
+                    "the pool is closed: the last Database handle was dropped".into(),
+                ));
+            }
+            state.in_flight += 1;
+        }
+        let _in_flight = InFlight(life);
+        if let Some(conn) = lock(&life.spare).take() {
+            return Ok(conn);
+        }
+        self.establish()
+    }
+
+    /// The health check: diesel's `ping` (`SELECT 1` as a cached prepared
+    /// statement) on the concrete connection.
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
+        if self.life.closing() {
+            return Err(Error::Pool("the pool is closed".into()));
+        }
+        match conn {
+            AnyConnection::Postgres(c) => c.ping(),
+            AnyConnection::Sqlite(c) => c.ping(),
+        }
+        .map_err(Error::from)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        self.life.closing()
+            || match conn {
+                AnyConnection::Postgres(c) => c.is_broken() || connection_lost(c),
+                AnyConnection::Sqlite(c) => c.is_broken(),
+            }
+    }
+}
+
+/// A failed connection attempt on `spec`, with any password removed from
+/// the driver's message.
+pub(super) fn connection_error(spec: &ConnectionSpec, message: String) -> Error {
+    Error::Connection {
+        url: spec.redacted(),
+        message: spec.scrub(&message),
+    }
+}
