@@ -324,6 +324,31 @@ cli_tests! {
         assert!(drop.code == 1 && drop.stderr.contains("--yes"), "{}", drop.stderr);
         Ok(())
     }
+
+    fn unreadable_migration_entries_fail_status_check_and_run(p) {
+        use std::os::unix::ffi::OsStrExt;
+        let good = p.make("create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;");
+        let migrations = good.parent().unwrap().to_path_buf();
+        let refused = |name: &str, reason: &str| {
+            for args in [&["migrate", "status", "--check"][..], &["migrate", "run"]] {
+                let out = p.run(args);
+                assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+                assert!(out.stderr.contains(name) && out.stderr.contains(reason), "{args:?}: {}", out.stderr);
+            }
+        };
+        let broken = migrations.join("2099-01-01-000000_broken");
+        std::os::unix::fs::symlink(migrations.join("gone"), &broken)?;
+        refused("2099-01-01-000000_broken", "cannot be followed");
+        std::fs::remove_file(&broken)?;
+        let non_utf8 = migrations.join(std::ffi::OsStr::from_bytes(b"2099-01-01-000001_caf\xe9"));
+        std::fs::create_dir(&non_utf8)?;
+        std::fs::write(non_utf8.join("up.sql"), "SELECT 1;")?;
+        refused("2099-01-01-000001_caf\u{FFFD}", "not valid UTF-8");
+        std::fs::remove_dir_all(&non_utf8)?;
+        let status = p.run(&["migrate", "status", "--check"]);
+        assert_eq!(status.code, 3, "nothing was applied: {}", status.stdout);
+        Ok(())
+    }
 }
 
 #[test]

@@ -616,6 +616,125 @@ migrate_tests! {
         assert!(!env.has_table("a"));
         Ok(())
     }
+
+    fn a_non_utf8_migration_directory_is_an_error_naming_it(env) {
+        use std::os::unix::ffi::OsStrExt;
+        env.table(M1, "one");
+        let bad = env.dir.path().join(std::ffi::OsStr::from_bytes(b"2026-01-01-000002_caf\xe9"));
+        std::fs::create_dir(&bad)?;
+        std::fs::write(bad.join("up.sql"), table_sql("two"))?;
+        refused(&env, "2026-01-01-000002_caf\u{FFFD}", &["not valid UTF-8", "rename it"]);
+        Ok(())
+    }
+
+    fn a_broken_migration_symlink_is_an_error_naming_it(env) {
+        env.table(M1, "one");
+        std::os::unix::fs::symlink(env.path("gone"), env.path(M2))?;
+        refused(&env, M2, &["symlink that cannot be followed", "No such file", "remove it"]);
+        Ok(())
+    }
+
+    fn a_looping_migration_symlink_is_an_error_naming_it(env) {
+        env.table(M1, "one");
+        std::os::unix::fs::symlink(env.path(M3), env.path(M2))?;
+        std::os::unix::fs::symlink(env.path(M2), env.path(M3))?;
+        match migration_error(env.migrator().status()) {
+            MigrationError::Source { path, message } => {
+                assert!(path.ends_with(M2) || path.ends_with(M3), "{path}");
+                assert!(message.contains("cannot be followed") && message.contains("symbolic links"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(migration_error(env.migrator().run()), MigrationError::Source { .. }));
+        assert!(!env.has_table("one"), "nothing is applied");
+        Ok(())
+    }
+
+    fn a_symlink_to_a_migration_directory_is_applied(env) {
+        env.table(M1, "one");
+        let elsewhere = tempfile::tempdir()?;
+        let real = elsewhere.path().join("shared_two");
+        std::fs::create_dir(&real)?;
+        std::fs::write(real.join("up.sql"), table_sql("two"))?;
+        std::fs::write(real.join("down.sql"), "DROP TABLE two;\n")?;
+        std::os::unix::fs::symlink(&real, env.path(M2))?;
+        // Hidden entries and regular files are skipped, as the rule says.
+        std::fs::write(env.path("README.md"), "notes")?;
+        std::fs::write(env.path(".keep"), "")?;
+        std::fs::create_dir(env.path(".scratch"))?;
+        let pending = env.states();
+        assert_eq!(pending, [(M1.to_owned(), State::Pending, None), (M2.to_owned(), State::Pending, None)]);
+        assert_eq!(names(&env.migrator().run()?.applied), [M1, M2]);
+        assert!(env.has_table("one") && env.has_table("two"));
+        assert!(env.states().iter().all(|(_, state, _)| *state == State::Applied));
+        Ok(())
+    }
+
+    fn a_broken_backend_directory_symlink_is_an_error(env) {
+        // A broken `<backend>` symlink is not a reason to read the parent instead.
+        env.table(M1, "one");
+        let backend = env.db.backend().name();
+        std::os::unix::fs::symlink(env.path("gone"), env.path(backend))?;
+        match migration_error(env.migrator().run()) {
+            MigrationError::Source { path, message } => {
+                assert!(path.ends_with(backend), "{path}");
+                assert!(message.contains("No such file"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!env.has_table("one"));
+        // Nor to run the other backend's directory, named as the source, instead
+        // of its broken sibling.
+        let other = match env.db.backend() {
+            glowplug::Backend::Sqlite => "postgres",
+            _ => "sqlite",
+        };
+        std::fs::create_dir(env.path(other))?;
+        std::fs::rename(env.path(M1), env.path(other).join(M1))?;
+        match migration_error(env.db.migrator(Dir::new(env.path(other))).run()) {
+            MigrationError::Source { path, .. } => assert!(path.ends_with(backend), "{path}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!env.has_table("one"));
+        Ok(())
+    }
+
+    fn a_dangling_down_sql_symlink_is_an_error_not_a_missing_down(env) {
+        // A dangling down.sql is not "no down.sql" (an irreversible migration).
+        env.table(M1, "one");
+        std::fs::remove_file(env.path(M1).join("down.sql"))?;
+        std::os::unix::fs::symlink(env.path("gone.sql"), env.path(M1).join("down.sql"))?;
+        match migration_error(env.migrator().status()) {
+            MigrationError::Source { path, message } => {
+                assert!(path.ends_with("down.sql"), "{path}");
+                assert!(message.contains("symlink whose target does not exist"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(migration_error(env.migrator().run()), MigrationError::Source { .. }));
+        assert!(!env.has_table("one"));
+        Ok(())
+    }
+}
+
+/// `status` and `run` both refuse the directory with an error naming
+/// `entry` and saying each of `reasons`, and nothing is applied.
+fn refused(env: &Env, entry: &str, reasons: &[&str]) {
+    for (what, result) in [
+        ("status", env.migrator().status().map(|_| ())),
+        ("run", env.migrator().run().map(|_| ())),
+    ] {
+        match migration_error(result) {
+            MigrationError::Source { path, message } => {
+                assert!(path.ends_with(entry), "{what}: {path}");
+                for reason in reasons {
+                    assert!(message.contains(reason), "{what}: {message}");
+                }
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    assert!(!env.has_table("one"), "nothing is applied");
 }
 
 /// `make` writes one directory per backend with the same version, and refuses bad input.
