@@ -113,8 +113,10 @@
 //! violation in the third of five, leaves nothing of the batch behind and
 //! returns the database's error ([`Error::UniqueViolation`] names the
 //! constraint where the backend reports it). Rows are validated against
-//! the constraints declared in `model!` (`varchar(N)`) before they are sent;
-//! a bad row is [`Error::InvalidRow`] with its index. A slice is validated
+//! the constraints declared in `model!` (`varchar(N)`), and on SQLite
+//! against what SQLite stores as given (no NaN floats, dates and timestamps
+//! in years 0000–9999), before they are sent; a bad row is
+//! [`Error::InvalidRow`] with its index. A slice is validated
 //! whole before the first statement; an iterator is validated one chunk at
 //! a time, and a bad row rolls back the chunks already sent. An empty batch
 //! returns 0 and sends nothing.
@@ -293,8 +295,9 @@ impl<'p, M: Crud> Batch<'p, M, Plain> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        validate(rows, 0, NewModel::validate)?;
-        let per = rows_per_statement(conn.backend(), binds_per_row::<M>());
+        let backend = conn.backend();
+        validate(rows, 0, |row: &M::New| row.validate_for(backend))?;
+        let per = rows_per_statement(backend, binds_per_row::<M>());
         let arrays = arrays_fit::<M>(conn.backend());
         let total = Some(rows.len());
         with_backend!(conn, c => crate::transaction(c, |c| {
@@ -329,8 +332,9 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         if rows.is_empty() {
             return Ok(0);
         }
-        validate(rows, 0, NewModel::validate)?;
-        let plan = self.write.plan(conn.backend(), rows.len());
+        let backend = conn.backend();
+        validate(rows, 0, |row: &M::New| row.validate_for(backend))?;
+        let plan = self.write.plan(backend, rows.len());
         let total = Some(rows.len());
         with_backend!(conn, c => crate::transaction(c, |c| {
             let (mut sent, mut written) = (0, 0);
@@ -372,7 +376,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
                 if chunk.is_empty() {
                     break;
                 }
-                validate(&chunk, sent, NewModel::validate)?;
+                validate(&chunk, sent, |row: &M::New| row.validate_for(backend))?;
                 let plan = self.write.plan(backend, chunk.len());
                 written += self.write.chunk(c, &chunk, &plan)?;
                 sent += chunk.len();
@@ -564,9 +568,10 @@ where
     if rows.is_empty() {
         return Ok(0);
     }
-    validate(rows, 0, Model::validate)?;
+    let backend = conn.backend();
+    validate(rows, 0, |row: &M| row.validate_for(backend))?;
     // A full row binds every column, the key included.
-    let per = rows_per_statement(conn.backend(), M::META.columns.len());
+    let per = rows_per_statement(backend, M::META.columns.len());
     with_backend!(conn, c => crate::transaction(c, |c| {
         let mut written = 0;
         for chunk in rows.chunks(per) {

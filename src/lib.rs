@@ -116,8 +116,8 @@ pub mod __private {
         primary_key_of,
     };
     pub use crate::support::{
-        IntoColumnDefault, Role, Stamp, TextLen, check_max_len, column_meta, index_meta,
-        model_meta, now,
+        IntoColumnDefault, Role, SqliteFidelity, Stamp, TextLen, check_max_len, check_sqlite,
+        column_meta, index_meta, model_meta, now,
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;

@@ -145,6 +145,14 @@ macro_rules! __glowplug_expand {
                     $( $crate::__glowplug_check_len!(::core::stringify!($model), $cn, &self.$cn, $($cty)*); )*
                     ::core::result::Result::Ok(())
                 }
+
+                fn validate_for(&self, backend: $crate::Backend) -> $crate::Result<()> {
+                    <Self as $crate::Model>::validate(self)?;
+                    if let $crate::Backend::Sqlite = backend {
+                        $( $crate::__glowplug_check_sqlite!(::core::stringify!($model), $cn, self.$cn, [$($cty)*], []); )*
+                    }
+                    ::core::result::Result::Ok(())
+                }
             }
 
             impl $crate::NewModel for $new {
@@ -154,11 +162,27 @@ macro_rules! __glowplug_expand {
                     $( $crate::__glowplug_check_len!(::core::stringify!($new), $dn, &self.$dn, $($dty)*); )*
                     ::core::result::Result::Ok(())
                 }
+
+                fn validate_for(&self, backend: $crate::Backend) -> $crate::Result<()> {
+                    <Self as $crate::NewModel>::validate(self)?;
+                    if let $crate::Backend::Sqlite = backend {
+                        $( $crate::__glowplug_check_sqlite!(::core::stringify!($new), $dn, self.$dn, [$($dty)*], [$($dmods)*]); )*
+                    }
+                    ::core::result::Result::Ok(())
+                }
             }
 
             impl $crate::ModelChanges for $changes {
                 fn validate(&self) -> $crate::Result<()> {
                     $( $crate::__glowplug_check_len!(::core::stringify!($changes), $dn, &self.$dn, $($dty)*); )*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn validate_for(&self, backend: $crate::Backend) -> $crate::Result<()> {
+                    <Self as $crate::ModelChanges>::validate(self)?;
+                    if let $crate::Backend::Sqlite = backend {
+                        $( $crate::__glowplug_check_sqlite!(::core::stringify!($changes), $dn, self.$dn, [$($dty)*], []); )*
+                    }
                     ::core::result::Result::Ok(())
                 }
             }
@@ -411,10 +435,26 @@ macro_rules! __glowplug_default {
 }
 
 /// What depends on a column's default: the insert field's type, the insert
-/// value and its type, and the metadata text.
+/// value and its type, the value SQLite is checked for, and the metadata text.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_with_default {
+    (sqlite_check [$model:expr, $field:ident, $value:expr, $base:ty] []) => {
+        $crate::__private::check_sqlite($model, ::core::stringify!($field), &$value)?
+    };
+    // An unset defaulted field inserts the default: check that instead.
+    (sqlite_check [$model:expr, $field:ident, $value:expr, $base:ty] [$($default:tt)+]) => {
+        match &$value {
+            ::core::option::Option::Some(value) => {
+                $crate::__private::check_sqlite($model, ::core::stringify!($field), value)?
+            }
+            ::core::option::Option::None => $crate::__private::check_sqlite(
+                $model,
+                ::core::stringify!($field),
+                &<_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+),
+            )?,
+        }
+    };
     (insert_field [$rust:ty] []) => { $rust };
     (insert_field [$rust:ty] [$($default:tt)+]) => { $crate::__private::Option<$rust> };
     (insert_type [$lt:lifetime, $col:path, $rust:ty] []) => {
@@ -823,4 +863,30 @@ macro_rules! __glowplug_check_len {
         $crate::__private::check_max_len($model, ::core::stringify!($field), $value, $max)?
     };
     ($model:expr, $field:ident, $value:expr, $($other:tt)*) => {};
+}
+
+/// On SQLite, refuses a `float`/`double` NaN and a `date`/`timestamp`
+/// outside years 0000–9999 (see `check_sqlite`); nothing for other columns.
+/// `mods` are the insert struct's modifiers, so an unset defaulted field is
+/// checked by its default; `[]` where a field holds the value itself.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_check_sqlite {
+    ($model:expr, $field:ident, $value:expr, [float], [$($mods:tt)*]) => {
+        $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$model, $field, $value, f32] }
+    };
+    ($model:expr, $field:ident, $value:expr, [double], [$($mods:tt)*]) => {
+        $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$model, $field, $value, f64] }
+    };
+    ($model:expr, $field:ident, $value:expr, [date], [$($mods:tt)*]) => {
+        $crate::__glowplug_default! {
+            mods = [$($mods)*], then = sqlite_check [$model, $field, $value, $crate::__private::NaiveDate]
+        }
+    };
+    ($model:expr, $field:ident, $value:expr, [timestamp], [$($mods:tt)*]) => {
+        $crate::__glowplug_default! {
+            mods = [$($mods)*], then = sqlite_check [$model, $field, $value, $crate::__private::NaiveDateTime]
+        }
+    };
+    ($model:expr, $field:ident, $value:expr, [$($other:tt)*], [$($mods:tt)*]) => {};
 }

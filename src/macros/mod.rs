@@ -128,7 +128,29 @@ mod relation;
 ///
 /// `varchar(N)` values are checked before every insert, save and update
 /// ([`Error::Validation`](crate::Error::Validation)), so both backends
-/// refuse the same values. `timestamps` adds `created_at` and `updated_at`
+/// refuse the same values.
+///
+/// On SQLite, every write (insert, save, update, upserts, batch inserts,
+/// `upsert_rows`) also refuses, before anything is sent, the values SQLite
+/// cannot store as given, with an [`Error::Validation`](crate::Error::Validation)
+/// naming the field ([`Error::InvalidRow`](crate::Error::InvalidRow) with its
+/// index in a batch, of which nothing is written):
+///
+/// | value | what SQLite would do | message |
+/// |---|---|---|
+/// | NaN in a `float` or `double` | store NULL, or fail a NOT NULL column with "NOT NULL constraint failed" | "NaN cannot be stored in SQLite (it becomes NULL); …" |
+/// | a `date` or `timestamp` in a year outside 0000–9999 | store text such as `+10000-01-01` or `-0001-12-31`, which sorts before `2020-01-01`, so range filters and `ORDER BY` misplace it | "year 10000 cannot be stored in SQLite: it stores dates and timestamps as text, which sorts and compares correctly only for years 0000 to 9999; …" |
+///
+/// A declared `default(..)` is checked too when an insert leaves its field
+/// unset. PostgreSQL stores these values (NaN, and every date and timestamp
+/// from 4713 BC to the end of chrono's range), so glowplug refuses nothing
+/// there. Infinities are stored and compared
+/// correctly on both backends. `-0.0` is stored as `0.0` by SQLite (equal
+/// by `==`, so it is not refused; the sign is lost) and kept by PostgreSQL.
+/// `validate()` runs the checks that hold on every backend;
+/// `validate_for(backend)` adds these.
+///
+/// `timestamps` adds `created_at` and `updated_at`
 /// (`timestamp`, not null), set by glowplug on insert and bumped on save and
 /// update (no database triggers).
 ///
@@ -143,9 +165,9 @@ mod relation;
 /// | `User::META` | a const [`ModelMeta`](crate::ModelMeta): table, columns, types, constraints |
 /// | `struct NewUser` | the insert struct: no `id`, no timestamps; a defaulted column is an `Option` (`None` = the default; `Option<Option<_>>` when it is also `null`); derives `Default`, serde, and implements diesel `Insertable` for `&NewUser` |
 /// | `struct UserChanges` | the changes struct: every column but the key and timestamps as an `Option` (`None` = unchanged; `Some(None)` sets a nullable column to NULL); derives `Default`, serde, diesel `AsChangeset` |
-/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, `user.validate()`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
-/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)` |
-/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): `changes.validate()` |
+/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, `user.validate()`, `user.validate_for(backend)`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
+/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)`, `insert_or_ignore`, `upsert`, `validate()`, `validate_for(backend)` |
+/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): `changes.validate()`, `changes.validate_for(backend)` |
 /// | `impl HasColumn<..> for User` | one per column: lets relations declared elsewhere name this model's columns |
 ///
 /// For each relation, e.g. `has_many posts: Post by author_id` on `User`:
