@@ -9,6 +9,12 @@
 //!   `diesel::r2d2::Pool<ConnectionManager<_>>` with r2d2's
 //!   `test_on_check_out` on and off.
 //!
+//! A second group, `{backend}/startup_first_query`, is what a short program
+//! pays: `Database::connect`, one checkout and `SELECT 1`, then the pool
+//! dropped (glowplug closes its connections then), against diesel's
+//! `establish` and the same query on that connection (on SQLite also with
+//! the pragmas glowplug sets, `diesel_same_settings`).
+//!
 //! SQLite runs on a temporary file; PostgreSQL on the database named by
 //! `PG_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/glowplug_test`),
 //! skipped with a line on stdout when no server answers.
@@ -19,6 +25,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, R2D2Connection};
 use glowplug::BackendConnection;
@@ -89,6 +96,36 @@ macro_rules! sides {
     }};
 }
 
+macro_rules! startup {
+    ($c:expr, $backend:literal, $url:expr, $conn:ty, $setup:expr) => {{
+        let mut group = $c.benchmark_group(concat!($backend, "/startup_first_query"));
+        group.bench_function("glowplug", |b| {
+            b.iter(|| {
+                let db = Database::connect($url).expect("a pool");
+                black_box(glowplug_round(&db))
+            })
+        });
+        group.bench_function("diesel", |b| {
+            b.iter(|| {
+                black_box(select_one(
+                    &mut <$conn>::establish($url).expect("a connection"),
+                ))
+            })
+        });
+        if let Some(pragmas) = $setup {
+            // What glowplug sets on a new SQLite connection, by hand.
+            group.bench_function("diesel_same_settings", |b| {
+                b.iter(|| {
+                    let mut conn = <$conn>::establish($url).expect("a connection");
+                    conn.batch_execute(pragmas).expect("pragmas");
+                    black_box(select_one(&mut conn))
+                })
+            });
+        }
+        group.finish();
+    }};
+}
+
 fn sqlite(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("bench.db");
@@ -96,6 +133,16 @@ fn sqlite(c: &mut Criterion) {
     // Create the file (and WAL mode) once, through glowplug.
     drop(glowplug_pool(&url, true));
     sides!(c, "sqlite", &url, diesel::SqliteConnection);
+    startup!(
+        c,
+        "sqlite",
+        &url,
+        diesel::SqliteConnection,
+        Some(
+            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+        )
+    );
 }
 
 fn postgres(c: &mut Criterion) {
@@ -108,6 +155,7 @@ fn postgres(c: &mut Criterion) {
         return;
     }
     sides!(c, "postgres", &url, diesel::PgConnection);
+    startup!(c, "postgres", &url, diesel::PgConnection, None::<&str>);
 }
 
 criterion_group! {

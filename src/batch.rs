@@ -6,8 +6,8 @@
 //! [`insert_batch_returning`](crate::Crud::insert_batch_returning),
 //! [`insert_batch_iter`](crate::Crud::insert_batch_iter) and
 //! [`upsert_rows`](crate::Crud::upsert_rows); single-row upserts are
-//! [`NewModel::upsert`](crate::NewModel::upsert) and
-//! [`NewModel::insert_or_ignore`](crate::NewModel::insert_or_ignore).
+//! [`NewModel::upsert`] and
+//! [`NewModel::insert_or_ignore`].
 //! [`Batch`] (`User::batch()`) adds the options: an `ON CONFLICT` clause,
 //! the `COPY` choice and a progress callback.
 //!
@@ -54,7 +54,7 @@
 //!   but the primary key (timestamps included);
 //! * the parameter limit is 65 535 on PostgreSQL, and on SQLite the linked
 //!   library's `SQLITE_MAX_VARIABLE_NUMBER`, read at run time
-//!   ([`sqlite_variable_limit`](crate::connection::sqlite_variable_limit):
+//!   ([`sqlite_variable_limit`](crate::connection::sqlite_variable_limit()):
 //!   32 766 for the bundled library).
 //!
 //! Within a chunk, plain inserts go as statements of [`ARRAY_ROWS`] rows
@@ -104,7 +104,7 @@
 //! but `created_at` with the new values (`DO UPDATE SET col =
 //! excluded.col`), which bumps `updated_at`. Insert structs carry no
 //! primary key; rows that carry theirs (imports, syncs) are upserted by key
-//! with [`Crud::upsert_rows`](crate::Crud::upsert_rows).
+//! with [`Crud::upsert_rows`].
 //!
 //! # Atomicity and bad input
 //!

@@ -182,6 +182,159 @@ fn a_wrong_password_is_refused_without_echoing_either_password() -> common::Test
     Ok(())
 }
 
+/// Everything the `glowplug` command line prints for `args`.
+fn cli_output(args: &[&str]) -> (u8, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = glowplug::cli::run(
+        std::iter::once("glowplug").chain(args.iter().copied()),
+        None,
+        &mut out,
+        &mut err,
+        false,
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&err)
+    );
+    (code, text)
+}
+
+#[test]
+fn passwords_of_every_character_authenticate_and_are_never_shown() -> common::TestResult {
+    let Some(server) = cluster::Cluster::start("passwords_of_every_character") else {
+        return Ok(());
+    };
+    let admin = Database::connect(&server.url(cluster::PASSWORD))?;
+    let migrations = tempfile::tempdir()?;
+    let dir = migrations.path().display().to_string();
+    // Passwords with each character URL parsers treat specially, then
+    // generated ones: printable ASCII and any Unicode.
+    let mut passwords: Vec<String> = [
+        "Zq8ab#cdef",
+        "ab?cd&e=fgh",
+        "a b:c'd\"e\\f",
+        "p@ss/w%rd+;,",
+        "pässwörd✓🔑",
+        "'; DROP ROLE x; --",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = proptest::prop_oneof!["[ -~]{8,20}", "\\PC{8,16}"];
+    for _ in 0..16 {
+        use proptest::strategy::{Strategy, ValueTree};
+        passwords.push(
+            strategy
+                .new_tree(&mut runner)
+                .map_err(|e| e.to_string())?
+                .current(),
+        );
+    }
+    let port = server.port();
+    for (i, password) in passwords.iter().enumerate() {
+        let role = format!("role_{i}");
+        admin.get()?.batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{}'",
+            password.replace('\'', "''")
+        ))?;
+        let secrets = [password.clone(), common::percent_encoded(password)];
+        let assert_hidden = |what: &str, text: &str| {
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{what} shows {password:?}: {text}"
+                );
+            }
+        };
+        // Every form with `password`, the raw one last.
+        let forms_with = |password: &str| {
+            let encoded = common::percent_encoded(password);
+            let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
+            vec![
+                format!("postgres://{role}:{encoded}@127.0.0.1:{port}/postgres"),
+                format!(
+                    "host=127.0.0.1 port={port} user={role} password='{quoted}' dbname=postgres"
+                ),
+                format!("postgresql://127.0.0.1:{port}/postgres?user={role}&password={encoded}"),
+                format!("postgres://{role}:{password}@127.0.0.1:{port}/postgres"),
+            ]
+        };
+        let mut forms = forms_with(password);
+        let mut wrong_forms = forms_with(&format!("{password}x"));
+        let raw = forms.pop().unwrap_or_default();
+        let wrong_raw = wrong_forms.pop().unwrap_or_default();
+        match Database::connect(&raw) {
+            // libpq reads this password raw: it is the same URL.
+            Ok(_) => {
+                forms.push(raw);
+                wrong_forms.push(wrong_raw);
+            }
+            Err(err) => {
+                assert!(matches!(err, Error::Config(_)), "{password:?}: {err:?}");
+                assert!(err.to_string().contains("percent-encode"), "{err}");
+                assert_hidden("a refused raw URL", &format!("{err} {err:?}"));
+            }
+        }
+        for (url, wrong) in forms.iter().zip(&wrong_forms) {
+            let db = Database::connect(url)?;
+            #[derive(diesel::QueryableByName)]
+            struct Who {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                name: String,
+            }
+            let who: Who =
+                diesel::sql_query("SELECT current_user AS name").get_result(&mut db.get()?)?;
+            assert_eq!(who.name, role, "{url}");
+            assert_hidden(
+                "Database",
+                &format!("{} {db:?} {:?}", db.url(), Database::builder(url)),
+            );
+            assert_hidden("redact_url", &glowplug::redact_url(url));
+            // A wrong password: refused by the server, neither one shown.
+            let Err(err) = Database::connect(wrong) else {
+                panic!("{role} connected with a wrong password");
+            };
+            assert!(
+                err.to_string().contains("password authentication failed"),
+                "{err}"
+            );
+            assert_hidden("a wrong password's error", &format!("{err} {err:?}"));
+        }
+        // The command line, on the first form: status, and a database set
+        // up and dropped (their messages show the URL).
+        let (code, text) = cli_output(&[
+            "--dir",
+            &dir,
+            "--database-url",
+            &forms[0],
+            "migrate",
+            "status",
+        ]);
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains(&format!("{role}:***@")), "{text}");
+        assert_hidden("migrate status", &text);
+        let own = forms[0].replace("/postgres", &format!("/{role}_db"));
+        let creating: &[&[&str]] = if i < 6 {
+            &[&["database", "setup"], &["database", "drop", "--yes"]]
+        } else {
+            &[]
+        };
+        for command in creating {
+            let args = [&["--dir", &dir, "--database-url", &own][..], *command].concat();
+            let (code, text) = cli_output(&args);
+            assert_eq!(code, 0, "{text}");
+            assert!(text.contains(&format!("{role}_db")), "{text}");
+            assert_hidden("database setup/drop", &text);
+        }
+        // A usage error that echoes the URL.
+        let (code, text) = cli_output(&["migrate", "status", &forms[0]]);
+        assert_eq!(code, 2, "{text}");
+        assert_hidden("a usage error", &text);
+    }
+    Ok(())
+}
+
 #[test]
 fn pool_settings_out_of_range_are_refused_before_connecting() {
     let cases: [(glowplug::DatabaseBuilder, &str); 3] = [
@@ -211,6 +364,57 @@ fn pool_settings_out_of_range_are_refused_before_connecting() {
 }
 
 backend_tests! {
+    fn extreme_settings_are_refused_by_name_or_honoured_never_a_panic(db) {
+        // Refused before connecting, naming the setting and its limit.
+        let refused: [(glowplug::DatabaseBuilder, &str); 9] = [
+            (Database::builder(&db.url).connect_timeout(Duration::MAX), "connect_timeout must be at most 2147483647 s"),
+            (Database::builder(&db.url).sqlite_busy_timeout(Duration::from_millis(1 << 31)), "sqlite_busy_timeout must be at most 2147483647 ms"),
+            (Database::builder(&db.url).sqlite_busy_timeout(Duration::MAX), "sqlite_busy_timeout must be at most"),
+            (Database::builder(&db.url).idle_timeout(Some(Duration::ZERO)), "idle_timeout must be longer than zero"),
+            (Database::builder(&db.url).max_lifetime(Some(Duration::ZERO)), "max_lifetime must be longer than zero"),
+            (Database::builder(&db.url).statement_timeout(Duration::ZERO), "statement_timeout must be longer than zero"),
+            (Database::builder(&db.url).lock_timeout(Duration::MAX), "lock_timeout must be at most 2147483647 ms"),
+            (Database::builder(&db.url).max_size(u32::MAX), "max_size must be at least 1 and at most 10000"),
+            (Database::builder(&db.url).connection_timeout(Duration::ZERO), "connection_timeout must be longer than zero"),
+        ];
+        for (builder, expected) in refused {
+            let err = builder.build().unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{err:?}");
+            assert!(show(&err).contains(expected), "{err}");
+        }
+        // Honoured: waiting without limit, the longest busy timeout, the
+        // largest pool, no idle or lifetime limit.
+        let patient = Database::builder(&db.url)
+            .connection_timeout(Duration::MAX)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .sqlite_busy_timeout(Duration::from_millis(i32::MAX as u64))
+            .connect_timeout(Duration::from_secs(i32::MAX as u64))
+            .max_size(glowplug::MAX_POOL_SIZE)
+            .build()?;
+        let mut conn = patient.get()?;
+        assert_eq!(User::count(&mut conn)?, 0);
+        if db.backend() == Backend::Sqlite {
+            #[derive(diesel::QueryableByName)]
+            struct Busy {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                timeout: i64,
+            }
+            let busy: Busy = diesel::sql_query("SELECT timeout FROM pragma_busy_timeout").get_result(&mut conn)?;
+            assert_eq!(busy.timeout, i64::from(i32::MAX), "kept as given, not wrapped to 0");
+        }
+        let again = patient.get_timeout(Duration::MAX)?;
+        drop((conn, again));
+        // A checkout on an exhausted pool with a short deadline fails in time.
+        let one = Database::builder(&db.url).max_size(1).connection_timeout(Duration::MAX).build()?;
+        let held = one.get()?;
+        let started = Instant::now();
+        assert!(matches!(one.get_timeout(Duration::from_millis(100)), Err(Error::Pool(_))));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(held);
+        Ok(())
+    }
+
     fn one_mebibyte_strings_round_trip_and_limits_are_enforced(db) {
         let mut conn = db.get()?;
         let author = new_user("author").insert(&mut conn)?;

@@ -1,6 +1,7 @@
 //! Real faults, and what the caller is told about them: a full SQLite
-//! database (`PRAGMA max_page_count` makes SQLite fail with SQLITE_FULL
-//! exactly as a full disk does), a PostgreSQL backend terminated during
+//! database (`PRAGMA max_page_count`, which makes SQLite fail with
+//! SQLITE_FULL, and a real full disk: a small tmpfs), a PostgreSQL backend
+//! terminated (or its connection cut) during
 //! `COPY`, statements past `statement_timeout` and `lock_timeout`,
 //! databases created by several threads at once, a server out of
 //! connection slots, and which errors advise checking the server.
@@ -63,11 +64,15 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
     )?;
     let both = [db.get()?, db.get()?];
     for mut conn in both {
-        conn.batch_execute(&format!("PRAGMA max_page_count = {}", pages + 8))?;
+        conn.batch_execute(&format!("PRAGMA max_page_count = {}", pages + 40))?;
     }
 
-    // A batch insert, through its own transaction.
-    let err = Post::insert_batch(&mut db.get()?, &posts(author.id, 400, 2_000)).unwrap_err();
+    // Each case writes until the database is full, in many statements, so
+    // that SQLite rolls the whole transaction back itself (as it does on a
+    // full disk) and the ROLLBACK that follows fails.
+
+    // A batch insert (statements of 256 rows), through its own transaction.
+    let err = Post::insert_batch(&mut db.get()?, &posts(author.id, 4_000, 100)).unwrap_err();
     assert_full(&err);
     assert_eq!(
         Post::count(&mut db.get()?)?,
@@ -75,15 +80,23 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
         "nothing of the batch was kept"
     );
 
-    // Database::transaction with a write that does not fit.
+    // Database::transaction: a model insert, then raw SQL one row at a time
+    // (SQLite undoes only the statement when a prepared statement fills the
+    // database, and the whole transaction when a `batch_execute` does).
     let outcome: glowplug::Result<()> = db.transaction(|c| {
         NewPost {
             author_id: author.id,
-            title: "kept?".into(),
+            title: "first".into(),
             ..Default::default()
         }
         .insert(c)?;
-        Post::insert_batch(c, &posts(author.id, 400, 2_000))?;
+        for _ in 0..400 {
+            c.batch_execute(&format!(
+                "INSERT INTO posts (author_id, title, body, published, created_at, updated_at) \
+                 VALUES ({}, 'raw', printf('%.2000c', 'x'), false, '2026-01-01', '2026-01-01')",
+                author.id
+            ))?;
+        }
         Ok(())
     });
     assert_full(&outcome.unwrap_err());
@@ -93,15 +106,15 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
         "nothing of the transaction was kept"
     );
 
-    // A transactional migration that fills the database.
+    // A transactional migration that fills the database, row by row.
     static FILL: [glowplug::migrate::RustMigration; 1] = [glowplug::migrate::RustMigration::new(
         "20260101000000_fill",
         |c| {
-            c.batch_execute(
-                "CREATE TABLE filler (x TEXT); \
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) \
-                 INSERT INTO filler SELECT printf('%.2000c', 'x') FROM n;",
-            )
+            c.batch_execute("CREATE TABLE filler (x TEXT)")?;
+            for _ in 0..400 {
+                c.batch_execute("INSERT INTO filler VALUES (printf('%.2000c', 'x'))")?;
+            }
+            Ok(())
         },
         None,
     )];
@@ -114,8 +127,28 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
         !status.is_clean(),
         "the migration was not recorded as applied"
     );
+    let tables = pg_int(
+        &mut *db.get()?,
+        "SELECT count(*) AS n FROM sqlite_master WHERE name = 'filler'",
+    )?;
+    assert_eq!(tables, 0, "nothing of the migration was kept");
 
-    // The same connection is usable: small writes fit and are kept.
+    // A connection held across the failure stays usable: diesel does not
+    // count it as inside a transaction any more.
+    let mut conn = db.get()?;
+    let outcome: glowplug::Result<()> = glowplug::transaction(&mut *conn, |c| {
+        for _ in 0..400 {
+            c.batch_execute("INSERT INTO users (username, email, active, created_at, updated_at) \
+                 VALUES (printf('%.2000c', 'u') || random(), random(), true, '2026-01-01', '2026-01-01')")?;
+        }
+        Ok(())
+    });
+    assert_full(&outcome.unwrap_err());
+    glowplug::transaction(&mut *conn, |c| new_user("held").insert(c))?;
+    assert_eq!(User::count(&mut conn)?, 2);
+    drop(conn);
+
+    // Small writes fit and are kept.
     let mut conn = db.get()?;
     NewPost {
         author_id: author.id,
@@ -125,7 +158,76 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
     .insert(&mut conn)?;
     db.transaction(|c| new_user("later").insert(c))?;
     assert_eq!(Post::count(&mut conn)?, 1);
-    assert_eq!(User::count(&mut conn)?, 2);
+    assert_eq!(User::count(&mut conn)?, 3);
+    Ok(())
+}
+
+/// A 512 KiB tmpfs mounted on a temporary directory: a disk that fills up
+/// for real (ENOSPC). Unmounted when dropped. `None` where mounting is not
+/// allowed (it needs root, which the project's machines and CI run as).
+struct TinyDisk(tempfile::TempDir);
+
+impl TinyDisk {
+    fn mount(test: &str) -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("SKIP {test}: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(TinyDisk(dir))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_under_sqlite_reports_the_cause_keeps_nothing_and_stays_usable() -> common::TestResult
+{
+    let Some(disk) = TinyDisk::mount("a_full_disk_under_sqlite") else {
+        return Ok(());
+    };
+    let url = format!("sqlite://{}", disk.0.path().join("app.db").display());
+    let db = Database::builder(&url).max_size(1).build()?;
+    db.run_pending_migrations(common::MIGRATIONS)?;
+    let mut conn = db.get()?;
+    let author = new_user("author").insert(&mut conn)?;
+    // A small page cache spills the transaction's pages to the disk as it
+    // goes, so the disk fills up in the middle of it; SQLite then rolls the
+    // whole transaction back and the ROLLBACK after it fails.
+    conn.batch_execute("PRAGMA cache_size = 10")?;
+    let err = Post::insert_batch(&mut conn, &posts(author.id, 2_000, 400)).unwrap_err();
+    assert_full(&err);
+    let err = glowplug::transaction(&mut *conn, |c| {
+        for row in posts(author.id, 1_000, 2_000) {
+            row.insert(c)?;
+        }
+        Ok::<_, Error>(())
+    })
+    .unwrap_err();
+    assert_full(&err);
+    // The same connection goes on: nothing was kept, small writes work.
+    assert_eq!(Post::count(&mut conn)?, 0);
+    glowplug::transaction(&mut *conn, |c| new_user("after").insert(c))?;
+    NewPost {
+        author_id: author.id,
+        title: "small".into(),
+        ..Default::default()
+    }
+    .insert(&mut conn)?;
+    assert_eq!((User::count(&mut conn)?, Post::count(&mut conn)?), (2, 1));
     Ok(())
 }
 

@@ -8,6 +8,8 @@
 //! directory one, which writes files). A longer, still bounded, run:
 //! `PROPTEST_CASES=200000 cargo test --release --test fuzz`.
 
+mod common;
+
 use glowplug::migrate::{Dir, Migration, MigrationSource};
 use glowplug::scaffold::{Field, ModelSpec, table_name};
 use glowplug::{Backend, Database, Error};
@@ -55,22 +57,10 @@ fn password() -> impl Strategy<Value = String> {
     })
 }
 
-/// `text` percent-encoded, every byte but the unreserved ones.
-fn percent_encoded(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Every way a user can write `password` into a PostgreSQL connection
 /// string, named; the `raw` ones leave special characters unencoded.
 fn url_forms(password: &str) -> Vec<(&'static str, String)> {
-    let encoded = percent_encoded(password);
+    let encoded = common::percent_encoded(password);
     let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
     vec![
         (
@@ -131,7 +121,7 @@ fn rendered(url: &str) -> Vec<String> {
 /// percent-encoded, and each part between characters URL parsers split on,
 /// when long enough to be recognised.
 fn secrets(password: &str) -> Vec<String> {
-    let mut out = vec![password.to_owned(), percent_encoded(password)];
+    let mut out = vec![password.to_owned(), common::percent_encoded(password)];
     out.extend(
         password
             .split(['@', '/', '?', '#', '&', '=', ':', ' ', '%', '\''])

@@ -9,6 +9,13 @@
 //! must be there afterwards. Past the load — a writer holding the SQLite
 //! write lock longer than another's busy timeout — the other gets a clear
 //! [`glowplug::Error::Busy`], and nothing is lost.
+//!
+//! Short programs — build a `Database` with default settings, run one query,
+//! return — must exit cleanly every time: `GLOWPLUG_SHORT_PROCESSES` of them
+//! (200; half as many on SQLite), eight at a time. They used to crash in
+//! OpenSSL's exit handlers on PostgreSQL while the pool was still opening
+//! connections in the background. And pools built and dropped in a loop must
+//! not leave threads behind.
 
 mod common;
 #[path = "common/load.rs"]
@@ -49,10 +56,27 @@ fn main() {
         "sqlite::past_the_busy_timeout_the_error_is_clear_and_nothing_is_lost",
         past_the_busy_timeout(&common::blank_sqlite("busy")),
     );
+    check(
+        "sqlite::pools_built_in_a_loop_leave_no_threads_behind",
+        pools_in_a_loop(&sqlite.url, 1_000),
+    );
+    let short = env_number("GLOWPLUG_SHORT_PROCESSES", 200);
+    check(
+        "sqlite::short_processes_exit_cleanly",
+        short_processes_exit_cleanly(&sqlite.url, short / 2),
+    );
     if let Some(pg) = common::blank_postgres("processes") {
         check(
             "postgres::writer_processes_lose_nothing",
             writer_processes_lose_nothing(&pg, writers, writes),
+        );
+        check(
+            "postgres::short_processes_exit_cleanly",
+            short_processes_exit_cleanly(&pg.url, short),
+        );
+        check(
+            "postgres::pools_built_in_a_loop_leave_no_threads_behind",
+            pools_in_a_loop(&pg.url, 200),
         );
     }
     println!(
@@ -202,6 +226,75 @@ fn past_the_busy_timeout(test: &common::TestDb) -> common::TestResult {
     Ok(())
 }
 
+/// The threads of this process (Linux: `/proc/self/status`).
+fn threads() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Builds, uses and drops `count` pools on `url` one after another: the
+/// threads each pool starts end with it (r2d2's default workers lived on
+/// until their next scheduled job, up to 30 s, and a loop like this ran out
+/// of threads).
+fn pools_in_a_loop(url: &str, count: usize) -> common::TestResult {
+    let before = threads();
+    let mut most = before;
+    for _ in 0..count {
+        let db = Database::connect(url)?;
+        diesel::sql_query("SELECT 1").execute(&mut db.get()?)?;
+        drop(db);
+        most = most.max(threads());
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let after = threads();
+    println!(
+        "processes: {count} pools built and dropped: {before} threads before, at most {most}, {after} after"
+    );
+    if most > before + 64 || after > before + 4 {
+        return Err(
+            format!("threads piled up: {before} before, at most {most}, {after} after").into(),
+        );
+    }
+    Ok(())
+}
+
+/// Runs `count` short programs on `url`, eight at a time; each must exit
+/// with code 0, none by a signal.
+fn short_processes_exit_cleanly(url: &str, count: i32) -> common::TestResult {
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut running = std::collections::VecDeque::new();
+    for i in 0..count {
+        running.push_back(spawn("short", url, &[])?);
+        if running.len() == 8 || i == count - 1 {
+            while let Some(mut child) = running.pop_front() {
+                let status = child.wait()?;
+                if !status.success() {
+                    let mut err = String::new();
+                    if let Some(mut e) = child.stderr.take() {
+                        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                    }
+                    failures.push(format!("{status}: {}", err.trim()));
+                }
+            }
+        }
+    }
+    println!(
+        "processes: {count} short programs in {:.1?}, {} did not exit cleanly",
+        started.elapsed(),
+        failures.len()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {count} exited badly: {failures:?}", failures.len()).into())
+    }
+}
+
 fn db_write(db: &Database, worker: i32, seq: i32, value: i64) -> glowplug::Result<()> {
     db.transaction(|c| load::write(c, worker, seq, value))
 }
@@ -212,6 +305,10 @@ fn child(role: &str) -> i32 {
     let outcome = match role.split_once(':') {
         Some(("load", id)) => load_writer(&url, id.parse().unwrap_or(0)),
         _ if role == "hold" => hold_the_lock(&url),
+        _ if role == "short" => Database::connect(&url).and_then(|db| {
+            diesel::sql_query("SELECT 1").execute(&mut db.get()?)?;
+            Ok(())
+        }),
         _ if role == "impatient" => Database::builder(&url)
             .sqlite_busy_timeout(Duration::from_millis(200))
             .build()

@@ -1,6 +1,7 @@
 //! A PostgreSQL server that goes away and comes back, on a throwaway cluster
 //! the test starts itself (see `common/cluster.rs`): while it is down every
-//! call fails within its timeout, and afterwards the same pool works again.
+//! call fails within its timeout, and afterwards the same pool works again,
+//! within about a second of the server's return after an 8-second outage.
 //! Every error and every log line of the pool (r2d2 logs its failed
 //! reconnection attempts) is scanned for the password.
 
@@ -48,6 +49,9 @@ impl log::Log for Capture {
 static LOG: Capture = Capture(Mutex::new(Vec::new()));
 
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the server stays down: long enough for r2d2's reconnect backoff
+/// to have grown to 6.4 s, had it not been capped.
+const OUTAGE: Duration = Duration::from_secs(8);
 /// Generous: the machine is shared. What matters is "bounded", not "fast".
 const BOUND: Duration = Duration::from_secs(15);
 
@@ -71,6 +75,14 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
     };
     let checked = pool(true)?;
     let unchecked = pool(false)?;
+    // Default connection timeout (30 s), and connections kept open: while
+    // the server is down every slot is a connection being reopened.
+    let kept = Database::builder(&url)
+        .max_size(2)
+        .min_idle(2)
+        .connect_timeout(TIMEOUT)
+        .build()?;
+    assert_eq!(rows_via(&kept).ok(), None, "no table yet");
     checked.get()?.batch_execute(
         "CREATE TABLE survivors (id INTEGER PRIMARY KEY); INSERT INTO survivors VALUES (1), (2);",
     )?;
@@ -78,6 +90,7 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
     let mut held = checked.get()?;
 
     server.stop_server();
+    let down = Instant::now();
 
     // While the server is down: errors within the timeouts, never a hang.
     let timed = |what: &str, f: &mut dyn FnMut() -> glowplug::Result<i64>| {
@@ -120,9 +133,26 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     assert!(!format!("{err} {err:?}").contains(cluster::PASSWORD));
 
+    // The kept connections die at a checkout; the pool reopens them in the
+    // background, and r2d2 backs off longer after each failure.
+    let err = kept.get_timeout(Duration::from_millis(500)).unwrap_err();
+    assert!(matches!(err, Error::Pool(_)), "{err:?}");
+    std::thread::sleep(OUTAGE.saturating_sub(down.elapsed()));
+
     server.start_server();
 
-    // Back: the same pools work again, without being rebuilt.
+    // Back: the first checkout of the pool on default settings succeeds
+    // within about a second, whatever the outage's length.
+    let started = Instant::now();
+    assert_eq!(rows_via(&kept)?, 2);
+    let first = started.elapsed();
+    eprintln!(
+        "server back after {:.1?} down: the first checkout of a pool on default settings took {first:.2?}",
+        down.elapsed() - first
+    );
+    assert!(first < Duration::from_secs(2), "took {first:?}");
+
+    // The same pools work again, without being rebuilt.
     let started = Instant::now();
     assert_eq!(
         rows_via(&checked)?,
@@ -153,6 +183,16 @@ fn the_pool_recovers_by_itself_after_the_server_restarts() -> common::TestResult
         assert!(!line.contains(cluster::PASSWORD), "{line}");
     }
     eprintln!("{} log lines scanned; the first: {}", lines.len(), lines[0]);
+    // Pools that keep connections open (`min_idle`, and every `:memory:`
+    // pool) close without logging an error.
+    drop(kept);
+    drop(Database::connect("sqlite::memory:")?);
+    std::thread::sleep(Duration::from_millis(300));
+    let lines = std::mem::take(&mut *LOG.0.lock().unwrap_or_else(|e| e.into_inner()));
+    assert!(
+        !lines.iter().any(|l| l.starts_with("ERROR")),
+        "closing logged errors: {lines:?}"
+    );
     eprintln!(
         "server back: recovered in {:.1?}; {failures} statement(s) failed on dead connections without the health check",
         started.elapsed()

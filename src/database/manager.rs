@@ -194,9 +194,7 @@ impl r2d2::ManageConnection for ConnectionManager {
         {
             let mut state = lock(&life.state);
             if state.closing {
-                return Err(Error::Pool(
-                    "the pool is closed: the last Database handle was dropped".into(),
-                ));
+                return Err(Error::Pool(POOL_CLOSED.into()));
             }
             state.in_flight += 1;
         }
@@ -211,7 +209,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     /// statement) on the concrete connection.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
         if self.life.closing() {
-            return Err(Error::Pool("the pool is closed".into()));
+            return Err(Error::Pool(POOL_CLOSED.into()));
         }
         match conn {
             AnyConnection::Postgres(c) => c.ping(),
@@ -226,6 +224,24 @@ impl r2d2::ManageConnection for ConnectionManager {
                 AnyConnection::Postgres(c) => c.is_broken() || connection_lost(c),
                 AnyConnection::Sqlite(c) => c.is_broken(),
             }
+    }
+}
+
+/// Why a closed pool opens nothing.
+const POOL_CLOSED: &str = "the pool is closed: the last Database handle was dropped";
+
+/// What the pool does with the errors of its background connects: logs them
+/// as r2d2 does (`log` at ERROR), except the refusal of a closed pool, which
+/// is expected (closing hands idle connections out once more, and r2d2 then
+/// tries to replace those `min_idle` asks for).
+#[derive(Debug)]
+pub(super) struct ConnectErrors;
+
+impl r2d2::HandleError<Error> for ConnectErrors {
+    fn handle_error(&self, error: Error) {
+        if !matches!(&error, Error::Pool(m) if m == POOL_CLOSED) {
+            r2d2::HandleError::handle_error(&r2d2::LoggingErrorHandler, error);
+        }
     }
 }
 

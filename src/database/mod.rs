@@ -303,7 +303,17 @@ impl DatabaseBuilder {
         life.keep_spare(manager.establish()?);
 
         let memory = spec.is_memory();
+        // r2d2's default worker pool keeps its threads until its next
+        // scheduled job (the reaper, every 30 s) after the pool is dropped,
+        // so a program that builds pools in a loop runs out of threads.
+        let workers = scheduled_thread_pool::ScheduledThreadPool::builder()
+            .num_threads(3)
+            .thread_name_pattern("glowplug-pool-{}")
+            .on_drop_behavior(scheduled_thread_pool::OnPoolDropBehavior::DiscardPendingScheduled)
+            .build();
         let builder = r2d2::Pool::builder()
+            .thread_pool(Arc::new(workers))
+            .error_handler(Box::new(manager::ConnectErrors))
             .connection_timeout(CHECKOUT_ROUND)
             .test_on_check_out(self.test_on_check_out);
         let builder = if memory {
@@ -504,6 +514,10 @@ impl Database {
     /// # Ok::<(), glowplug::Error>(())
     /// ```
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection> {
+        // An idle connection: no clock to read, no waiting.
+        if let Some(conn) = self.shared.pool.try_get() {
+            return Ok(conn);
+        }
         let start = Instant::now();
         let deadline = start.checked_add(timeout);
         let mut cause = None;

@@ -358,11 +358,7 @@ impl Dir {
     /// followed, so that reading it reports why rather than falling back to
     /// another backend's migrations.
     pub fn for_backend(&self, backend: Backend) -> PathBuf {
-        let present = |p: &Path| {
-            p.is_dir()
-                || p.symlink_metadata()
-                    .is_ok_and(|m| m.file_type().is_symlink())
-        };
+        let present = |p: &Path| p.is_dir() || is_symlink(p);
         let own = self.path.join(backend.name());
         if present(&own) {
             return own;

@@ -50,7 +50,7 @@ use super::{Column, ForeignKey, Index, SqlType, Table, ident, introspect};
 use crate::connection::{Backend, BackendConnection, DbConnection, SqliteConnection};
 use crate::error::{Error, Result};
 
-/// A table being created or altered; see the [module docs](self).
+/// A table being created or altered, by [`create`](crate::schema::create) or [`alter`](crate::schema::alter).
 #[derive(Debug, Clone)]
 pub struct TableBuilder {
     table: Table,

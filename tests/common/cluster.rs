@@ -85,6 +85,11 @@ impl Cluster {
         )
     }
 
+    /// The cluster's port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Stops the server (`pg_ctl stop -m fast`: sessions are ended).
     pub fn stop_server(&self) {
         let data = self.path("data");

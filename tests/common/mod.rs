@@ -37,6 +37,19 @@ pub fn silent_server() -> std::net::TcpListener {
     std::net::TcpListener::bind("127.0.0.1:0").expect("a local port")
 }
 
+/// `text` percent-encoded, every byte but RFC 3986's unreserved ones (how
+/// a user writes a password with special characters into a URL).
+pub fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A user with a unique email derived from `name`, everything else default.
 pub fn new_user(name: &str) -> models::NewUser {
     models::NewUser {
