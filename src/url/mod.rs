@@ -11,8 +11,9 @@
 //! | `file:data.db?mode=ro` | SQLite URI filename, passed to SQLite as is |
 //! | `path/to/file.db` (no scheme) | SQLite file |
 //!
-//! Any other scheme (`mysql://`, `http://`, …) is refused with
-//! [`Error::Config`]. A string without a scheme that starts with `word=` is
+//! Any other scheme (`mysql://`, `http://`, …), and `user:password@host…`
+//! without a scheme, are refused with [`Error::Config`] (without showing
+//! the rest of the URL). A string without a scheme that starts with `word=` is
 //! read as libpq `key=value` pairs; a SQLite file whose name starts that
 //! way is written `sqlite://word=….db`.
 //!
@@ -89,6 +90,11 @@ impl ConnectionSpec {
                 scheme.escape_debug()
             )));
         }
+        if looks_like_credentials(url) {
+            return Err(Error::Config(
+                "the database URL looks like `user:password@host/…` without a scheme: write postgres://user:password@host/db (a SQLite file whose name has `:` and `@` is written sqlite://…)".into(),
+            ));
+        }
         Ok(ConnectionSpec::Sqlite { path: url.into() })
     }
 
@@ -130,6 +136,13 @@ impl std::fmt::Debug for ConnectionSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.redacted())
     }
+}
+
+/// Whether `text` (no scheme) starts `user:password@`: a PostgreSQL URL
+/// missing its scheme, which must not be taken (and shown) as a file name.
+fn looks_like_credentials(text: &str) -> bool {
+    text.split_once('@')
+        .is_some_and(|(before, _)| before.contains(':') && !before.contains('/'))
 }
 
 /// Whether `text` (no scheme) starts like libpq `key=value` pairs.
@@ -282,6 +295,11 @@ mod tests {
         assert!(!msg.contains("pw"), "{msg}");
         assert!(matches!(ConnectionSpec::parse("  "), Err(Error::Config(_))));
         assert_eq!(redact_url("mysql://root:pw@localhost/db"), "mysql://***");
+        let err = ConnectionSpec::parse("app:s3cret@db.internal/app").unwrap_err();
+        assert!(err.to_string().contains("without a scheme"), "{err}");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert_eq!(redact_url("app:s3cret@db.internal/app"), "***");
+        assert!(ConnectionSpec::parse("data/a@b.db").is_ok());
         assert_eq!(redact_url("postgres://u:p/w@h/db"), "postgres://***");
     }
 
