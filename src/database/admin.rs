@@ -50,7 +50,11 @@ pub fn create_database(url: &str) -> Result<bool> {
             Database::builder(url).max_size(1).build()?;
             Ok(created)
         }
-        ConnectionSpec::Postgres(info) => match PgConnection::establish(&timed(info).conninfo()) {
+        ConnectionSpec::Postgres(info) => match PgConnection::establish(
+            &info
+                .with_connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .conninfo(),
+        ) {
             Ok(_) => Ok(false),
             Err(e) if e.to_string().contains("does not exist") => {
                 let (name, mut admin) = pg_maintenance(&spec, info)?;
@@ -118,16 +122,6 @@ mod catalog {
 }
 use catalog::pg_database;
 
-/// `info` with the default connect timeout, unless it sets one.
-fn timed(info: &PgConninfo) -> PgConninfo {
-    let mut info = info.clone();
-    if info.get("connect_timeout").is_none() {
-        let secs = crate::url::connect_timeout_secs(DEFAULT_CONNECT_TIMEOUT);
-        info.set("connect_timeout", secs.to_string());
-    }
-    info
-}
-
 /// The database name in `info` and a connection to the server's `postgres` database.
 fn pg_maintenance(spec: &ConnectionSpec, info: &PgConninfo) -> Result<(String, PgConnection)> {
     let name = info
@@ -140,7 +134,7 @@ fn pg_maintenance(spec: &ConnectionSpec, info: &PgConninfo) -> Result<(String, P
             ))
         })?
         .to_owned();
-    let mut admin = timed(info);
+    let mut admin = info.with_connect_timeout(DEFAULT_CONNECT_TIMEOUT);
     admin.set("dbname", "postgres".into());
     let conn = PgConnection::establish(&admin.conninfo())
         .map_err(|e| connection_error(spec, e.to_string()))?;

@@ -141,11 +141,7 @@ impl ConnectionManager {
         let fail = |message: String| connection_error(&self.spec, message);
         match &self.spec {
             ConnectionSpec::Postgres(info) => {
-                let mut info = info.clone();
-                if info.get("connect_timeout").is_none() {
-                    let secs = crate::url::connect_timeout_secs(self.connect_timeout);
-                    info.set("connect_timeout", secs.to_string());
-                }
+                let info = info.with_connect_timeout(self.connect_timeout);
                 let mut conn =
                     PgConnection::establish(&info.conninfo()).map_err(|e| fail(e.to_string()))?;
                 conn.set_instrumentation(LostWatch {

@@ -169,27 +169,13 @@ pub fn backend_of(url: &str) -> Result<Backend> {
     ConnectionSpec::parse(url).map(|spec| spec.backend())
 }
 
-/// libpq's `connect_timeout` for `timeout`: whole seconds, at least 1 (0
-/// would mean no limit).
-pub(crate) fn connect_timeout_secs(timeout: Duration) -> u64 {
-    let secs = timeout
-        .as_secs()
-        .saturating_add(u64::from(timeout.subsec_nanos() > 0));
-    secs.max(1)
-}
-
 /// For a PostgreSQL `url`: the same connection with libpq's
 /// `connect_timeout` set to `timeout`, unless it sets one, as a libpq
 /// `key='value'` string (it holds the password: never show it). Any other
 /// URL unchanged.
 pub(crate) fn with_connect_timeout(url: &str, timeout: Duration) -> Result<String> {
     match ConnectionSpec::parse(url)? {
-        ConnectionSpec::Postgres(mut info) => {
-            if info.get("connect_timeout").is_none() {
-                info.set("connect_timeout", connect_timeout_secs(timeout).to_string());
-            }
-            Ok(info.conninfo())
-        }
+        ConnectionSpec::Postgres(info) => Ok(info.with_connect_timeout(timeout).conninfo()),
         ConnectionSpec::Sqlite { .. } => Ok(url.to_owned()),
     }
 }
@@ -243,9 +229,14 @@ mod tests {
         assert_eq!(kept.get("connect_timeout"), Some("1"));
         assert_eq!(with_connect_timeout("app.db", seven).unwrap(), "app.db");
         // libpq counts whole seconds; never 0, which would mean no limit.
-        assert_eq!(connect_timeout_secs(Duration::from_millis(1500)), 2);
-        assert_eq!(connect_timeout_secs(Duration::ZERO), 1);
-        assert_eq!(connect_timeout_secs(Duration::MAX), u64::MAX);
+        for (timeout, secs) in [
+            (Duration::from_millis(1500), "2"),
+            (Duration::ZERO, "1"),
+            (Duration::MAX, "18446744073709551615"),
+        ] {
+            let timed = read(&with_connect_timeout("postgres://h/db", timeout).unwrap());
+            assert_eq!(timed.get("connect_timeout"), Some(secs));
+        }
     }
 
     #[test]

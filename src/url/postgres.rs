@@ -76,6 +76,20 @@ impl PgConninfo {
         }
     }
 
+    /// These options with libpq's `connect_timeout` set to `timeout` (whole
+    /// seconds, at least 1: 0 would mean no limit), unless they set one.
+    pub(crate) fn with_connect_timeout(&self, timeout: std::time::Duration) -> PgConninfo {
+        let mut info = self.clone();
+        if info.get("connect_timeout").is_none() {
+            let secs = timeout
+                .as_secs()
+                .saturating_add(u64::from(timeout.subsec_nanos() > 0))
+                .max(1);
+            info.set("connect_timeout", secs.to_string());
+        }
+        info
+    }
+
     /// The options as a libpq `key='value'` string, for connecting. Holds
     /// the password: never shown.
     pub(crate) fn conninfo(&self) -> String {
