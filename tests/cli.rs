@@ -325,6 +325,39 @@ cli_tests! {
         Ok(())
     }
 
+    fn timeout_flags_reach_the_migrations_connection(p) {
+        let postgres = p._db.backend() == glowplug::Backend::Postgres;
+        let up = if postgres {
+            "SELECT pg_sleep(1); CREATE TABLE slow (x INTEGER);"
+        } else {
+            "CREATE TABLE slow (x INTEGER);"
+        };
+        let slow = p.make("create_slow", up, "DROP TABLE slow;");
+        let name = slow.file_name().unwrap().to_str().unwrap().to_owned();
+        // Bad values are refused before anything runs.
+        for (arg, says) in [
+            ("--statement-timeout=-1", "--statement-timeout must be a number of seconds"),
+            ("--lock-timeout=0", "lock_timeout must be longer than zero"),
+        ] {
+            let bad = p.run(&[arg, "migrate", "run"]);
+            assert_eq!(bad.code, 1, "{}", bad.stderr);
+            assert!(bad.stderr.contains(says), "{}", bad.stderr);
+        }
+        let limited = p.run(&["--statement-timeout", "0.2", "--lock-timeout", "0.1", "migrate", "run", "--migration-lock-timeout", "5"]);
+        if postgres {
+            // The server cancels the migration; nothing of it is applied.
+            assert_eq!(limited.code, 1, "{}", limited.stdout);
+            assert!(limited.stderr.contains("statement timeout"), "{}", limited.stderr);
+            assert_eq!(state_of(&p.ok(&["migrate", "status"]), &name), "pending");
+            p.ok(&["migrate", "run"]);
+        } else {
+            // SQLite takes the flags and has no such timeouts.
+            assert_eq!(limited.code, 0, "{}", limited.stderr);
+        }
+        assert_eq!(state_of(&p.ok(&["migrate", "status"]), &name), "applied");
+        Ok(())
+    }
+
     fn unreadable_migration_entries_fail_status_check_and_run(p) {
         use std::os::unix::ffi::OsStrExt;
         let good = p.make("create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;");
