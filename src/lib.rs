@@ -68,6 +68,7 @@ pub mod scaffold;
 pub mod schema;
 mod support;
 mod transaction;
+mod types;
 pub mod url;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};

@@ -6,8 +6,14 @@
 //! length. It is plain const data, so schema tooling (DDL generation, drift
 //! checks) can read it without touching a database.
 
-/// The portable column types `model!` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A column type, portable across the backends: what `model!` declares
+/// (in [`ColumnMeta::sql_type`]) and what the schema tools read from a
+/// database (in [`schema::Column::ty`](crate::schema::Column::ty)).
+///
+/// What each type is called in `model!`, in Rust, in each backend's DDL and
+/// catalogs is in one table, `src/types.rs` (and its macro-layer mirror,
+/// `src/macros/types.rs`); the `model!` docs list it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ColumnType {
     /// 16-bit integer (`smallint`, `i16`).
@@ -24,10 +30,13 @@ pub enum ColumnType {
     Bool,
     /// Unbounded text (`text`, `String`).
     Text,
-    /// Text with an optional maximum length (`varchar`, `varchar(N)`, `String`).
-    Varchar,
+    /// Text with an optional maximum length in characters (`varchar`,
+    /// `varchar(N)`, `String`).
+    Varchar(Option<u32>),
     /// Date and time without time zone (`timestamp`, `chrono::NaiveDateTime`; UTC by convention).
     Timestamp,
+    /// An instant, in UTC (`timestamptz`, `chrono::DateTime<Utc>`).
+    TimestampTz,
     /// Calendar date (`date`, `chrono::NaiveDate`).
     Date,
     /// Time of day (`time`, `chrono::NaiveTime`).
@@ -36,6 +45,21 @@ pub enum ColumnType {
     Binary,
     /// JSON document (`json`, `serde_json::Value`).
     Json,
+    /// A UUID (`uuid`, `uuid::Uuid`).
+    Uuid,
+    /// A type glowplug does not model, as the database names it (only read
+    /// from a database, never declared).
+    Other(String),
+}
+
+impl ColumnType {
+    /// The maximum length in characters, for `varchar(N)`.
+    pub const fn max_length(&self) -> Option<u32> {
+        match self {
+            ColumnType::Varchar(n) => *n,
+            _ => None,
+        }
+    }
 }
 
 /// A reference from a column to another model's primary key (`fk(Model)`).
@@ -50,7 +74,7 @@ pub struct ForeignKey {
 }
 
 /// One column of a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ColumnMeta {
     /// The column name.
@@ -71,8 +95,6 @@ pub struct ColumnMeta {
     pub default: Option<&'static str>,
     /// The referenced model, for `fk(Model)`.
     pub foreign_key: Option<ForeignKey>,
-    /// The maximum length in characters, for `varchar(N)`.
-    pub max_length: Option<u32>,
     /// Whether glowplug sets the value itself (`created_at` / `updated_at` from `timestamps`).
     pub managed: bool,
     /// The column's previous name, from `renamed_from(old)`: schema tooling
@@ -108,6 +130,13 @@ pub struct ModelMeta {
     /// Keys over several columns (`unique(a, b)`, `index(a, b)`); single-column
     /// ones are the columns' `unique` and `index` flags.
     pub indexes: &'static [IndexMeta],
+}
+
+impl ColumnMeta {
+    /// The maximum length in characters, for `varchar(N)`.
+    pub const fn max_length(&self) -> Option<u32> {
+        self.sql_type.max_length()
+    }
 }
 
 impl ModelMeta {

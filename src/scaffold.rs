@@ -162,33 +162,12 @@ impl Field {
             ("fk", _) => {
                 return Err(bad(spec, "`fk` needs the referenced model: `fk(User)`"));
             }
-            ("varchar", Some(n)) => {
-                let n: u32 =
-                    n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        bad(spec, format!("`varchar({n})` needs a positive length"))
-                    })?;
-                (SqlType::Varchar(Some(n)), None, format!("varchar({n})"))
+            (word, arg) => {
+                let info =
+                    crate::types::by_keyword(word).ok_or_else(|| unknown_type(spec, ty))?;
+                let ty = info.with_args(arg).map_err(|why| bad(spec, why))?;
+                (ty.clone(), None, ty.to_string())
             }
-            (word, None) => {
-                let ty = match word {
-                    "int" | "integer" => SqlType::Integer,
-                    "bigint" => SqlType::BigInt,
-                    "smallint" => SqlType::SmallInt,
-                    "float" => SqlType::Float,
-                    "double" => SqlType::Double,
-                    "bool" => SqlType::Bool,
-                    "text" => SqlType::Text,
-                    "varchar" => SqlType::Varchar(None),
-                    "timestamp" => SqlType::Timestamp,
-                    "date" => SqlType::Date,
-                    "time" => SqlType::Time,
-                    "binary" => SqlType::Binary,
-                    "json" => SqlType::Json,
-                    _ => return Err(unknown_type(spec, ty)),
-                };
-                (ty, None, word.to_owned())
-            }
-            _ => return Err(unknown_type(spec, ty)),
         };
         let mut field = Field {
             name: (*name).to_owned(),
@@ -256,7 +235,8 @@ fn unknown_type(spec: &str, ty: &str) -> Error {
     bad(
         spec,
         format!(
-            "unknown type `{ty}`; types are int, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, date, time, binary, json, fk(Model)"
+            "unknown type `{ty}`; types are {}, fk(Model)",
+            crate::types::keywords()
         ),
     )
 }

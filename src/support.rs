@@ -288,7 +288,7 @@ mod tests {
 /// What a column is for, as the parse stage of `model!` classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// The primary key (assigned by the database).
+    /// The primary key (assigned by the database, or by glowplug for `pk(uuid)`).
     Pk,
     /// An ordinary column.
     Data,
@@ -309,21 +309,25 @@ pub const fn column_meta(
     index: bool,
     default: Option<&'static str>,
     foreign_key: Option<crate::ForeignKey>,
-    max_length: Option<u32>,
     renamed_from: Option<&'static str>,
 ) -> crate::ColumnMeta {
     let primary_key = matches!(role, Role::Pk);
+    // An integer key is assigned by the database; a `pk(uuid)` by glowplug on insert.
+    let auto_increment = primary_key
+        && matches!(
+            sql_type,
+            crate::ColumnType::SmallInt | crate::ColumnType::Integer | crate::ColumnType::BigInt
+        );
     crate::ColumnMeta {
         name,
         sql_type,
         nullable,
         primary_key,
-        auto_increment: primary_key,
+        auto_increment,
         unique,
         index,
         default,
         foreign_key,
-        max_length,
         managed: matches!(role, Role::Created | Role::Updated),
         renamed_from,
     }

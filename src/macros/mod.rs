@@ -13,7 +13,7 @@
 //! `compile_error!` naming the mistake and the accepted syntax, and nothing
 //! else is expanded, so it is the only error the user sees (a duplicate
 //! column name included: `parse.rs` explains how `macro_rules!` can tell).
-//! The parse spends two or three expansion steps per column, so a 32-column
+//! The parse spends three expansion steps per column, so a 32-column
 //! model stays well inside rustc's nesting limit of 128.
 //! `pastey` is used only to build the identifiers `NewUser`, `UserChanges`
 //! and `users`.
@@ -26,6 +26,7 @@
 mod expand;
 mod parse;
 mod relation;
+mod types;
 
 /// Declares models: a diesel table, a model struct, insert and changes
 /// structs, metadata and CRUD, from one block per table.
@@ -87,24 +88,37 @@ mod relation;
 ///
 /// # Column types
 ///
-/// | type | diesel SQL type | Rust type |
-/// |---|---|---|
-/// | `pk` | `BigInt`, auto-increment primary key | `i64` |
-/// | `pk(int)` | `Integer`, auto-increment primary key | `i32` |
-/// | `pk(bigint)` | same as `pk` | `i64` |
-/// | `int`, `integer` | `Integer` | `i32` |
-/// | `bigint` | `BigInt` | `i64` |
-/// | `smallint` | `SmallInt` | `i16` |
-/// | `float` | `Float` | `f32` |
-/// | `double` | `Double` | `f64` |
-/// | `bool` | `Bool` | `bool` |
-/// | `text` | `Text` | `String` |
-/// | `varchar`, `varchar(N)` | `Text` (N: maximum length in characters) | `String` |
-/// | `timestamp` | `Timestamp` | `chrono::NaiveDateTime` (UTC by convention) |
-/// | `date` | `Date` | `chrono::NaiveDate` |
-/// | `time` | `Time` | `chrono::NaiveTime` |
-/// | `binary` | `Binary` | `Vec<u8>` |
-/// | `json` | `Json` | `serde_json::Value` |
+/// One table (`src/types.rs`, mirrored for the macro in `src/macros/types.rs`)
+/// defines every type; a test checks that this list matches it.
+///
+/// | type | diesel SQL type | Rust type | PostgreSQL | SQLite |
+/// |---|---|---|---|---|
+/// | `pk` | `BigInt`, auto-increment primary key | `i64` | `BIGSERIAL` | `INTEGER` (rowid) |
+/// | `pk(int)` | `Integer`, auto-increment primary key | `i32` | `SERIAL` | `INTEGER` (rowid) |
+/// | `pk(bigint)` | same as `pk` | `i64` | `BIGSERIAL` | `INTEGER` (rowid) |
+/// | `pk(uuid)` | `glowplug::sql_types::Uuid`, made by glowplug on insert (`Uuid::new_v4`) | `uuid::Uuid` | `UUID` | `UUID` |
+/// | `int`, `integer` | `Integer` | `i32` | `INTEGER` | `INTEGER` |
+/// | `bigint` | `BigInt` | `i64` | `BIGINT` | `BIGINT` |
+/// | `smallint` | `SmallInt` | `i16` | `SMALLINT` | `SMALLINT` |
+/// | `float` | `Float` | `f32` | `REAL` | `REAL` |
+/// | `double` | `Double` | `f64` | `DOUBLE PRECISION` | `DOUBLE` |
+/// | `bool` | `Bool` | `bool` | `BOOLEAN` | `BOOLEAN` |
+/// | `text` | `Text` | `String` | `TEXT` | `TEXT` |
+/// | `varchar`, `varchar(N)` | `Text` | `String` | `VARCHAR` | `VARCHAR` |
+/// | `timestamp` | `Timestamp` | `chrono::NaiveDateTime` | `TIMESTAMP` | `TIMESTAMP` |
+/// | `timestamptz` | `glowplug::sql_types::TimestampTz` | `chrono::DateTime<chrono::Utc>` | `TIMESTAMPTZ` | `TIMESTAMPTZ` |
+/// | `date` | `Date` | `chrono::NaiveDate` | `DATE` | `DATE` |
+/// | `time` | `Time` | `chrono::NaiveTime` | `TIME` | `TIME` |
+/// | `binary` | `Binary` | `Vec<u8>` | `BYTEA` | `BLOB` |
+/// | `json` | `Json` | `serde_json::Value` | `JSON` | `JSON` |
+/// | `uuid` | `glowplug::sql_types::Uuid` | `uuid::Uuid` | `UUID` | `UUID` |
+///
+/// `varchar(N)` takes a maximum length in characters. `timestamp` holds UTC
+/// by convention. `timestamptz` is an instant: PostgreSQL's `timestamptz`;
+/// on SQLite, text in one fixed width (`2026-11-26 15:04:05.123456+00:00`),
+/// so text order is time order. `uuid` is PostgreSQL's `uuid`; on SQLite,
+/// the 36-character lower-case hyphenated text (its order is the order of
+/// the bytes, as on PostgreSQL).
 ///
 /// # Modifiers
 ///
