@@ -66,9 +66,11 @@ mod model;
 pub mod relation;
 pub mod scaffold;
 pub mod schema;
+pub mod sql_types;
 mod support;
 mod transaction;
 mod types;
+pub mod values;
 pub mod url;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
@@ -87,6 +89,7 @@ pub use relation::{
 };
 pub use transaction::transaction;
 pub use url::redact_url;
+pub use values::{UtcDateTime, Uuid};
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
 ///
@@ -121,6 +124,8 @@ pub mod __private {
         column_meta, index_meta, model_meta, now,
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    pub use crate::support::new_uuid;
+    pub use crate::values::{UtcDateTime, Uuid};
     pub use core::clone::Clone;
     pub use core::cmp::PartialEq;
     pub use core::default::Default;

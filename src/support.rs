@@ -22,7 +22,37 @@ pub fn now() -> NaiveDateTime {
 /// quarter of a batch insert's instructions on SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression)]
 #[diesel(sql_type = diesel::sql_types::Timestamp)]
+#[diesel(sql_type = crate::sql_types::TimestampTz)]
 pub struct Stamp(pub NaiveDateTime);
+
+/// `timestamps(tz)`: the same instant as a `timestamptz`.
+impl diesel::serialize::ToSql<crate::sql_types::TimestampTz, diesel::sqlite::Sqlite> for Stamp {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+    ) -> diesel::serialize::Result {
+        out.set_value(crate::sql_types::sqlite_instant(&self.0.and_utc()));
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+/// `timestamps(tz)` on PostgreSQL: `timestamptz` has `timestamp`'s wire
+/// format (microseconds since 2000, here in UTC).
+impl diesel::serialize::ToSql<crate::sql_types::TimestampTz, diesel::pg::Pg> for Stamp {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        diesel::serialize::ToSql::<diesel::sql_types::Timestamptz, diesel::pg::Pg>::to_sql(
+            &self.0, out,
+        )
+    }
+}
+
+/// A new random key for a `pk(uuid)` column, made on insert.
+pub fn new_uuid() -> crate::Uuid {
+    crate::Uuid::new_v4()
+}
 
 impl diesel::serialize::ToSql<diesel::sql_types::Timestamp, diesel::sqlite::Sqlite> for Stamp {
     fn to_sql<'b>(
@@ -163,6 +193,12 @@ impl SqliteFidelity for NaiveDate {
 impl SqliteFidelity for NaiveDateTime {
     fn sqlite_problem(&self) -> Option<SqliteProblem> {
         self.date().sqlite_problem()
+    }
+}
+
+impl SqliteFidelity for crate::UtcDateTime {
+    fn sqlite_problem(&self) -> Option<SqliteProblem> {
+        self.0.date_naive().sqlite_problem()
     }
 }
 

@@ -96,7 +96,7 @@ mod types;
 /// | `pk` | `BigInt`, auto-increment primary key | `i64` | `BIGSERIAL` | `INTEGER` (rowid) |
 /// | `pk(int)` | `Integer`, auto-increment primary key | `i32` | `SERIAL` | `INTEGER` (rowid) |
 /// | `pk(bigint)` | same as `pk` | `i64` | `BIGSERIAL` | `INTEGER` (rowid) |
-/// | `pk(uuid)` | `glowplug::sql_types::Uuid`, made by glowplug on insert (`Uuid::new_v4`) | `uuid::Uuid` | `UUID` | `UUID` |
+/// | `pk(uuid)` | `glowplug::sql_types::Uuid`, made by glowplug on insert (`Uuid::new_v4`) | `glowplug::Uuid` | `UUID` | `UUID` |
 /// | `int`, `integer` | `Integer` | `i32` | `INTEGER` | `INTEGER` |
 /// | `bigint` | `BigInt` | `i64` | `BIGINT` | `BIGINT` |
 /// | `smallint` | `SmallInt` | `i16` | `SMALLINT` | `SMALLINT` |
@@ -106,19 +106,22 @@ mod types;
 /// | `text` | `Text` | `String` | `TEXT` | `TEXT` |
 /// | `varchar`, `varchar(N)` | `Text` | `String` | `VARCHAR` | `VARCHAR` |
 /// | `timestamp` | `Timestamp` | `chrono::NaiveDateTime` | `TIMESTAMP` | `TIMESTAMP` |
-/// | `timestamptz` | `glowplug::sql_types::TimestampTz` | `chrono::DateTime<chrono::Utc>` | `TIMESTAMPTZ` | `TIMESTAMPTZ` |
+/// | `timestamptz` | `glowplug::sql_types::TimestampTz` | `glowplug::UtcDateTime` | `TIMESTAMPTZ` | `TIMESTAMPTZ` |
 /// | `date` | `Date` | `chrono::NaiveDate` | `DATE` | `DATE` |
 /// | `time` | `Time` | `chrono::NaiveTime` | `TIME` | `TIME` |
 /// | `binary` | `Binary` | `Vec<u8>` | `BYTEA` | `BLOB` |
 /// | `json` | `Json` | `serde_json::Value` | `JSON` | `JSON` |
-/// | `uuid` | `glowplug::sql_types::Uuid` | `uuid::Uuid` | `UUID` | `UUID` |
+/// | `uuid` | `glowplug::sql_types::Uuid` | `glowplug::Uuid` | `UUID` | `UUID` |
 ///
 /// `varchar(N)` takes a maximum length in characters. `timestamp` holds UTC
 /// by convention. `timestamptz` is an instant: PostgreSQL's `timestamptz`;
 /// on SQLite, text in one fixed width (`2026-11-26 15:04:05.123456+00:00`),
 /// so text order is time order. `uuid` is PostgreSQL's `uuid`; on SQLite,
 /// the 36-character lower-case hyphenated text (its order is the order of
-/// the bytes, as on PostgreSQL).
+/// the bytes, as on PostgreSQL). Their Rust values, [`Uuid`](crate::Uuid)
+/// and [`UtcDateTime`](crate::UtcDateTime), wrap `uuid::Uuid` and
+/// `chrono::DateTime<Utc>` (`Deref`, `From` both ways): only diesel may bind
+/// those types themselves to a SQL type ([`sql_types`](crate::sql_types)).
 ///
 /// # Modifiers
 ///
