@@ -97,6 +97,41 @@ impl FromSql<TimestampTz, Sqlite> for crate::UtcDateTime {
     }
 }
 
+/// [`crate::AnyConnection`]'s backend, for hand-written queries on it.
+type MultiBackend = <crate::AnyConnection as diesel::Connection>::Backend;
+
+/// What diesel's `MultiConnection` derive gives its built-in SQL types:
+/// the type known to the multi-backend connection, values handed to the
+/// connection's backend.
+macro_rules! on_any_connection {
+    ($($sql:ident => $rust:ty),*) => {$(
+        impl diesel::sql_types::HasSqlType<$sql> for MultiBackend {
+            fn metadata(
+                lookup: &mut <MultiBackend as diesel::sql_types::TypeMetadata>::MetadataLookup,
+            ) -> <MultiBackend as diesel::sql_types::TypeMetadata>::TypeMetadata {
+                MultiBackend::lookup_sql_type::<$sql>(lookup)
+            }
+        }
+
+        impl ToSql<$sql, MultiBackend> for $rust {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+                out.set_value(($sql, self));
+                Ok(IsNull::No)
+            }
+        }
+
+        impl FromSql<$sql, MultiBackend> for $rust {
+            fn from_sql(
+                bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> deserialize::Result<Self> {
+                bytes.from_sql::<Self, $sql>()
+            }
+        }
+    )*};
+}
+
+on_any_connection!(Uuid => crate::Uuid, TimestampTz => crate::UtcDateTime);
+
 /// The SQLite text of an instant: UTC, always six fraction digits and
 /// `+00:00`, so text order is time order for years 0000–9999 (the years
 /// glowplug lets SQLite store). Nanoseconds are cut to microseconds, as
