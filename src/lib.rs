@@ -69,6 +69,7 @@ pub mod schema;
 pub mod sql_types;
 mod support;
 mod transaction;
+mod decimal;
 mod types;
 pub mod values;
 pub mod url;
@@ -89,6 +90,7 @@ pub use relation::{
 };
 pub use transaction::transaction;
 pub use url::redact_url;
+pub use decimal::Decimal;
 pub use values::{UtcDateTime, Uuid};
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
@@ -125,6 +127,7 @@ pub mod __private {
     };
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use crate::support::new_uuid;
+    pub use crate::decimal::Decimal;
     pub use crate::values::{UtcDateTime, Uuid};
     pub use core::clone::Clone;
     pub use core::cmp::PartialEq;

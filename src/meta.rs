@@ -35,7 +35,7 @@ pub enum ColumnType {
     Varchar(Option<u32>),
     /// Date and time without time zone (`timestamp`, `chrono::NaiveDateTime`; UTC by convention).
     Timestamp,
-    /// An instant, in UTC (`timestamptz`, `chrono::DateTime<Utc>`).
+    /// An instant, in UTC (`timestamptz`, [`glowplug::UtcDateTime`](crate::UtcDateTime)).
     TimestampTz,
     /// Calendar date (`date`, `chrono::NaiveDate`).
     Date,
@@ -45,8 +45,11 @@ pub enum ColumnType {
     Binary,
     /// JSON document (`json`, `serde_json::Value`).
     Json,
-    /// A UUID (`uuid`, `uuid::Uuid`).
+    /// A UUID (`uuid`, [`glowplug::Uuid`](crate::Uuid)).
     Uuid,
+    /// An exact decimal of `precision` digits, `scale` of them after the
+    /// point (`decimal(P, S)`, [`glowplug::Decimal`](crate::Decimal)).
+    Decimal(u32, u32),
     /// A type glowplug does not model, as the database names it (only read
     /// from a database, never declared).
     Other(String),

@@ -10,6 +10,7 @@
 //! | SQL type | `model!` | Rust | PostgreSQL | SQLite |
 //! |---|---|---|---|---|
 //! | [`Uuid`] | `uuid`, `pk(uuid)` | [`glowplug::Uuid`](crate::Uuid) (a `uuid::Uuid`) | `uuid` | text, 36 characters, lower case, hyphenated (`67e55044-10b1-426f-9247-bb680e5fe0c8`) |
+//! | [`ExactDecimal<P, S>`](ExactDecimal) | `decimal(P, S)` | [`glowplug::Decimal`](crate::Decimal) (a `bigdecimal::BigDecimal`) | `numeric(P,S)` | text, exact, one width, sorting as the numbers (`0000012.50`; see [`Decimal`](crate::Decimal)) |
 //! | [`TimestampTz`] | `timestamptz` | [`glowplug::UtcDateTime`](crate::UtcDateTime) (a `chrono::DateTime<Utc>`) | `timestamptz` | text, UTC, microseconds, one width (`2026-11-26 15:04:05.123456+00:00`) |
 //!
 //! The Rust values are glowplug's own thin wrappers ([`crate::values`]):
@@ -94,6 +95,59 @@ impl FromSql<TimestampTz, Sqlite> for crate::UtcDateTime {
             format!("`{text}` stored in a timestamptz column is not a date and time with offset")
                 .into()
         })
+    }
+}
+
+/// An exact decimal with `P` digits, `S` of them after the point
+/// (`decimal(P, S)`): PostgreSQL's `numeric(P,S)`; SQLite text (see
+/// [`crate::Decimal`]'s module for its form). Named so that diesel's
+/// `table!` gives the column no arithmetic operators, which SQLite text
+/// could not honour.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExactDecimal<const P: u32, const S: u32>;
+
+impl<const P: u32, const S: u32> diesel::sql_types::SqlType for ExactDecimal<P, S> {
+    type IsNull = diesel::sql_types::is_nullable::NotNull;
+}
+
+impl<const P: u32, const S: u32> diesel::sql_types::SingleValue for ExactDecimal<P, S> {}
+
+impl<const P: u32, const S: u32> diesel::query_builder::QueryId for ExactDecimal<P, S> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const P: u32, const S: u32> diesel::sql_types::HasSqlType<ExactDecimal<P, S>> for Pg {
+    fn metadata(_: &mut Self::MetadataLookup) -> diesel::pg::PgTypeMetadata {
+        // `numeric` and its array type.
+        diesel::pg::PgTypeMetadata::new(1700, 1231)
+    }
+}
+
+impl<const P: u32, const S: u32> diesel::sql_types::HasSqlType<ExactDecimal<P, S>> for Sqlite {
+    fn metadata(_: &mut ()) -> diesel::sqlite::SqliteType {
+        diesel::sqlite::SqliteType::Text
+    }
+}
+
+impl<const P: u32, const S: u32> diesel::sql_types::HasSqlType<ExactDecimal<P, S>> for MultiBackend {
+    fn metadata(
+        lookup: &mut <MultiBackend as diesel::sql_types::TypeMetadata>::MetadataLookup,
+    ) -> <MultiBackend as diesel::sql_types::TypeMetadata>::TypeMetadata {
+        MultiBackend::lookup_sql_type::<ExactDecimal<P, S>>(lookup)
+    }
+}
+
+impl<const P: u32, const S: u32> ToSql<ExactDecimal<P, S>, MultiBackend> for crate::Decimal {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((ExactDecimal::<P, S>, self));
+        Ok(IsNull::No)
+    }
+}
+
+impl<const P: u32, const S: u32> FromSql<ExactDecimal<P, S>, MultiBackend> for crate::Decimal {
+    fn from_sql(bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        bytes.from_sql::<Self, ExactDecimal<P, S>>()
     }
 }
 

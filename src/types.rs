@@ -26,6 +26,8 @@ pub(crate) enum Args {
     None,
     /// An optional maximum length: `varchar`, `varchar(N)`.
     Length,
+    /// Precision and scale, required: `decimal(P, S)`.
+    PrecisionScale,
 }
 
 /// How default values and literals of the type are read and compared.
@@ -269,6 +271,19 @@ pub(crate) const TYPES: &[TypeInfo] = &[
         pg_names: &["uuid"],
         sqlite_names: &["UUID"],
     },
+    TypeInfo {
+        sample: ColumnType::Decimal(0, 0),
+        keyword: "decimal",
+        aliases: &[],
+        args: Args::PrecisionScale,
+        class: Class::Other,
+        diesel: "glowplug::sql_types::ExactDecimal<P, S>",
+        rust: "glowplug::Decimal",
+        pg: "NUMERIC",
+        sqlite: "DECIMAL_TEXT",
+        pg_names: &["numeric"],
+        sqlite_names: &["DECIMAL_TEXT"],
+    },
 ];
 
 /// The table's entry for `ty`; `None` for [`ColumnType::Other`].
@@ -290,6 +305,20 @@ impl TypeInfo {
     /// says what the keyword takes.
     pub(crate) fn with_args(&self, arg: Option<&str>) -> Result<ColumnType, String> {
         match (self.args, arg) {
+            (Args::PrecisionScale, None) => Err(format!(
+                "`{}` needs a precision and a scale: `{}(P, S)`",
+                self.keyword, self.keyword
+            )),
+            (Args::PrecisionScale, Some(a)) => {
+                let parts: Vec<Option<u32>> = a.split(',').map(|n| n.trim().parse().ok()).collect();
+                match parts.as_slice() {
+                    [Some(p), Some(s)] if *p > 0 && s <= p => Ok(ColumnType::Decimal(*p, *s)),
+                    _ => Err(format!(
+                        "`{}({a})` needs a precision P > 0 and a scale S <= P: `{}(P, S)`",
+                        self.keyword, self.keyword
+                    )),
+                }
+            }
             (_, None) => Ok(self.sample.clone()),
             (Args::Length, Some(n)) => n
                 .trim()
@@ -307,8 +336,10 @@ impl TypeInfo {
     pub(crate) fn docs_row(&self) -> String {
         let mut words = vec![format!("`{}`", self.keyword)];
         words.extend(self.aliases.iter().map(|a| format!("`{a}`")));
-        if self.args == Args::Length {
-            words.push(format!("`{}(N)`", self.keyword));
+        match self.args {
+            Args::Length => words.push(format!("`{}(N)`", self.keyword)),
+            Args::PrecisionScale => words = vec![format!("`{}(P, S)`", self.keyword)],
+            Args::None => {}
         }
         format!(
             "| {} | `{}` | `{}` | `{}` | `{}` |",
@@ -341,6 +372,7 @@ impl ColumnType {
     fn args_text(&self) -> String {
         match self {
             ColumnType::Varchar(Some(n)) => format!("({n})"),
+            ColumnType::Decimal(p, s) => format!("({p},{s})"),
             _ => String::new(),
         }
     }
@@ -402,8 +434,10 @@ pub(crate) fn keywords() -> String {
     for t in TYPES {
         words.push(t.keyword.to_owned());
         words.extend(t.aliases.iter().map(|a| (*a).to_owned()));
-        if t.args == Args::Length {
-            words.push(format!("{}(N)", t.keyword));
+        match t.args {
+            Args::Length => words.push(format!("{}(N)", t.keyword)),
+            Args::PrecisionScale => *words.last_mut().expect("the keyword") += "(P, S)",
+            Args::None => {}
         }
     }
     words.join(", ")
@@ -433,11 +467,12 @@ mod tests {
     fn ddl_names_read_back() {
         for backend in [Backend::Postgres, Backend::Sqlite] {
             for t in TYPES {
-                let ty = t.with_args(None).unwrap();
+                let args = (t.args == Args::PrecisionScale).then_some("20, 2");
+                let ty = t.with_args(args).unwrap();
                 let name = ty.ddl_name(backend);
                 if backend == Backend::Postgres {
-                    let reported = t.pg_names[0];
-                    assert_eq!(ColumnType::from_database(backend, reported), ty, "{name}");
+                    let reported = format!("{}{}", t.pg_names[0], ty.args_text());
+                    assert_eq!(ColumnType::from_database(backend, &reported), ty, "{name}");
                 } else {
                     assert_eq!(ColumnType::from_database(backend, &name), ty, "{name}");
                 }

@@ -1,6 +1,6 @@
 //! The column types added with the type table, through every path on both
 //! backends: `uuid` (also as `pk(uuid)` and a foreign key to it),
-//! `timestamptz` (and `timestamps(tz)`): round trips with extremes and NULL,
+//! `timestamptz` (and `timestamps(tz)`), `decimal(P, S)`: round trips with extremes and NULL,
 //! ordering, relations, DDL, introspection, drift, generated migrations and
 //! `generate model` specs.
 
@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use glowplug::prelude::*;
 use glowplug::scaffold::ModelSpec;
 use glowplug::schema::{self, Schema, SqlType};
-use glowplug::{Backend, ModelMeta, UtcDateTime, Uuid};
+use glowplug::{Backend, Decimal, ModelMeta, UtcDateTime, Uuid};
 
 glowplug::model! {
     pub Owner {
@@ -28,9 +28,19 @@ glowplug::model! {
         left_at: timestamptz null,
         belongs_to owner: Owner by owner_id,
     }
+
+    pub Price {
+        id: pk,
+        amount: decimal(20, 2),
+        rate: decimal(5, 4) null,
+    }
 }
 
-const MODELS: &[ModelMeta] = &[Owner::META, Gadget::META];
+const MODELS: &[ModelMeta] = &[Owner::META, Gadget::META, Price::META];
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("a decimal")
+}
 
 fn at(y: i32, mo: u32, d: u32, micros: u32) -> UtcDateTime {
     let t: DateTime<Utc> = Utc.with_ymd_and_hms(y, mo, d, 12, 0, 0).unwrap();
@@ -166,6 +176,36 @@ backend_tests! {
         Ok(())
     }
 
+    fn decimals_are_exact_and_sort_as_numbers(db) {
+        let mut conn = db.get()?;
+        schema::create_all(&mut conn, MODELS)?;
+        // 12345678901234567.89 has no f64: diesel's own SQLite decimals would return …568.
+        assert_ne!("12345678901234567.89".parse::<f64>()?.to_string(), "12345678901234567.89");
+        let values = ["12345678901234567.89", "-12345678901234567.89", "0", "0.01", "-0.01", "9.99", "10", "-10.5"];
+        for v in values {
+            let row = NewPrice { amount: dec(v), rate: None }.insert(&mut conn)?;
+            let back = Price::find(&mut conn, row.id)?;
+            assert_eq!(back.amount, dec(v));
+            // Every digit, at the column's scale.
+            assert_eq!(back.amount.to_string(), dec(v).with_scale(2).to_string(), "{v}");
+            assert_eq!(back.rate, None);
+        }
+        let ordered: Vec<Decimal> = prices::table.select(prices::amount).order(prices::amount.asc()).load(&mut conn)?;
+        let mut want: Vec<Decimal> = values.iter().map(|v| dec(v)).collect();
+        want.sort();
+        assert_eq!(ordered, want);
+        let above: i64 = prices::table.filter(prices::amount.gt(dec("9.99"))).count().get_result(&mut conn)?;
+        assert_eq!(above, 2);
+        // Rounded to the scale on write (halves away from zero), as PostgreSQL does.
+        let row = NewPrice { amount: dec("1.005"), rate: Some(dec("-0.00005")) }.insert(&mut conn)?;
+        let back = Price::find(&mut conn, row.id)?;
+        assert_eq!((back.amount, back.rate), (dec("1.01"), Some(dec("-0.0001"))));
+        // Too many digits before the point: refused on both backends.
+        assert!(NewPrice { amount: dec("1234567890123456789"), rate: None }.insert(&mut conn).is_err());
+        assert!(NewPrice { amount: dec("1"), rate: Some(dec("10")) }.insert(&mut conn).is_err());
+        Ok(())
+    }
+
     fn ddl_introspection_and_drift_agree(db) {
         let mut conn = db.get()?;
         let sql = schema::create_sql(db.backend(), MODELS)?;
@@ -173,6 +213,11 @@ backend_tests! {
         assert!(sql.contains("owner_id UUID NOT NULL REFERENCES owners (id)"), "{sql}");
         assert!(sql.contains("seen_at TIMESTAMPTZ NOT NULL"), "{sql}");
         assert!(sql.contains("created_at TIMESTAMPTZ NOT NULL"), "{sql}");
+        let decimal = match db.backend() {
+            Backend::Sqlite => "amount DECIMAL_TEXT(20,2) NOT NULL",
+            _ => "amount NUMERIC(20,2) NOT NULL",
+        };
+        assert!(sql.contains(decimal), "{sql}");
         schema::create_all(&mut conn, MODELS)?;
         let live = live(&mut conn)?;
         let gadgets = live.table("gadgets").unwrap();
@@ -182,6 +227,7 @@ backend_tests! {
         let owners = live.table("owners").unwrap();
         assert_eq!(owners.column("id").unwrap().ty, SqlType::Uuid);
         assert!(!owners.column("id").unwrap().auto_increment);
+        assert_eq!(live.table("prices").unwrap().column("rate").unwrap().ty, SqlType::Decimal(5, 4));
         let differences = schema::compare(&Schema::from_models(MODELS), &live);
         assert!(differences.is_empty(), "{differences:?}");
         Ok(())
@@ -192,12 +238,14 @@ backend_tests! {
         let before = live(&mut conn)?;
         let made = schema::migration_sql(db.backend(), &Schema::from_models(MODELS), &before);
         assert!(made.up.contains("UUID") && made.up.contains("TIMESTAMPTZ"), "{}", made.up);
+        assert!(made.up.contains("(20,2)"), "{}", made.up);
         conn.backend_connection().batch_execute(&made.up)?;
         let after = live(&mut conn)?;
         let differences = schema::compare(&Schema::from_models(MODELS), &after);
         assert!(differences.is_empty(), "{differences:?}");
         let owner = NewOwner { name: "o".into() }.insert(&mut conn)?;
         gadget(owner.id, at(2026, 1, 1, 0)).insert(&mut conn)?;
+        NewPrice { amount: dec("1.5"), rate: None }.insert(&mut conn)?;
         conn.backend_connection().batch_execute(&made.down)?;
         assert!(live(&mut conn)?.tables.is_empty());
         Ok(())
@@ -206,11 +254,20 @@ backend_tests! {
 
 #[test]
 fn generate_model_takes_the_new_types() -> common::TestResult {
-    let spec = ModelSpec::parse("Device", &["serial:uuid:unique", "seen_at:timestamptz:null", "timestamps(tz)"])?;
+    let spec = ModelSpec::parse(
+        "Device",
+        &["serial:uuid:unique", "seen_at:timestamptz:null", "price:decimal(12,2)", "timestamps(tz)"],
+    )?;
     let source = spec.source();
     assert!(source.contains("serial: uuid unique,"), "{source}");
     assert!(source.contains("seen_at: timestamptz null,"), "{source}");
     assert!(source.contains("timestamps(tz),"), "{source}");
+    assert!(source.contains("price: decimal(12,2),"), "{source}");
+    assert_eq!(spec.table().column("price").unwrap().ty, SqlType::Decimal(12, 2));
+    for bad in ["x:decimal", "x:decimal(2,3)", "x:decimal(a,1)"] {
+        let err = ModelSpec::parse("Device", &[bad]).unwrap_err().to_string();
+        assert!(err.contains("decimal(P, S)"), "{bad}: {err}");
+    }
     let table = spec.table();
     assert_eq!(table.column("serial").unwrap().ty, SqlType::Uuid);
     assert_eq!(table.column("created_at").unwrap().ty, SqlType::TimestampTz);

@@ -33,6 +33,7 @@ glowplug::model! {
         c_binary: binary,
         c_json: json,
         c_uuid: uuid,
+        c_decimal: decimal(20, 2),
     }
 
     pub KeyBig { id: pk(bigint), x: int }
@@ -60,6 +61,7 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
     ("c_binary", "binary", "BYTEA", "BLOB"),
     ("c_json", "json", "JSON", "JSON"),
     ("c_uuid", "uuid", "UUID", "UUID"),
+    ("c_decimal", "decimal(20,2)", "NUMERIC(20,2)", "DECIMAL_TEXT(20,2)"),
 ];
 
 #[test]
@@ -106,6 +108,7 @@ fn every() -> NewEvery {
         c_binary: vec![0, 255, 7],
         c_json: serde_json::json!({"a": [1, 2]}),
         c_uuid: glowplug::Uuid::max(),
+        c_decimal: "-12345678901234567.89".parse().unwrap(),
     }
 }
 

@@ -112,15 +112,19 @@ mod types;
 /// | `binary` | `Binary` | `Vec<u8>` | `BYTEA` | `BLOB` |
 /// | `json` | `Json` | `serde_json::Value` | `JSON` | `JSON` |
 /// | `uuid` | `glowplug::sql_types::Uuid` | `glowplug::Uuid` | `UUID` | `UUID` |
+/// | `decimal(P, S)` | `glowplug::sql_types::ExactDecimal<P, S>` | `glowplug::Decimal` | `NUMERIC` | `DECIMAL_TEXT` |
 ///
 /// `varchar(N)` takes a maximum length in characters. `timestamp` holds UTC
 /// by convention. `timestamptz` is an instant: PostgreSQL's `timestamptz`;
 /// on SQLite, text in one fixed width (`2026-11-26 15:04:05.123456+00:00`),
 /// so text order is time order. `uuid` is PostgreSQL's `uuid`; on SQLite,
 /// the 36-character lower-case hyphenated text (its order is the order of
-/// the bytes, as on PostgreSQL). Their Rust values, [`Uuid`](crate::Uuid)
-/// and [`UtcDateTime`](crate::UtcDateTime), wrap `uuid::Uuid` and
-/// `chrono::DateTime<Utc>` (`Deref`, `From` both ways): only diesel may bind
+/// the bytes, as on PostgreSQL). `decimal(P, S)` is PostgreSQL's
+/// `numeric(P,S)`; on SQLite, exact text in one width that sorts as the
+/// numbers do (diesel's SQLite decimals go through `f64`; see
+/// [`Decimal`](crate::Decimal)). Their Rust values, [`Decimal`](crate::Decimal), [`Uuid`](crate::Uuid)
+/// and [`UtcDateTime`](crate::UtcDateTime), wrap `bigdecimal::BigDecimal`,
+/// `uuid::Uuid` and `chrono::DateTime<Utc>` (`Deref`, `From` both ways): only diesel may bind
 /// those types themselves to a SQL type ([`sql_types`](crate::sql_types)).
 ///
 /// # Modifiers

@@ -117,12 +117,16 @@ macro_rules! __glowplug_type {
         key = [], sql = [$crate::sql_types::Uuid], rust = [$crate::__private::Uuid],
         column = [$crate::ColumnType::Uuid], len = [], check = [] } $($args)* } };
 
+    ([decimal ($p:literal, $s:literal)] for = $for:tt, then = [$($cb:tt)*] { $($args:tt)* }) => { $($cb)*! { {
+        key = [], sql = [$crate::sql_types::ExactDecimal<$p, $s>], rust = [$crate::__private::Decimal],
+        column = [$crate::ColumnType::Decimal($p, $s)], len = [], check = [] } $($args)* } };
+
     // Anything else is not a type.
     ([$($ty:tt)*] for = [$m:ident $c:ident], then = $cb:tt $args:tt) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: unknown column type `",
             ::core::stringify!($($ty)*),
-            "`; accepted types: pk, pk(int), pk(bigint), pk(uuid), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, timestamptz, date, time, binary, json, uuid"
+            "`; accepted types: pk, pk(int), pk(bigint), pk(uuid), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, timestamptz, date, time, binary, json, uuid, decimal(P, S)"
         ));
     };
 }
