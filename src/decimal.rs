@@ -98,7 +98,11 @@ impl<'de> serde::Deserialize<'de> for Decimal {
         let text = match &value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),
-            other => return Err(serde::de::Error::custom(format!("{other} is not a decimal"))),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "{other} is not a decimal"
+                )));
+            }
         };
         text.parse().map_err(serde::de::Error::custom)
     }
@@ -162,7 +166,11 @@ impl<const P: u32, const S: u32> FromSql<ExactDecimal<P, S>, Sqlite> for Decimal
 
 /// `value` rounded to `scale` places as SQLite stores it (see the module
 /// docs); an error when it has more than `precision - scale` integer digits.
-pub(crate) fn sortable_text(value: &BigDecimal, precision: u32, scale: u32) -> Result<String, String> {
+pub(crate) fn sortable_text(
+    value: &BigDecimal,
+    precision: u32,
+    scale: u32,
+) -> Result<String, String> {
     let rounded = value.with_scale_round(i64::from(scale), RoundingMode::HalfUp);
     let (digits, _) = rounded.as_bigint_and_exponent();
     let negative = digits.sign() == bigdecimal::num_bigint::Sign::Minus;
@@ -176,35 +184,34 @@ pub(crate) fn sortable_text(value: &BigDecimal, precision: u32, scale: u32) -> R
     }
     let padded = format!("{magnitude:0>p$}");
     let (int, frac) = padded.split_at(p - s);
-    let body = if s == 0 { int.to_owned() } else { format!("{int}.{frac}") };
+    let body = if s == 0 {
+        int.to_owned()
+    } else {
+        format!("{int}.{frac}")
+    };
     Ok(if negative {
-        let complement: String = body
-            .chars()
-            .map(|c| match c.to_digit(10) {
-                Some(d) => char::from_digit(9 - d, 10).unwrap_or(c),
-                None => c,
-            })
-            .collect();
-        format!("#{complement}")
+        format!("#{}", complement(&body))
     } else {
         format!("0{body}")
     })
+}
+
+/// Each digit `d` of `text` as `9 - d` (the point kept): the same text
+/// for a negative value sorts as the number does.
+fn complement(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_digit(9 - d, 10).unwrap_or(c),
+            None => c,
+        })
+        .collect()
 }
 
 /// The value of SQLite decimal text: glowplug's sortable form, or plain
 /// decimal text.
 pub(crate) fn from_sortable_text(text: &str) -> Option<BigDecimal> {
     match text.strip_prefix('#') {
-        Some(complement) => {
-            let digits: String = complement
-                .chars()
-                .map(|c| match c.to_digit(10) {
-                    Some(d) => char::from_digit(9 - d, 10).unwrap_or(c),
-                    None => c,
-                })
-                .collect();
-            BigDecimal::from_str(&digits).ok().map(|d| -d)
-        }
+        Some(digits) => BigDecimal::from_str(&complement(digits)).ok().map(|d| -d),
         None => BigDecimal::from_str(text.trim()).ok(),
     }
 }
@@ -215,7 +222,17 @@ mod tests {
 
     #[test]
     fn sqlite_text_is_exact_and_sorts_as_numbers() {
-        let values = ["-12345678901234567.89", "-1.5", "-0.01", "0", "0.01", "1.5", "9.99", "10", "12345678901234567.89"];
+        let values = [
+            "-12345678901234567.89",
+            "-1.5",
+            "-0.01",
+            "0",
+            "0.01",
+            "1.5",
+            "9.99",
+            "10",
+            "12345678901234567.89",
+        ];
         let texts: Vec<String> = values
             .iter()
             .map(|v| sortable_text(&BigDecimal::from_str(v).unwrap(), 20, 2).unwrap())
@@ -224,13 +241,23 @@ mod tests {
         sorted.sort();
         assert_eq!(texts, sorted);
         for (v, t) in values.iter().zip(&texts) {
-            assert_eq!(from_sortable_text(t), Some(BigDecimal::from_str(v).unwrap()), "{t}");
+            assert_eq!(
+                from_sortable_text(t),
+                Some(BigDecimal::from_str(v).unwrap()),
+                "{t}"
+            );
             assert_eq!(t.len(), texts[0].len());
         }
         assert_eq!(texts[5], "0000000000000000001.50");
         assert_eq!(texts[1], "#999999999999999998.49");
-        assert_eq!(sortable_text(&BigDecimal::from_str("1.005").unwrap(), 5, 2).unwrap(), "0001.01");
+        assert_eq!(
+            sortable_text(&BigDecimal::from_str("1.005").unwrap(), 5, 2).unwrap(),
+            "0001.01"
+        );
         assert!(sortable_text(&BigDecimal::from_str("1000").unwrap(), 5, 2).is_err());
-        assert_eq!(from_sortable_text("-3.25"), Some(BigDecimal::from_str("-3.25").unwrap()));
+        assert_eq!(
+            from_sortable_text("-3.25"),
+            Some(BigDecimal::from_str("-3.25").unwrap())
+        );
     }
 }

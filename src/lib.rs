@@ -58,6 +58,7 @@ pub mod batch;
 pub mod cli;
 pub mod connection;
 pub mod database;
+mod decimal;
 mod error;
 mod macros;
 mod meta;
@@ -69,10 +70,9 @@ pub mod schema;
 pub mod sql_types;
 mod support;
 mod transaction;
-mod decimal;
 mod types;
-pub mod values;
 pub mod url;
+pub mod values;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
@@ -80,6 +80,7 @@ pub use database::{
     ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder,
     MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
+pub use decimal::Decimal;
 pub use error::{Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend, run_pending_migrations};
@@ -90,7 +91,6 @@ pub use relation::{
 };
 pub use transaction::transaction;
 pub use url::redact_url;
-pub use decimal::Decimal;
 pub use values::{UtcDateTime, Uuid};
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
@@ -116,19 +116,19 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
+    pub use crate::decimal::Decimal;
     pub use crate::model::ModelOps;
     pub use crate::relation::{
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
         primary_key_of,
     };
+    pub use crate::support::new_uuid;
     pub use crate::support::{
         IntoColumnDefault, Role, SqliteFidelity, Stamp, TextLen, check_max_len, check_sqlite,
         column_meta, index_meta, model_meta, now,
     };
-    pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-    pub use crate::support::new_uuid;
-    pub use crate::decimal::Decimal;
     pub use crate::values::{UtcDateTime, Uuid};
+    pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;
     pub use core::cmp::PartialEq;
     pub use core::default::Default;

@@ -166,8 +166,7 @@ impl Field {
                 return Err(bad(spec, "`fk` needs the referenced model: `fk(User)`"));
             }
             (word, arg) => {
-                let info =
-                    crate::types::by_keyword(word).ok_or_else(|| unknown_type(spec, ty))?;
+                let info = crate::types::by_keyword(word).ok_or_else(|| unknown_type(spec, ty))?;
                 let ty = info.with_args(arg).map_err(|why| bad(spec, why))?;
                 (ty.clone(), None, ty.to_string())
             }
@@ -368,7 +367,12 @@ mod tests {
         let f = Field::parse("seen_at:timestamptz:null").unwrap();
         assert_eq!((f.sql_type, f.null), (SqlType::TimestampTz, true));
         let spec = ModelSpec::parse("Device", &["serial:uuid", "timestamps(tz)"]).unwrap();
-        assert!(spec.source().contains("serial: uuid,\n        timestamps(tz),"), "{}", spec.source());
+        assert!(
+            spec.source()
+                .contains("serial: uuid,\n        timestamps(tz),"),
+            "{}",
+            spec.source()
+        );
         let table = spec.table();
         assert_eq!(table.column("updated_at").unwrap().ty, SqlType::TimestampTz);
         let cases = [

@@ -30,13 +30,17 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sqlite::{Sqlite, SqliteValue};
 
 /// A UUID column (`uuid`): PostgreSQL's `uuid`; SQLite text.
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
 #[diesel(sqlite_type(name = "Text"))]
 pub struct Uuid;
 
 /// An instant in UTC (`timestamptz`): PostgreSQL's `timestamptz`; SQLite text.
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 1184, array_oid = 1185))]
 #[diesel(sqlite_type(name = "Text"))]
 pub struct TimestampTz;
@@ -130,7 +134,9 @@ impl<const P: u32, const S: u32> diesel::sql_types::HasSqlType<ExactDecimal<P, S
     }
 }
 
-impl<const P: u32, const S: u32> diesel::sql_types::HasSqlType<ExactDecimal<P, S>> for MultiBackend {
+impl<const P: u32, const S: u32> diesel::sql_types::HasSqlType<ExactDecimal<P, S>>
+    for MultiBackend
+{
     fn metadata(
         lookup: &mut <MultiBackend as diesel::sql_types::TypeMetadata>::MetadataLookup,
     ) -> <MultiBackend as diesel::sql_types::TypeMetadata>::TypeMetadata {
@@ -146,7 +152,9 @@ impl<const P: u32, const S: u32> ToSql<ExactDecimal<P, S>, MultiBackend> for cra
 }
 
 impl<const P: u32, const S: u32> FromSql<ExactDecimal<P, S>, MultiBackend> for crate::Decimal {
-    fn from_sql(bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+    fn from_sql(
+        bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
         bytes.from_sql::<Self, ExactDecimal<P, S>>()
     }
 }
@@ -216,7 +224,15 @@ mod tests {
                 .checked_add_signed(chrono::Duration::nanoseconds(n))
                 .unwrap()
         };
-        let times = [at(1, 0), at(999, 0), at(2026, 0), at(2026, 1_000), at(2026, 500_000_000), at(2026, 1_500_000_000), at(9999, 0)];
+        let times = [
+            at(1, 0),
+            at(999, 0),
+            at(2026, 0),
+            at(2026, 1_000),
+            at(2026, 500_000_000),
+            at(2026, 1_500_000_000),
+            at(9999, 0),
+        ];
         let texts: Vec<String> = times.iter().map(sqlite_instant).collect();
         let mut sorted = texts.clone();
         sorted.sort();
@@ -225,6 +241,9 @@ mod tests {
         for t in &times {
             assert_eq!(parse_instant(&sqlite_instant(t)), Some(*t));
         }
-        assert_eq!(parse_instant("2026-01-02T03:04:05+02:00"), Some(Utc.with_ymd_and_hms(2026, 1, 2, 1, 4, 5).unwrap()));
+        assert_eq!(
+            parse_instant("2026-01-02T03:04:05+02:00"),
+            Some(Utc.with_ymd_and_hms(2026, 1, 2, 1, 4, 5).unwrap())
+        );
     }
 }

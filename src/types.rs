@@ -402,10 +402,7 @@ impl ColumnType {
         };
         let found = TYPES.iter().find(|t| match backend {
             Backend::Postgres => t.pg_names.contains(&base),
-            Backend::Sqlite => t
-                .sqlite_names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(base)),
+            Backend::Sqlite => t.sqlite_names.iter().any(|n| n.eq_ignore_ascii_case(base)),
         });
         found
             .filter(|_| arg.is_some() == name.contains('('))
@@ -503,8 +500,15 @@ mod tests {
         let readme = include_str!("../README.md");
         for t in TYPES {
             let row = t.docs_row();
-            assert!(docs.contains(&format!("/// {row}\n")), "model! docs lack: {row}");
-            assert!(readme.contains(&format!("`{}`", t.keyword)), "README lacks `{}`", t.keyword);
+            assert!(
+                docs.contains(&format!("/// {row}\n")),
+                "model! docs lack: {row}"
+            );
+            assert!(
+                readme.contains(&format!("`{}`", t.keyword)),
+                "README lacks `{}`",
+                t.keyword
+            );
         }
     }
 

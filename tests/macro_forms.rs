@@ -356,7 +356,11 @@ fn modifiers_are_read_in_any_order() {
         assert!(c.unique && c.index, "{name}");
         assert_eq!(c.default, Some("1"), "{name}");
         assert_eq!(c.foreign_key.map(|k| k.table), Some("owners"), "{name}");
-        assert_eq!(c.renamed_from, Some(format!("old_{name}").as_str()), "{name}");
+        assert_eq!(
+            c.renamed_from,
+            Some(format!("old_{name}").as_str()),
+            "{name}"
+        );
         assert_eq!(c.sql_type, ColumnType::Integer, "{name}");
     }
     // The fields of nullable columns are options, in every order.

@@ -50,12 +50,19 @@ fn at(y: i32, mo: u32, d: u32, micros: u32) -> UtcDateTime {
 /// The live tables of `MODELS` (the harness's own tables left out).
 fn live(conn: &mut glowplug::PooledConnection) -> glowplug::Result<Schema> {
     let mut schema = schema::introspect(conn)?;
-    schema.tables.retain(|t| MODELS.iter().any(|m| m.table == t.name));
+    schema
+        .tables
+        .retain(|t| MODELS.iter().any(|m| m.table == t.name));
     Ok(schema)
 }
 
 fn gadget(owner: Uuid, seen_at: UtcDateTime) -> NewGadget {
-    NewGadget { owner_id: owner, spare: None, seen_at, left_at: None }
+    NewGadget {
+        owner_id: owner,
+        spare: None,
+        seen_at,
+        left_at: None,
+    }
 }
 
 backend_tests! {
@@ -256,14 +263,22 @@ backend_tests! {
 fn generate_model_takes_the_new_types() -> common::TestResult {
     let spec = ModelSpec::parse(
         "Device",
-        &["serial:uuid:unique", "seen_at:timestamptz:null", "price:decimal(12,2)", "timestamps(tz)"],
+        &[
+            "serial:uuid:unique",
+            "seen_at:timestamptz:null",
+            "price:decimal(12,2)",
+            "timestamps(tz)",
+        ],
     )?;
     let source = spec.source();
     assert!(source.contains("serial: uuid unique,"), "{source}");
     assert!(source.contains("seen_at: timestamptz null,"), "{source}");
     assert!(source.contains("timestamps(tz),"), "{source}");
     assert!(source.contains("price: decimal(12,2),"), "{source}");
-    assert_eq!(spec.table().column("price").unwrap().ty, SqlType::Decimal(12, 2));
+    assert_eq!(
+        spec.table().column("price").unwrap().ty,
+        SqlType::Decimal(12, 2)
+    );
     for bad in ["x:decimal", "x:decimal(2,3)", "x:decimal(a,1)"] {
         let err = ModelSpec::parse("Device", &[bad]).unwrap_err().to_string();
         assert!(err.contains("decimal(P, S)"), "{bad}: {err}");

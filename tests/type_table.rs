@@ -61,7 +61,12 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
     ("c_binary", "binary", "BYTEA", "BLOB"),
     ("c_json", "json", "JSON", "JSON"),
     ("c_uuid", "uuid", "UUID", "UUID"),
-    ("c_decimal", "decimal(20,2)", "NUMERIC(20,2)", "DECIMAL_TEXT(20,2)"),
+    (
+        "c_decimal",
+        "decimal(20,2)",
+        "NUMERIC(20,2)",
+        "DECIMAL_TEXT(20,2)",
+    ),
 ];
 
 #[test]
@@ -72,8 +77,14 @@ fn metadata_and_ddl_name_every_keyword() -> common::TestResult {
     for (column, keyword, pg_name, sqlite_name) in EXPECTED {
         let meta = Every::META.column(column).unwrap();
         assert_eq!(meta.sql_type.to_string(), *keyword, "{column}");
-        assert!(pg.contains(&format!("{column} {pg_name} NOT NULL")), "{column}: {pg}");
-        assert!(sqlite.contains(&format!("{column} {sqlite_name} NOT NULL")), "{column}: {sqlite}");
+        assert!(
+            pg.contains(&format!("{column} {pg_name} NOT NULL")),
+            "{column}: {pg}"
+        );
+        assert!(
+            sqlite.contains(&format!("{column} {sqlite_name} NOT NULL")),
+            "{column}: {sqlite}"
+        );
     }
     let keys = [
         (KeyBig::META, ColumnType::BigInt, true),
@@ -83,9 +94,16 @@ fn metadata_and_ddl_name_every_keyword() -> common::TestResult {
     ];
     for (meta, ty, auto) in keys {
         let id = meta.column("id").unwrap();
-        assert_eq!((&id.sql_type, id.auto_increment, id.primary_key), (&ty, auto, true), "{}", meta.name);
+        assert_eq!(
+            (&id.sql_type, id.auto_increment, id.primary_key),
+            (&ty, auto, true),
+            "{}",
+            meta.name
+        );
     }
-    assert!(schema::create_sql(Backend::Postgres, &[KeyUuid::META])?.contains("id UUID PRIMARY KEY"));
+    assert!(
+        schema::create_sql(Backend::Postgres, &[KeyUuid::META])?.contains("id UUID PRIMARY KEY")
+    );
     Ok(())
 }
 
@@ -101,7 +119,10 @@ fn every() -> NewEvery {
         c_text: "text".into(),
         c_varchar: "varchar".into(),
         c_varchar_n: "twenty characters...".into(),
-        c_timestamp: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_micro_opt(1, 2, 3, 456_789).unwrap(),
+        c_timestamp: NaiveDate::from_ymd_opt(2026, 11, 26)
+            .unwrap()
+            .and_hms_micro_opt(1, 2, 3, 456_789)
+            .unwrap(),
         c_timestamptz: Utc.with_ymd_and_hms(2026, 11, 26, 1, 2, 3).unwrap().into(),
         c_date: NaiveDate::from_ymd_opt(1999, 12, 31).unwrap(),
         c_time: chrono::NaiveTime::from_hms_opt(23, 59, 59).unwrap(),

@@ -742,7 +742,10 @@ macro_rules! __glowplug_excluded {
 #[macro_export]
 macro_rules! __glowplug_touch {
     (yes, $table:ident, $changes:expr) => {
-        ($changes, $table::updated_at.eq($crate::__private::Stamp($crate::__private::now())))
+        (
+            $changes,
+            $table::updated_at.eq($crate::__private::Stamp($crate::__private::now())),
+        )
     };
     (no, $table:ident, $changes:expr) => {
         $changes

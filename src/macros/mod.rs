@@ -138,6 +138,10 @@ mod types;
 /// | `fk(Model)` | a foreign key to `Model`'s primary key |
 /// | `renamed_from(old)` | the column was called `old`: generated migrations rename it instead of dropping it and adding this one ([`schema`](crate::schema)) |
 ///
+/// Modifiers come in any order, each at most once:
+/// `x: int unique index default(1) fk(User) renamed_from(y) null` is the same
+/// column as `x: int null unique index default(1) fk(User) renamed_from(y)`.
+///
 /// Keys and indexes are in the metadata, the DDL of [`schema`](crate::schema)
 /// and its drift checks. Keys over several columns are declared in the body,
 /// next to the columns:
@@ -172,8 +176,8 @@ mod types;
 /// `validate_for(backend)` adds these.
 ///
 /// `timestamps` adds `created_at` and `updated_at`
-/// (`timestamp`, not null), set by glowplug on insert and bumped on save and
-/// update (no database triggers).
+/// (`timestamp`, not null; `timestamps(tz)`: `timestamptz`), set by glowplug
+/// on insert and bumped on save and update (no database triggers).
 ///
 /// # Generated items
 ///
