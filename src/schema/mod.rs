@@ -63,7 +63,7 @@ use crate::meta::ModelMeta;
 pub(crate) const LEDGER_TABLES: [&str; 2] = ["__diesel_schema_migrations", "glowplug_migrations"];
 
 /// The column type of the schema tools: the same type as the models'
-/// [`ColumnType`] (one list of types, one table of their names: `src/types.rs`).
+/// [`ColumnType`](crate::ColumnType) (one list of types, one table of their names: `src/types.rs`).
 pub use crate::meta::ColumnType as SqlType;
 
 /// One column of a [`Table`].
