@@ -59,6 +59,7 @@ pub mod cli;
 pub mod connection;
 pub mod database;
 mod decimal;
+mod enums;
 mod error;
 mod macros;
 mod meta;
@@ -81,6 +82,7 @@ pub use database::{
     MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
 pub use decimal::Decimal;
+pub use enums::{ColumnEnum, UnknownEnumValue};
 pub use error::{Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend, run_pending_migrations};
@@ -117,6 +119,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
     pub use crate::decimal::Decimal;
+    pub use crate::enums::enum_from_sql;
     pub use crate::model::ModelOps;
     pub use crate::relation::{
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
@@ -140,6 +143,7 @@ pub mod __private {
     pub use pastey;
     pub use serde;
     pub use serde_json::Value as JsonValue;
+    pub use std::borrow::Cow;
     pub use std::string::String;
     pub use std::vec::Vec;
 }

@@ -6,6 +6,8 @@
 //! length. It is plain const data, so schema tooling (DDL generation, drift
 //! checks) can read it without touching a database.
 
+use std::borrow::Cow;
+
 /// A column type, portable across the backends: what `model!` declares
 /// (in [`ColumnMeta::sql_type`]) and what the schema tools read from a
 /// database (in [`schema::Column::ty`](crate::schema::Column::ty)).
@@ -50,6 +52,12 @@ pub enum ColumnType {
     /// An exact decimal of `precision` digits, `scale` of them after the
     /// point (`decimal(P, S)`, [`glowplug::Decimal`](crate::Decimal)).
     Decimal(u32, u32),
+    /// Text limited to a list of values (`enum(Draft, Published)`, a Rust
+    /// enum `model!` generates): `TEXT` with a `CHECK (col IN (..))`
+    /// constraint on both backends. The values are the variant names as
+    /// written, in declaration order (borrowed when `model!` declares them,
+    /// owned when read from a database).
+    Enum(Cow<'static, [Cow<'static, str>]>),
     /// A type glowplug does not model, as the database names it (only read
     /// from a database, never declared).
     Other(String),
@@ -61,6 +69,15 @@ impl ColumnType {
         match self {
             ColumnType::Varchar(n) => *n,
             _ => None,
+        }
+    }
+
+    /// The values of an `enum(..)` column, in declaration order (empty for
+    /// other types).
+    pub fn enum_values(&self) -> &[Cow<'static, str>] {
+        match self {
+            ColumnType::Enum(values) => values,
+            _ => &[],
         }
     }
 }

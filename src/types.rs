@@ -13,6 +13,7 @@
 //! The SQL types glowplug defines itself, for types diesel maps differently
 //! per backend or not at all on SQLite, are in [`crate::sql_types`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::mem::discriminant;
 
@@ -28,6 +29,8 @@ pub(crate) enum Args {
     Length,
     /// Precision and scale, required: `decimal(P, S)`.
     PrecisionScale,
+    /// One or more values, names as Rust writes them: `enum(Draft, Published)`.
+    Values,
 }
 
 /// How default values and literals of the type are read and compared.
@@ -284,6 +287,22 @@ pub(crate) const TYPES: &[TypeInfo] = &[
         pg_names: &["numeric"],
         sqlite_names: &["DECIMAL_TEXT"],
     },
+    // Text with a CHECK constraint listing the values (`schema/check.rs`),
+    // the same on both backends; introspection reads the constraint back,
+    // so no catalog name maps to it.
+    TypeInfo {
+        sample: ColumnType::Enum(Cow::Borrowed(&[])),
+        keyword: "enum",
+        aliases: &[],
+        args: Args::Values,
+        class: Class::Other,
+        diesel: "Text",
+        rust: "ModelColumn",
+        pg: "TEXT",
+        sqlite: "TEXT",
+        pg_names: &[],
+        sqlite_names: &[],
+    },
 ];
 
 /// The table's entry for `ty`; `None` for [`ColumnType::Other`].
@@ -309,6 +328,18 @@ impl TypeInfo {
                 "`{}` needs a precision and a scale: `{}(P, S)`",
                 self.keyword, self.keyword
             )),
+            (Args::Values, None) => Err(format!(
+                "`{}` needs its values: `{}(Draft, Published)`",
+                self.keyword, self.keyword
+            )),
+            (Args::Values, Some(a)) => enum_values(a)
+                .map(|values| ColumnType::Enum(Cow::Owned(values)))
+                .ok_or_else(|| {
+                    format!(
+                        "`{}({a})` needs one or more distinct values, each a Rust identifier: `{}(Draft, Published)`",
+                        self.keyword, self.keyword
+                    )
+                }),
             (Args::PrecisionScale, Some(a)) => {
                 let parts: Vec<Option<u32>> = a.split(',').map(|n| n.trim().parse().ok()).collect();
                 match parts.as_slice() {
@@ -339,6 +370,7 @@ impl TypeInfo {
         match self.args {
             Args::Length => words.push(format!("`{}(N)`", self.keyword)),
             Args::PrecisionScale => words = vec![format!("`{}(P, S)`", self.keyword)],
+            Args::Values => words = vec![format!("`{}(A, B, ..)`", self.keyword)],
             Args::None => {}
         }
         format!(
@@ -416,6 +448,9 @@ impl ColumnType {
 impl fmt::Display for ColumnType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match info(self) {
+            Some(t) if t.args == Args::Values => {
+                write!(f, "{}({})", t.keyword, self.enum_values().join(", "))
+            }
             Some(t) => write!(f, "{}{}", t.keyword, self.args_text()),
             None => match self {
                 ColumnType::Other(name) => f.write_str(name),
@@ -423,6 +458,25 @@ impl fmt::Display for ColumnType {
             },
         }
     }
+}
+
+/// The values of `enum(a)`'s argument list (`Draft, Published`): each a
+/// Rust identifier, none twice, at least one.
+fn enum_values(list: &str) -> Option<Vec<Cow<'static, str>>> {
+    let values: Vec<Cow<'static, str>> = list
+        .split(',')
+        .map(|v| Cow::Owned(v.trim().to_owned()))
+        .collect();
+    let identifier = |v: &str| {
+        v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && v != "_"
+    };
+    let distinct = values
+        .iter()
+        .enumerate()
+        .all(|(i, v)| !values[..i].contains(v));
+    (values.iter().all(|v| identifier(v)) && distinct).then_some(values)
 }
 
 /// Every keyword and alias, as the error for an unknown type lists them.
@@ -434,6 +488,7 @@ pub(crate) fn keywords() -> String {
         match t.args {
             Args::Length => words.push(format!("{}(N)", t.keyword)),
             Args::PrecisionScale => *words.last_mut().expect("the keyword") += "(P, S)",
+            Args::Values => *words.last_mut().expect("the keyword") += "(A, B, ..)",
             Args::None => {}
         }
     }
@@ -463,7 +518,9 @@ mod tests {
     #[test]
     fn ddl_names_read_back() {
         for backend in [Backend::Postgres, Backend::Sqlite] {
-            for t in TYPES {
+            // An enum is TEXT in DDL; introspection reads its values from
+            // the CHECK constraint (`schema/check.rs` tests that).
+            for t in TYPES.iter().filter(|t| t.args != Args::Values) {
                 let args = (t.args == Args::PrecisionScale).then_some("20, 2");
                 let ty = t.with_args(args).unwrap();
                 let name = ty.ddl_name(backend);
@@ -491,6 +548,36 @@ mod tests {
             ColumnType::from_database(Backend::Sqlite, "numeric(10,2)"),
             ColumnType::Other("numeric(10,2)".into())
         );
+    }
+
+    #[test]
+    fn enum_values_are_identifiers_once_each() {
+        let info = by_keyword("enum").unwrap();
+        let ty = info.with_args(Some("Draft, Published,Archived")).unwrap();
+        assert_eq!(ty.to_string(), "enum(Draft, Published, Archived)");
+        assert_eq!(ty.enum_values(), ["Draft", "Published", "Archived"]);
+        assert_eq!(ty.ddl_name(Backend::Postgres), "TEXT");
+        assert_eq!(ty.ddl_name(Backend::Sqlite), "TEXT");
+        assert_eq!(
+            ty,
+            ColumnType::Enum(Cow::Borrowed(&[
+                Cow::Borrowed("Draft"),
+                Cow::Borrowed("Published"),
+                Cow::Borrowed("Archived")
+            ]))
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("A, A"),
+            Some("A,"),
+            Some("1a"),
+            Some("a b"),
+            Some("_"),
+        ] {
+            let err = info.with_args(bad).unwrap_err();
+            assert!(err.contains("enum(Draft, Published)"), "{bad:?}: {err}");
+        }
     }
 
     /// The `model!` docs list every type, each row as the table renders it.

@@ -2,7 +2,8 @@
 //!
 //! `__glowplug_expand!` receives the records built by the parse stage (see
 //! `parse.rs` for their format) and emits, in this order: one modifier
-//! check per column, diesel's `table!`, the model struct, the insert struct,
+//! check per column, diesel's `table!`, the Rust enum of each `enum(..)`
+//! column (`enums.rs`), the model struct, the insert struct,
 //! the changes struct, and one anonymous `const _: () = { ... };` block
 //! holding every trait impl, so helper names never reach the user's
 //! namespace.
@@ -47,6 +48,11 @@ macro_rules! __glowplug_expand {
             }
         }
 
+        // The Rust enum of each `enum(..)` column (`enums.rs`; nothing for other types).
+        $crate::__glowplug_enums! {
+            d = $d, model = $model, table = $table, vis = [$($vis)*], cols = [ $( ($cn [$($cty)*] [$($cmods)*]) )* ]
+        }
+
         $($attr)*
         #[derive(
             $crate::__private::Debug, $crate::__private::Clone, $crate::__private::PartialEq,
@@ -60,7 +66,7 @@ macro_rules! __glowplug_expand {
             check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg)
         )]
         $($vis)* struct $model {
-            $( $($ca)* $($cfa)* pub $cn: $crate::__glowplug_rust_type!($cnull $($cty)*), )*
+            $( $($ca)* $($cfa)* pub $cn: $crate::__glowplug_rust_type!($cnull [$model $cn] $($cty)*), )*
         }
 
         #[doc = ::core::concat!(
@@ -74,7 +80,7 @@ macro_rules! __glowplug_expand {
         #[serde(crate = "glowplug::__private::serde", default)]
         $($vis)* struct $new {
             $( $($da)* pub $dn: $crate::__glowplug_default! {
-                mods = [$($dmods)*], then = insert_field [$crate::__glowplug_rust_type!($dnull $($dty)*)]
+                mods = [$($dmods)*], then = insert_field [$crate::__glowplug_rust_type!($dnull [$model $dn] $($dty)*)]
             }, )*
         }
 
@@ -90,7 +96,7 @@ macro_rules! __glowplug_expand {
         #[serde(crate = "glowplug::__private::serde", default)]
         #[diesel(table_name = $table)]
         $($vis)* struct $changes {
-            $( $($da)* pub $dn: $crate::__private::Option<$crate::__glowplug_rust_type!($dnull $($dty)*)>, )*
+            $( $($da)* pub $dn: $crate::__private::Option<$crate::__glowplug_rust_type!($dnull [$model $dn] $($dty)*)>, )*
         }
 
         // The table under a name derived from the model's, for relations declared elsewhere.
@@ -109,7 +115,7 @@ macro_rules! __glowplug_expand {
             use $crate::__private::diesel::prelude::*;
 
             impl $crate::Model for $model {
-                type Id = $crate::__glowplug_rust_type!(no $($pkty)*);
+                type Id = $crate::__glowplug_rust_type!(no [] $($pkty)*);
                 type Table = $table::table;
                 type New = $new;
                 type Changes = $changes;
@@ -198,7 +204,7 @@ macro_rules! __glowplug_expand {
             // The key's facts say whether the insert supplies it (`pk(uuid)`).
             $crate::__glowplug_type! { [$($pkty)*] for = [], then = [$crate::__glowplug_insertable] {
                 timestamps = $ts, table = $table, new = $new, pk = $pk,
-                fields = [ $( ($dn, [$crate::__glowplug_rust_type!($dnull $($dty)*)], [$crate::__glowplug_rust_type!(no $($dty)*)], $dnull, [$($dmods)*]) )* ]
+                fields = [ $( ($dn, [$crate::__glowplug_rust_type!($dnull [$model $dn] $($dty)*)], [$crate::__glowplug_rust_type!(no [$model $dn] $($dty)*)], $dnull, [$($dmods)*], [$($dty)*]) )* ]
             } }
 
             $crate::__glowplug_ops! {
@@ -227,13 +233,14 @@ macro_rules! __glowplug_expand {
     };
 }
 
-/// The Rust type of a column: `$null` (`yes`/`no`) and the type keyword,
-/// from the type table (`types.rs`).
+/// The Rust type of a column: `$null` (`yes`/`no`), `[Model column]` (an
+/// `enum(..)` column's type is named after them) and the type keyword, from
+/// the type table (`types.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_rust_type {
-    (yes $($ty:tt)*) => { $crate::__private::Option<$crate::__glowplug_rust_type!(no $($ty)*)> };
-    (no $($ty:tt)*) => { $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { rust } } };
+    (yes $for:tt $($ty:tt)*) => { $crate::__private::Option<$crate::__glowplug_rust_type!(no $for $($ty)*)> };
+    (no $for:tt $($ty:tt)*) => { $crate::__glowplug_type! { [$($ty)*] for = $for, then = [$crate::__glowplug_fact] { rust } } };
 }
 
 /// Reports an unknown, repeated or misplaced modifier (nothing otherwise).
@@ -396,44 +403,44 @@ macro_rules! __glowplug_with_default {
     (insert_type [$lt:lifetime, $col:path, $rust:ty] [$($default:tt)+]) => {
         $crate::__private::diesel::dsl::Eq<$col, $rust>
     };
-    (insert_value [$field:expr, $base:ty, $null:ident] []) => {
+    (insert_value [$field:expr, $base:ty, $null:ident, $ty:tt] []) => {
         &$field
     };
     (insert_type_owned [$lt:lifetime, $col:path, $rust:ty] $default:tt) => {
         $crate::__private::diesel::dsl::Eq<$col, $rust>
     };
-    (insert_value_owned [$field:expr, $base:ty, $null:ident] []) => {
+    (insert_value_owned [$field:expr, $base:ty, $null:ident, $ty:tt] []) => {
         $field
     };
-    (insert_value_owned [$field:expr, $base:ty, no] [$($default:tt)+]) => {
+    (insert_value_owned [$field:expr, $base:ty, no, $ty:tt] [$($default:tt)+]) => {
         match $field {
             ::core::option::Option::Some(value) => value,
             ::core::option::Option::None => {
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+)
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             }
         }
     };
-    (insert_value_owned [$field:expr, $base:ty, yes] [$($default:tt)+]) => {
+    (insert_value_owned [$field:expr, $base:ty, yes, $ty:tt] [$($default:tt)+]) => {
         match $field {
             ::core::option::Option::Some(value) => value,
             ::core::option::Option::None => ::core::option::Option::Some(
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+)
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             ),
         }
     };
-    (insert_value [$field:expr, $base:ty, no] [$($default:tt)+]) => {
+    (insert_value [$field:expr, $base:ty, no, $ty:tt] [$($default:tt)+]) => {
         match &$field {
             ::core::option::Option::Some(value) => ::core::clone::Clone::clone(value),
             ::core::option::Option::None => {
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+)
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             }
         }
     };
-    (insert_value [$field:expr, $base:ty, yes] [$($default:tt)+]) => {
+    (insert_value [$field:expr, $base:ty, yes, $ty:tt] [$($default:tt)+]) => {
         match &$field {
             ::core::option::Option::Some(value) => ::core::clone::Clone::clone(value),
             ::core::option::Option::None => ::core::option::Option::Some(
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+)
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             ),
         }
     };
@@ -517,7 +524,7 @@ macro_rules! __glowplug_insertable {
 #[macro_export]
 macro_rules! __glowplug_insertable_impl {
     (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], key = [$( ($kpk:ident, [$krust:ty], [$($kmake:tt)*]) )?], timestamps = yes, table = $table:ident,
-        fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*]) )* ]) => {
+        fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*], [$($cty:tt)*]) )* ]) => {
         impl $($head)* {
             // One flat tuple: nesting the timestamps as a second tuple measured ~0.5 µs
             // slower per insert on SQLite (more AST walking for the same SQL).
@@ -532,7 +539,7 @@ macro_rules! __glowplug_insertable_impl {
                 let now = $crate::__private::Stamp($crate::__private::now());
                 $crate::__private::diesel::Insertable::values((
                     $( $table::$kpk.eq($($kmake)*), )?
-                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
+                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null, [$($cty)*]] }), )*
                     $table::created_at.eq(now),
                     $table::updated_at.eq(now),
                 ))
@@ -540,7 +547,7 @@ macro_rules! __glowplug_insertable_impl {
         }
     };
     (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], key = [$( ($kpk:ident, [$krust:ty], [$($kmake:tt)*]) )?], timestamps = no, table = $table:ident,
-        fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*]) )* ]) => {
+        fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*], [$($cty:tt)*]) )* ]) => {
         impl $($head)* {
             type Values = <(
                 $( $crate::__private::diesel::dsl::Eq<$table::$kpk, $krust>, )?
@@ -550,7 +557,7 @@ macro_rules! __glowplug_insertable_impl {
             fn values(self) -> Self::Values {
                 $crate::__private::diesel::Insertable::values((
                     $( $table::$kpk.eq($($kmake)*), )?
-                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
+                    $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null, [$($cty)*]] }), )*
                 ))
             }
         }

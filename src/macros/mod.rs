@@ -15,14 +15,15 @@
 //! column name included: `parse.rs` explains how `macro_rules!` can tell).
 //! The parse spends three expansion steps per column, so a 32-column
 //! model stays well inside rustc's nesting limit of 128.
-//! `pastey` is used only to build the identifiers `NewUser`, `UserChanges`
-//! and `users`.
+//! `pastey` is used only to build the identifiers `NewUser`, `UserChanges`,
+//! `users` and an `enum(..)` column's type, `PostStatus`.
 //!
 //! The operations a model runs are generated once per backend
 //! (`__glowplug_ops!` for `SqliteConnection` and `PgConnection`): each is
 //! type-checked against both backends where the model is declared, and runs
 //! as plain diesel on the concrete connection.
 
+mod enums;
 mod expand;
 mod parse;
 mod relation;

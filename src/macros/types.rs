@@ -22,7 +22,8 @@
 //!
 //! # The facts block
 //!
-//! `{ key = [..], sql = [..], rust = [..], column = [..], len = [..], check = [..] }`:
+//! `{ key = [..], sql = [..], rust = [..], column = [..], len = [..], check = [..] }`,
+//! then `values = [..]` for an enum:
 //!
 //! * `key`: empty for an ordinary column; for a primary key, how its value
 //!   is made: `[db]` (auto-increment) or `[rust expr]` (computed on insert);
@@ -32,7 +33,10 @@
 //! * `column`: the [`ColumnType`](crate::ColumnType) of the metadata;
 //! * `len`: `[N]` for `varchar(N)`, checked before writes;
 //! * `check`: the value type SQLite cannot always store faithfully (NaN
-//!   floats, dates outside years 0000–9999; see `check_sqlite`), or `[]`.
+//!   floats, dates outside years 0000–9999; see `check_sqlite`), or `[]`;
+//! * `values`: only for `enum(A, B)`, its variants. Its Rust type is the
+//!   enum `enums.rs` generates, named after the model and the column
+//!   (`for`), so the `rust` fact is empty when `for` is.
 //!
 //! Depth: a lookup is one expansion step; the parse spends three steps per
 //! column (parse, this table, the probe), see `parse.rs`.
@@ -121,19 +125,35 @@ macro_rules! __glowplug_type {
         key = [], sql = [$crate::sql_types::ExactDecimal<$p, $s>], rust = [$crate::__private::Decimal],
         column = [$crate::ColumnType::Decimal($p, $s)], len = [], check = [] } $($args)* } };
 
+    // `Post { status: enum(Draft, Published) }`: the enum `PostStatus`, stored as text.
+    ([enum ($($v:ident),+ $(,)?)] for = [$($m:ident $c:ident)?], then = [$($cb:tt)*] { $($args:tt)* }) => { $($cb)*! { {
+        key = [], sql = [$crate::__private::diesel::sql_types::Text], rust = [$($crate::__private::pastey::paste!([<$m $c:camel>]))?],
+        column = [$crate::ColumnType::Enum($crate::__private::Cow::Borrowed({
+            const VALUES: &[$crate::__private::Cow<'static, str>] = &[$($crate::__private::Cow::Borrowed(::core::stringify!($v))),+];
+            VALUES
+        }))], len = [], check = [], values = [$($v)+] } $($args)* } };
+    ([enum $($other:tt)*] for = [$m:ident $c:ident], then = $cb:tt $args:tt) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: `enum",
+            ::core::stringify!($($other)*), "` is not an enum type; list one or more values as Rust names: `enum(Draft, Published)`"
+        ));
+    };
+
     // Anything else is not a type.
     ([$($ty:tt)*] for = [$m:ident $c:ident], then = $cb:tt $args:tt) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: unknown column type `",
             ::core::stringify!($($ty)*),
-            "`; accepted types: pk, pk(int), pk(bigint), pk(uuid), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, timestamptz, date, time, binary, json, uuid, decimal(P, S)"
+            "`; accepted types: pk, pk(int), pk(bigint), pk(uuid), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, timestamptz, date, time, binary, json, uuid, decimal(P, S), enum(A, B, ..)"
         ));
     };
 }
 
 /// Picks one fact from a [`__glowplug_type!`] facts block: `rust`, `column`,
-/// `len` (a `varchar(N)` check, given the model, field and value) or `check`
-/// (a SQLite check, given the model, field, value and modifiers).
+/// `len` (a `varchar(N)` check, given the model, field and value), `check`
+/// (a SQLite check, given the model, field, value and modifiers), `default`
+/// (the value a `default(..)` inserts, given the Rust type and the
+/// modifier's tokens) or `enum` (an enum column's Rust enum, `enums.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_fact {
@@ -144,10 +164,20 @@ macro_rules! __glowplug_fact {
         len [$model:expr, $field:ident, $value:expr]) => {
         $crate::__private::check_max_len($model, ::core::stringify!($field), $value, $max)?
     };
-    ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = [] } check $args:tt) => {};
+    ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = [] $(, $($more:tt)*)? } check $args:tt) => {};
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = [$base:ty] }
         check [$model:expr, $field:ident, $value:expr, [$($mods:tt)*]]) => {
         $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$model, $field, $value, $base] }
     };
     ({ key = [db], $($facts:tt)* } key $args:tt) => {};
+    // An enum's `default(Variant)` is its `Default` (checked against the values there).
+    ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = $ch:tt, values = $v:tt }
+        default [$base:ty] $value:tt) => {
+        <$base as ::core::default::Default>::default()
+    };
+    ({ $($facts:tt)* } default $base:tt [$($value:tt)+]) => { $($value)+ };
+    ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = $ch:tt, values = $v:tt } enum { $($args:tt)* }) => {
+        $crate::__glowplug_enum! { values = $v, $($args)* }
+    };
+    ({ $($facts:tt)* } enum $args:tt) => {};
 }

@@ -30,6 +30,11 @@ pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
     let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
     match ty {
         SqlType::Bool => matches!(compact.as_str(), "true" | "false").then_some(compact),
+        // `default(Draft)` names a value; the database default is its name.
+        SqlType::Enum(values) => values
+            .iter()
+            .any(|v| *v == compact)
+            .then(|| quote(&compact)),
         t if t.is_numeric() => {
             const SUFFIXES: [&str; 12] = [
                 "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "f32", "f64",
@@ -216,6 +221,14 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
                 list(&fk.references)
             ));
         }
+    }
+    if let SqlType::Enum(values) = &column.ty {
+        out.push(' ');
+        out.push_str(&super::check::enum_check_sql(
+            &table.name,
+            &column.name,
+            values,
+        ));
     }
     // SQLite stores any integer in any integer column, and diesel reads an
     // out-of-range value into `i16`/`i32` by truncating it. The range check

@@ -263,10 +263,15 @@ pub(crate) fn rules(a: &Schema, b: &Schema) -> Backend {
 }
 
 /// Whether two column types are the same on `backend` (SQLite has no JSON
-/// type, and its auto-increment key is `INTEGER` whatever the Rust width).
+/// type, and its auto-increment key is `INTEGER` whatever the Rust width;
+/// enum values in another order are the same enum).
 pub(crate) fn same_type(backend: Backend, a: &Column, b: &Column) -> bool {
     if a.ty == b.ty {
         return true;
+    }
+    // The values of an enum's check are a set.
+    if let (SqlType::Enum(x), SqlType::Enum(y)) = (&a.ty, &b.ty) {
+        return x.len() == y.len() && x.iter().all(|v| y.contains(v));
     }
     backend == Backend::Sqlite
         && (matches!(

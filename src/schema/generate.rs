@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::check::{constraint_name, enum_check_sql};
 use super::ddl::{
     add_foreign_key, column_sql, create_index, create_table_as, default_sql, index_name, list,
     schema_sql, script, type_sql,
@@ -158,6 +159,17 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
             ident(old),
             ident(new)
         ));
+        // An enum's check keeps glowplug's name for it (`check.rs`).
+        if d.from
+            .column(new)
+            .is_some_and(|c| !c.ty.enum_values().is_empty())
+        {
+            s.push(format!(
+                "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
+                ident(&constraint_name(&d.to.name, old)),
+                ident(&constraint_name(&d.to.name, new))
+            ));
+        }
     }
     for c in &d.dropped {
         s.push(format!("ALTER TABLE {t} DROP COLUMN {}", ident(&c.name)));
@@ -180,7 +192,15 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
     }
     for (have, want) in &d.changed {
         let col = ident(&want.name);
-        let retype = !same_type(d.backend, have, want);
+        let same = same_type(d.backend, have, want);
+        // An enum is TEXT and its check: a changed value list (or text
+        // becoming an enum) changes only the check.
+        let retype = !same && type_sql(backend, &have.ty) != type_sql(backend, &want.ty);
+        let checks = [&have.ty, &want.ty].map(|ty| !same && !ty.enum_values().is_empty());
+        if checks[0] {
+            let name = constraint_name(&d.to.name, &want.name);
+            s.push(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&name)));
+        }
         if retype {
             let ty = type_sql(backend, &want.ty);
             if have.default.is_some() {
@@ -188,6 +208,12 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
             }
             s.push(format!(
                 "ALTER TABLE {t} ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"
+            ));
+        }
+        if checks[1] {
+            s.push(format!(
+                "ALTER TABLE {t} ADD {}",
+                enum_check_sql(&d.to.name, &want.name, want.ty.enum_values())
             ));
         }
         if let Some(fill) = backfill(have, want) {

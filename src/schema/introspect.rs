@@ -91,6 +91,16 @@ struct PgForeignKey {
 }
 
 #[derive(QueryableByName)]
+struct PgCheck {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+}
+
+#[derive(QueryableByName)]
 struct Name {
     #[diesel(sql_type = Text)]
     name: String,
@@ -129,6 +139,15 @@ const PG_FOREIGN_KEYS: &str = "SELECT t.relname::text AS table_name, k.conname::
     JOIN pg_namespace n ON n.oid = t.relnamespace \
     WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY t.relname, k.conname";
 
+/// The checks on one column each (an `enum(..)` column's among them).
+const PG_CHECKS: &str = "SELECT t.relname::text AS table_name, a.attname::text AS name, \
+    pg_get_constraintdef(k.oid) AS def \
+    FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid \
+    JOIN pg_namespace n ON n.oid = t.relnamespace \
+    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] \
+    WHERE k.contype = 'c' AND cardinality(k.conkey) = 1 AND n.nspname = current_schema() \
+    ORDER BY t.relname, k.conname";
+
 fn postgres(conn: &mut PgConnection) -> Result<Schema> {
     let mut tables: Vec<Table> = sql_query(PG_TABLES)
         .load::<Name>(conn)?
@@ -138,6 +157,7 @@ fn postgres(conn: &mut PgConnection) -> Result<Schema> {
     let columns = sql_query(PG_COLUMNS).load::<PgColumn>(conn)?;
     let indexes = sql_query(PG_INDEXES).load::<PgIndex>(conn)?;
     let fks = sql_query(PG_FOREIGN_KEYS).load::<PgForeignKey>(conn)?;
+    let checks = sql_query(PG_CHECKS).load::<PgCheck>(conn)?;
     for c in columns {
         let Some(t) = named(&mut tables, &c.table_name) else {
             continue;
@@ -155,6 +175,11 @@ fn postgres(conn: &mut PgConnection) -> Result<Schema> {
             auto_increment: serial || c.identity,
             renamed_from: None,
         });
+    }
+    for k in checks {
+        if let Some(t) = named(&mut tables, &k.table_name) {
+            read_enum(t, &k.name, &k.def);
+        }
     }
     for i in indexes {
         let Some(t) = named(&mut tables, &i.table_name) else {
@@ -190,6 +215,17 @@ fn postgres(conn: &mut PgConnection) -> Result<Schema> {
 /// The table called `name`.
 fn named<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
     tables.iter_mut().find(|t| t.name == name)
+}
+
+/// Makes `column` of `table` an enum when it is text and `sql` holds a
+/// check limiting it to a list of values (`schema/check.rs`).
+fn read_enum(table: &mut Table, column: &str, sql: &str) {
+    if let Some(c) = table.columns.iter_mut().find(|c| c.name == column)
+        && c.ty == SqlType::Text
+        && let Some(values) = super::check::enum_values(sql, column)
+    {
+        c.ty = SqlType::Enum(values.into());
+    }
 }
 
 /// The portable type for PostgreSQL's `format_type` text (the type table's `pg_names`).
@@ -299,6 +335,22 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
             auto_increment: rowid,
             renamed_from: None,
         });
+    }
+    // An enum's values are in its check, which only the table's SQL holds.
+    let created =
+        sql_query("SELECT sql AS name FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind::<T, _>(&table.name)
+            .load::<Name>(conn)?;
+    for Name { name: sql } in &created {
+        let text: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| c.ty == SqlType::Text)
+            .map(|c| c.name.clone())
+            .collect();
+        for column in text {
+            read_enum(&mut table, &column, sql);
+        }
     }
     let indexes = sql_query(
         "SELECT name, \"unique\" AS is_unique, origin, partial FROM pragma_index_list(?) ORDER BY name",

@@ -25,20 +25,28 @@
 //!   type), and an auto-increment key is `INTEGER PRIMARY KEY` whatever its
 //!   Rust width.
 //! * **Defaults** are compared as SQL literals. A `default(expr)` whose `expr`
-//!   is a Rust literal (`true`, `7`, `1.5`, `"text"`) becomes a database
-//!   default too; any other expression is applied by glowplug on insert only,
+//!   is a Rust literal (`true`, `7`, `1.5`, `"text"`), or an enum column's
+//!   `default(Variant)` (the text `'Variant'`), becomes a database default too; any other expression is applied by glowplug on insert only,
 //!   so the database has no default for it and none is expected.
 //! * **Unique keys** are compared by their column lists, whether the database
 //!   holds them as constraints or unique indexes; **indexes** by their column
 //!   lists; names are not compared. A column declared `unique index` gets
 //!   only the unique key (which is an index).
 //! * **Foreign keys** by column, referenced table and column. `ON DELETE`
-//!   actions, check constraints, partial and expression indexes, views and
-//!   triggers are outside the model and are not compared.
+//!   actions, check constraints (but an `enum(..)` column's, which is part
+//!   of its type), partial and expression indexes, views and triggers are
+//!   outside the model and are not compared.
+//! * **Enums** (`enum(..)` columns) are `TEXT` with a check listing the
+//!   values on both backends; introspection reads the values back from the
+//!   check, and two lists with the same values in another order are the
+//!   same type. A changed list is a type difference: PostgreSQL drops and
+//!   re-adds the check, SQLite rebuilds the table (both fail while a row
+//!   holds a value the new list lacks).
 //! * The migration ledgers (`__diesel_schema_migrations`, `glowplug_migrations`)
 //!   are not part of any model and are ignored.
 
 mod builder;
+mod check;
 mod ddl;
 mod diff;
 mod generate;
