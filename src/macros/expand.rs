@@ -416,7 +416,7 @@ macro_rules! __glowplug_with_default {
         match $field {
             ::core::option::Option::Some(value) => value,
             ::core::option::Option::None => {
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
             }
         }
     };
@@ -424,7 +424,7 @@ macro_rules! __glowplug_with_default {
         match $field {
             ::core::option::Option::Some(value) => value,
             ::core::option::Option::None => ::core::option::Option::Some(
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
             ),
         }
     };
@@ -432,7 +432,7 @@ macro_rules! __glowplug_with_default {
         match &$field {
             ::core::option::Option::Some(value) => ::core::clone::Clone::clone(value),
             ::core::option::Option::None => {
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
             }
         }
     };
@@ -440,9 +440,20 @@ macro_rules! __glowplug_with_default {
         match &$field {
             ::core::option::Option::Some(value) => ::core::clone::Clone::clone(value),
             ::core::option::Option::None => ::core::option::Option::Some(
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
             ),
         }
+    };
+}
+
+/// The value `default(..)` inserts, given the column's type keyword and
+/// Rust type: the expression written, or for an enum its `Default` (the
+/// type table's `default` fact).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_default_value {
+    ($ty:tt, $base:ty, $($default:tt)+) => {
+        $crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } }
     };
 }
 

@@ -132,6 +132,12 @@ macro_rules! __glowplug_type {
             const VALUES: &[$crate::__private::Cow<'static, str>] = &[$($crate::__private::Cow::Borrowed(::core::stringify!($v))),+];
             VALUES
         }))], len = [], check = [], values = [$($v)+] } $($args)* } };
+    ([enum ()] for = [$m:ident $c:ident], then = $cb:tt $args:tt) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c),
+            "`: `enum()` has no values; list one or more as Rust names: `enum(Draft, Published)`"
+        ));
+    };
     ([enum $($other:tt)*] for = [$m:ident $c:ident], then = $cb:tt $args:tt) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: `enum",

@@ -1,0 +1,8 @@
+glowplug::model! {
+    Post {
+        id: pk,
+        status: enum("draft", "published"),
+    }
+}
+
+fn main() {}
