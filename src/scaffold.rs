@@ -7,11 +7,12 @@
 //!
 //! A field spec is `name:type` followed by `:modifier`s. Types are the
 //! column types of [`model!`](crate::model) (`int`, `bigint`, `text`,
-//! `varchar(N)`, `bool`, `timestamp`, …) and `fk(Model)`, a `bigint`
+//! `varchar(N)`, `bool`, `timestamp`, `enum(Draft,Published)`, …) and `fk(Model)`, a `bigint`
 //! referencing `Model`'s table (named as `model!` names it: `User` →
 //! `users`). Modifiers are `null`, `unique`, `index` and `default(value)`
 //! with a Rust literal value. `timestamps` alone adds `created_at` and
 //! `updated_at` (`timestamps(tz)`: as `timestamptz`). Every model gets `id: pk`.
+//! An enum's `default(Value)` names one of its values.
 //! The type names and their checks come from the column-type table
 //! (`src/types.rs`), the one `model!` is documented from.
 //!

@@ -34,6 +34,7 @@ glowplug::model! {
         c_json: json,
         c_uuid: uuid,
         c_decimal: decimal(20, 2),
+        c_enum: enum(A, B),
     }
 
     pub KeyBig { id: pk(bigint), x: int }
@@ -67,6 +68,7 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
         "NUMERIC(20,2)",
         "DECIMAL_TEXT(20,2)",
     ),
+    ("c_enum", "enum(A, B)", "TEXT", "TEXT"),
 ];
 
 #[test]
@@ -130,6 +132,7 @@ fn every() -> NewEvery {
         c_json: serde_json::json!({"a": [1, 2]}),
         c_uuid: glowplug::Uuid::max(),
         c_decimal: "-12345678901234567.89".parse().unwrap(),
+        c_enum: EveryCEnum::B,
     }
 }
 

@@ -114,6 +114,7 @@ mod types;
 /// | `json` | `Json` | `serde_json::Value` | `JSON` | `JSON` |
 /// | `uuid` | `glowplug::sql_types::Uuid` | `glowplug::Uuid` | `UUID` | `UUID` |
 /// | `decimal(P, S)` | `glowplug::sql_types::ExactDecimal<P, S>` | `glowplug::Decimal` | `NUMERIC` | `DECIMAL_TEXT` |
+/// | `enum(A, B, ..)` | `Text` | `ModelColumn` | `TEXT` | `TEXT` |
 ///
 /// `varchar(N)` takes a maximum length in characters. `timestamp` holds UTC
 /// by convention. `timestamptz` is an instant: PostgreSQL's `timestamptz`;
@@ -128,6 +129,27 @@ mod types;
 /// `uuid::Uuid` and `chrono::DateTime<Utc>` (`Deref`, `From` both ways): only diesel may bind
 /// those types themselves to a SQL type ([`sql_types`](crate::sql_types)).
 ///
+/// `enum(A, B, ..)` generates a Rust enum named after the model and the
+/// column in upper camel case (`Post { status: enum(Draft, Published) }` →
+/// `PostStatus`; a column `review_state` → `PostReviewState`), with the
+/// model's visibility and the listed values as variants. It derives
+/// `Debug`, `Clone`, `Copy`, `PartialEq`, `Eq`, `Hash` and serde (each value
+/// as its name) and has `ALL`, `NAMES`, `as_str()`, `Display`, `FromStr`,
+/// `Default` (the column's `default(..)` value, or the first) and
+/// [`ColumnEnum`](crate::ColumnEnum). The column stores the variant's name,
+/// as written, as `TEXT` with a `CHECK (col IN ('A', 'B'))` constraint named
+/// `table_column_check`, on PostgreSQL too: glowplug does not use
+/// PostgreSQL's enum types, so both backends have the same DDL, and adding
+/// or removing a value is a migration that rewrites the check (generated
+/// migrations drop and re-add it on PostgreSQL and rebuild the table on
+/// SQLite; either fails while a row holds a value the new list lacks).
+/// `default(Draft)` names a value (the database default is `'Draft'`); a
+/// name that is none of the values fails to compile. Filters take the enum:
+/// `posts::status.eq(PostStatus::Published)`. A row whose text is none of
+/// the values (a table made without the check) fails to load with an error
+/// naming the column, the text and the values
+/// ([`UnknownEnumValue`](crate::UnknownEnumValue)).
+///
 /// # Modifiers
 ///
 /// | modifier | effect |
@@ -135,7 +157,7 @@ mod types;
 /// | `null` | the column accepts NULL; the field is an `Option` |
 /// | `unique` | a unique key (the database enforces it; violations are [`Error::UniqueViolation`](crate::Error::UniqueViolation)) |
 /// | `index` | an index |
-/// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text) is inserted when the insert struct's field is `None`; a literal `expr` is also the column's default in generated DDL |
+/// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text; for an `enum(..)`, one of its values by name: `default(Draft)`) is inserted when the insert struct's field is `None`; a literal `expr` is also the column's default in generated DDL |
 /// | `fk(Model)` | a foreign key to `Model`'s primary key |
 /// | `renamed_from(old)` | the column was called `old`: generated migrations rename it instead of dropping it and adding this one ([`schema`](crate::schema)) |
 ///
@@ -222,7 +244,9 @@ mod types;
 ///
 /// # Mistakes the macro reports
 ///
-/// An empty model, an unknown column type or `pk(..)` argument, an unknown or
+/// An empty model, an unknown column type or `pk(..)` argument, an `enum(..)`
+/// without values or with a value that is not a name, an enum's `default(..)`
+/// naming none of its values, an unknown or
 /// repeated modifier, `default` or `fk` without its argument, a missing or
 /// second primary key, a model with nothing but a key, `timestamps` twice, a
 /// `null` or defaulted primary key, a missing `:`, a duplicate column, a
