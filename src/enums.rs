@@ -105,3 +105,16 @@ impl std::error::Error for UnknownEnumValue {}
 pub fn enum_from_sql<T: ColumnEnum>(text: String) -> diesel::deserialize::Result<T> {
     T::from_name(&text).map_err(|e| Box::new(e) as _)
 }
+
+/// What an enum column's `default(..)` inserts: the enum's `Default` (the
+/// variant named there). A value of its own, so the generated insert code
+/// need not name the enum type (each name costs a macro nesting level).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct EnumDefault;
+
+impl<T: ColumnEnum + Default> crate::__private::IntoColumnDefault<T> for EnumDefault {
+    fn into_default(self) -> T {
+        T::default()
+    }
+}

@@ -119,7 +119,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
     pub use crate::decimal::Decimal;
-    pub use crate::enums::enum_from_sql;
+    pub use crate::enums::{EnumDefault, enum_from_sql};
     pub use crate::model::ModelOps;
     pub use crate::relation::{
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,

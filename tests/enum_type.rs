@@ -424,8 +424,9 @@ backend_tests! {
     }
 }
 
-/// 32 columns, every one a `null` enum: within rustc's default nesting
-/// limit (no `recursion_limit` in this crate).
+/// 32 columns, every one a `null` enum, the last with five modifier tokens
+/// before its `default(..)`: nesting depth 118 (measured), within rustc's
+/// default limit of 128 (no `recursion_limit` in this crate).
 mod all_null {
     glowplug::model! {
         pub Wide {
@@ -438,7 +439,7 @@ mod all_null {
             c21: enum(A, B) null, c22: enum(A, B) null, c23: enum(A, B) null, c24: enum(A, B) null,
             c25: enum(A, B) null, c26: enum(A, B) null, c27: enum(A, B) null, c28: enum(A, B) null,
             c29: enum(A, B) null, c30: enum(A, B) null,
-            c31: enum(A, B) unique index default(B) renamed_from(old) null,
+            c31: enum(A, B) unique index renamed_from(old) null default(B),
         }
     }
 }

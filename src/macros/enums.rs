@@ -42,13 +42,20 @@ macro_rules! __glowplug_enum {
     (values = $v:tt, d = $d:tt, model = $m:ident, table = $t:ident, column = $c:ident, vis = $vis:tt, mods = $mods:tt) => {
         $crate::__glowplug_enum! { @find $mods { values = $v, d = $d, model = $m, table = $t, column = $c, vis = $vis } }
     };
+    // Three tokens a step, to keep the nesting shallow (see `parse.rs`).
     (@find [default ($($value:tt)*) $($rest:tt)*] $args:tt) => {
         $crate::__glowplug_enum! { @emit $args [$($value)*] }
     };
-    (@find [$other:tt $($rest:tt)*] $args:tt) => {
+    (@find [$a:tt default ($($value:tt)*) $($rest:tt)*] $args:tt) => {
+        $crate::__glowplug_enum! { @emit $args [$($value)*] }
+    };
+    (@find [$a:tt $b:tt default ($($value:tt)*) $($rest:tt)*] $args:tt) => {
+        $crate::__glowplug_enum! { @emit $args [$($value)*] }
+    };
+    (@find [$a:tt $b:tt $c:tt $($rest:tt)*] $args:tt) => {
         $crate::__glowplug_enum! { @find [$($rest)*] $args }
     };
-    (@find [] { values = [$first:ident $($more:ident)*] $($args:tt)* }) => {
+    (@find [$($none:tt)*] { values = [$first:ident $($more:ident)*] $($args:tt)* }) => {
         $crate::__glowplug_enum! { @emit { values = [$first $($more)*] $($args)* } [$first] }
     };
 

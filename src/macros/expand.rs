@@ -376,6 +376,9 @@ macro_rules! __glowplug_default {
 
 /// What depends on a column's default: the insert field's type, the insert
 /// value and its type, the value SQLite is checked for, and the metadata text.
+/// The value inserted is the type table's `default` fact: the expression
+/// written, or an enum's `Default` (its `default(Variant)`), so no generated
+/// code names a variant the check in `enums.rs` refuses.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_with_default {
@@ -416,7 +419,7 @@ macro_rules! __glowplug_with_default {
         match $field {
             ::core::option::Option::Some(value) => value,
             ::core::option::Option::None => {
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             }
         }
     };
@@ -424,7 +427,7 @@ macro_rules! __glowplug_with_default {
         match $field {
             ::core::option::Option::Some(value) => value,
             ::core::option::Option::None => ::core::option::Option::Some(
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             ),
         }
     };
@@ -432,7 +435,7 @@ macro_rules! __glowplug_with_default {
         match &$field {
             ::core::option::Option::Some(value) => ::core::clone::Clone::clone(value),
             ::core::option::Option::None => {
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             }
         }
     };
@@ -440,20 +443,9 @@ macro_rules! __glowplug_with_default {
         match &$field {
             ::core::option::Option::Some(value) => ::core::clone::Clone::clone(value),
             ::core::option::Option::None => ::core::option::Option::Some(
-                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_default_value!($ty, $base, $($default)+))
+                <_ as $crate::__private::IntoColumnDefault<$base>>::into_default($crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } })
             ),
         }
-    };
-}
-
-/// The value `default(..)` inserts, given the column's type keyword and
-/// Rust type: the expression written, or for an enum its `Default` (the
-/// type table's `default` fact).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __glowplug_default_value {
-    ($ty:tt, $base:ty, $($default:tt)+) => {
-        $crate::__glowplug_type! { $ty for = [], then = [$crate::__glowplug_fact] { default [$base] [$($default)+] } }
     };
 }
 

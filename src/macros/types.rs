@@ -178,8 +178,8 @@ macro_rules! __glowplug_fact {
     ({ key = [db], $($facts:tt)* } key $args:tt) => {};
     // An enum's `default(Variant)` is its `Default` (checked against the values there).
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = $ch:tt, values = $v:tt }
-        default [$base:ty] $value:tt) => {
-        <$base as ::core::default::Default>::default()
+        default $base:tt $value:tt) => {
+        $crate::__private::EnumDefault
     };
     ({ $($facts:tt)* } default $base:tt [$($value:tt)+]) => { $($value)+ };
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = $ch:tt, values = $v:tt } enum { $($args:tt)* }) => {
