@@ -453,3 +453,80 @@ fn a_32_column_model_of_null_enums_compiles() {
     let row = all_null::NewWide::default();
     assert_eq!((row.c01, row.c31), (None, None));
 }
+
+/// `make_migration` (makemigrations) writes the checks, and the migrator
+/// applies them: from an empty database to `MODELS`, then to `v2`.
+fn makemigrations_through_the_migrator(db: common::TestDb) -> common::TestResult {
+    use glowplug::migrate::Dir;
+    // One directory per backend: each gets its backend's SQL.
+    let dir = tempfile::tempdir()?;
+    for b in ["sqlite", "postgres"] {
+        std::fs::create_dir(dir.path().join(b))?;
+    }
+    let backend = db.backend();
+    let up_sql = |made: &schema::Made| -> std::io::Result<String> {
+        let path = made
+            .paths
+            .iter()
+            .find(|p| p.starts_with(dir.path().join(backend.name())))
+            .expect("this backend's directory");
+        std::fs::read_to_string(path.join("up.sql"))
+    };
+    let mut conn = db.get()?;
+    let made =
+        schema::make_migration(&mut conn, MODELS, dir.path(), "articles")?.expect("a migration");
+    let up = up_sql(&made)?;
+    assert!(
+        up.contains(
+            "CONSTRAINT articles_status_check CHECK (status IN ('Draft', 'Published', 'Archived'))"
+        ),
+        "{up}"
+    );
+    drop(conn);
+    db.migrator(Dir::new(dir.path())).run()?;
+    let mut conn = db.get()?;
+    schema::assert_no_drift(&mut conn, MODELS);
+    NewArticle {
+        status: Some(ArticleStatus::Published),
+        ..article("a")
+    }
+    .insert(&mut conn)?;
+
+    let made = schema::make_migration(&mut conn, &[v2::Article::META], dir.path(), "more_states")?
+        .expect("a migration");
+    assert!(
+        made.differences
+            .iter()
+            .any(|d| matches!(d, Difference::Type { column, .. } if column == "state")),
+        "{:?}",
+        made.differences
+    );
+    assert!(
+        up_sql(&made)?.contains("CHECK (state IN ('Draft', 'Scheduled', 'Published', 'Archived'))")
+    );
+    drop(conn);
+    db.migrator(Dir::new(dir.path())).run()?;
+    let mut conn = db.get()?;
+    schema::assert_no_drift(&mut conn, &[v2::Article::META]);
+    assert_eq!(
+        v2::Article::all(&mut conn)?[0].state,
+        v2::ArticleState::Published
+    );
+    assert!(
+        schema::make_migration(&mut conn, &[v2::Article::META], dir.path(), "again")?.is_none()
+    );
+    Ok(())
+}
+
+#[test]
+fn sqlite_makemigrations_through_the_migrator() -> common::TestResult {
+    makemigrations_through_the_migrator(common::blank_sqlite("enum_makemigrations"))
+}
+
+#[test]
+fn postgres_makemigrations_through_the_migrator() -> common::TestResult {
+    match common::blank_postgres("enum_makemigrations") {
+        Some(db) => makemigrations_through_the_migrator(db),
+        None => Ok(()),
+    }
+}
