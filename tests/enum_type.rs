@@ -49,6 +49,19 @@ mod v2 {
     }
 }
 
+/// The same table with `status` renamed to `stage`, nothing else changed.
+mod v3 {
+    glowplug::model! {
+        pub Article {
+            id: pk,
+            title: text,
+            stage: enum(Draft, Published, Archived) default(Draft) renamed_from(status),
+            review: enum(Pending, Approved) null,
+            timestamps,
+        }
+    }
+}
+
 const MODELS: &[ModelMeta] = &[Article::META];
 
 fn values(names: &[&'static str]) -> SqlType {
@@ -351,6 +364,23 @@ backend_tests! {
         assert_eq!(table.column("title").unwrap().ty, SqlType::Text);
         let differences = schema::compare(&Schema::from_models(MODELS), &live);
         assert!(differences.is_empty(), "{differences:?}");
+        assert_no_drift(&mut conn, MODELS);
+        Ok(())
+    }
+
+    fn a_renamed_enum_column_keeps_its_check(db) {
+        let mut conn = db.get()?;
+        schema::create_all(&mut conn, MODELS)?;
+        NewArticle { status: Some(ArticleStatus::Archived), ..article("a") }.insert(&mut conn)?;
+        let rename = schema::migration_sql(db.backend(), &Schema::from_models(&[v3::Article::META]), &live(&mut conn)?);
+        assert!(rename.up.contains("RENAME COLUMN status TO stage"), "{}", rename.up);
+        conn.backend_connection().batch_execute(&rename.up)?;
+        assert_no_drift(&mut conn, &[v3::Article::META]);
+        assert_eq!(v3::Article::all(&mut conn)?[0].stage, v3::ArticleStage::Archived);
+        let bad = conn.backend_connection().batch_execute("UPDATE articles SET stage = 'Bogus'");
+        assert!(bad.is_err(), "the check follows the column");
+        // And back.
+        conn.backend_connection().batch_execute(&rename.down)?;
         assert_no_drift(&mut conn, MODELS);
         Ok(())
     }

@@ -159,17 +159,7 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
             ident(old),
             ident(new)
         ));
-        // An enum's check keeps glowplug's name for it (`check.rs`).
-        if d.from
-            .column(new)
-            .is_some_and(|c| !c.ty.enum_values().is_empty())
-        {
-            s.push(format!(
-                "ALTER TABLE {t} RENAME CONSTRAINT {} TO {}",
-                ident(&constraint_name(&d.to.name, old)),
-                ident(&constraint_name(&d.to.name, new))
-            ));
-        }
+        s.extend(rename_enum_check(backend, d, old, new));
     }
     for c in &d.dropped {
         s.push(format!("ALTER TABLE {t} DROP COLUMN {}", ident(&c.name)));
@@ -192,15 +182,11 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
     }
     for (have, want) in &d.changed {
         let col = ident(&want.name);
-        let same = same_type(d.backend, have, want);
-        // An enum is TEXT and its check: a changed value list (or text
-        // becoming an enum) changes only the check.
-        let retype = !same && type_sql(backend, &have.ty) != type_sql(backend, &want.ty);
-        let checks = [&have.ty, &want.ty].map(|ty| !same && !ty.enum_values().is_empty());
-        if checks[0] {
-            let name = constraint_name(&d.to.name, &want.name);
-            s.push(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&name)));
-        }
+        // An enum is TEXT and its check: a changed value list changes only the check.
+        let retype = !same_type(d.backend, have, want)
+            && type_sql(backend, &have.ty) != type_sql(backend, &want.ty);
+        let [drop_check, add_check] = enum_check_changes(d, have, want);
+        s.extend(drop_check);
         if retype {
             let ty = type_sql(backend, &want.ty);
             if have.default.is_some() {
@@ -210,12 +196,7 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
                 "ALTER TABLE {t} ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"
             ));
         }
-        if checks[1] {
-            s.push(format!(
-                "ALTER TABLE {t} ADD {}",
-                enum_check_sql(&d.to.name, &want.name, want.ty.enum_values())
-            ));
-        }
+        s.extend(add_check);
         if let Some(fill) = backfill(have, want) {
             s.push(format!(
                 "UPDATE {t} SET {col} = {} WHERE {col} IS NULL",
@@ -259,6 +240,45 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
         }
     }
     plan
+}
+
+/// When an enum column is renamed on PostgreSQL, its check's new name, as
+/// glowplug names it (`check.rs`), so a later change finds it (SQLite
+/// finds a check by its column, which `RENAME COLUMN` rewrites).
+fn rename_enum_check(backend: Backend, d: &TableDelta<'_>, old: &str, new: &str) -> Option<String> {
+    let was_enum = !d.from.column(new)?.ty.enum_values().is_empty();
+    let was_enum = was_enum && backend == Backend::Postgres;
+    was_enum.then(|| {
+        format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+            ident(&d.to.name),
+            ident(&constraint_name(&d.to.name, old)),
+            ident(&constraint_name(&d.to.name, new))
+        )
+    })
+}
+
+/// When a column's type changes and either side is an enum (PostgreSQL):
+/// the statement that drops the old check (before any retype) and the one
+/// that adds the new.
+fn enum_check_changes(
+    d: &TableDelta<'_>,
+    have: &super::Column,
+    want: &super::Column,
+) -> [Option<String>; 2] {
+    let t = ident(&d.to.name);
+    if same_type(d.backend, have, want) {
+        return [None, None];
+    }
+    let drop = (!have.ty.enum_values().is_empty()).then(|| {
+        let name = constraint_name(&d.to.name, &want.name);
+        format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&name))
+    });
+    let add = (!want.ty.enum_values().is_empty()).then(|| {
+        let check = enum_check_sql(&d.to.name, &want.name, want.ty.enum_values());
+        format!("ALTER TABLE {t} ADD {check}")
+    });
+    [drop, add]
 }
 
 /// The value NULLs get when a column becomes NOT NULL with a default.
