@@ -182,7 +182,7 @@ pub(super) fn makemigrations(
         ));
     }
     let mut conn = db.get()?;
-    match crate::schema::make_migration(&mut conn, models, &path, name)? {
+    match crate::migrate::make_migration(&mut conn, models, &path, name)? {
         None => {
             let _ = writeln!(out, "No changes: the database matches the models");
         }

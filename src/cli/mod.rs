@@ -33,7 +33,7 @@
 //! * `makemigrations NAME` compares the models with the database (which must
 //!   be migrated to date) and writes a migration with the `up.sql` and
 //!   `down.sql` that resolve every difference, one per backend directory
-//!   (see [`schema::make_migration`](crate::schema::make_migration)); the
+//!   (see [`migrate::make_migration`](crate::migrate::make_migration)); the
 //!   application is then rebuilt to embed it.
 //! * `schema sql` prints the models' DDL; `schema check` lists every
 //!   difference between the models and the database and exits with code 3

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::Migrator;
 use super::execute::Direction;
-use super::ledger::{self, LEDGER_TABLE};
+use super::ledger::{self, DIESEL_TABLE, LEDGER_TABLE};
 use super::plan::{Reconciled, Rollback};
 use super::source::{Migration, MigrationSource, Step};
 use crate::error::Result;
@@ -103,10 +103,10 @@ fn pretend_step(out: &mut String, m: &Migration, step: &Step, direction: Directi
     }
     let record = match direction {
         Direction::Up => format!(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ({v});\nINSERT INTO {LEDGER_TABLE} (version, name, batch, ...) VALUES ({v}, {n}, {batch}, ...);"
+            "INSERT INTO {DIESEL_TABLE} (version) VALUES ({v});\nINSERT INTO {LEDGER_TABLE} (version, name, batch, ...) VALUES ({v}, {n}, {batch}, ...);"
         ),
         Direction::Down => format!(
-            "DELETE FROM __diesel_schema_migrations WHERE version = {v};\nDELETE FROM {LEDGER_TABLE} WHERE version = {v};"
+            "DELETE FROM {DIESEL_TABLE} WHERE version = {v};\nDELETE FROM {LEDGER_TABLE} WHERE version = {v};"
         ),
     };
     if !transactional {

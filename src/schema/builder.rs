@@ -34,7 +34,7 @@
 //!
 //! Each call runs in a transaction (a savepoint inside a migration's). On
 //! SQLite, an alteration its `ALTER TABLE` cannot do rebuilds the table
-//! (see [`make_migration`](super::make_migration)); that needs foreign keys
+//! (see [`migration_sql`](super::migration_sql)); that needs foreign keys
 //! off, which SQLite cannot do inside a transaction, so such a Rust
 //! migration must be built with
 //! [`RustMigration::without_transaction`](crate::migrate::RustMigration::without_transaction)
