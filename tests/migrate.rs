@@ -332,12 +332,43 @@ migrate_tests! {
         Ok(())
     }
 
+    fn a_failing_migration_keeps_its_cause_down_to_diesels_error(env) {
+        env.add(M1, "CREATE TABLE one (id INTEGER PRIMARY KEY, code VARCHAR(10) NOT NULL UNIQUE);", Some("DROP TABLE one;"));
+        env.add(M2, "INSERT INTO one (id, code) VALUES (1, 'a'); INSERT INTO one (id, code) VALUES (2, 'a');", None);
+        let err = env.migrator().run().unwrap_err();
+        // The migration error names the migration; its source is glowplug's
+        // classified error, whose source is diesel's.
+        let failed = std::error::Error::source(&err).expect("Error::Migration has a source");
+        let failed = failed.downcast_ref::<MigrationError>().expect("a MigrationError");
+        // A unique violation inside a migration can be matched.
+        match failed {
+            MigrationError::Failed { name, source, .. } => {
+                assert_eq!(name, M2);
+                assert!(matches!(**source, Error::UniqueViolation { .. }), "{source:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut chain = std::error::Error::source(&err);
+        let mut reached = false;
+        while let Some(e) = chain {
+            if let Some(diesel::result::Error::DatabaseError(kind, _)) = e.downcast_ref::<diesel::result::Error>() {
+                assert!(matches!(kind, diesel::result::DatabaseErrorKind::UniqueViolation), "{kind:?}");
+                reached = true;
+            }
+            chain = e.source();
+        }
+        assert!(reached, "the source chain reaches diesel's DatabaseError(UniqueViolation, ..): {err:?}");
+        // The message is unchanged: it still says what the database said.
+        assert!(err.to_string().contains(&format!("migration {M2} failed and was rolled back")), "{err}");
+        Ok(())
+    }
+
     fn a_failing_migration_stops_the_batch_and_keeps_the_earlier_ones(env) {
         env.table(M1, "one");
         env.add(M2, "CREATE TABLE two (id INTEGER PRIMARY KEY); INSERT INTO no_such_table VALUES (1);", Some("DROP TABLE two;"));
         env.table(M3, "three");
         match migration_error(env.migrator().run()) {
-            MigrationError::Failed { name, message } => {
+            MigrationError::Failed { name, message, .. } => {
                 assert_eq!(name, M2);
                 assert!(message.contains("no_such_table"), "{message}");
             }

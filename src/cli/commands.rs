@@ -152,7 +152,7 @@ pub(super) fn migrate(
 /// The models, or an error saying how to get a binary that has them.
 fn need_models<'a>(models: &'a [ModelMeta], command: &str) -> Result<&'a [ModelMeta]> {
     if models.is_empty() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "`{command}` needs the application's models; build a management binary that calls \
              glowplug::cli::main_with_models(&[User::META, ...], MIGRATIONS) and run the command there"
         )));
@@ -175,7 +175,7 @@ pub(super) fn makemigrations(
     let db = connect(cli)?;
     let status = db.migrator(source).status()?;
     if !status.is_clean() {
-        return Err(Error::Config(
+        return Err(Error::config(
             "the database is not migrated to date, so it does not show the schema the migrations make; \
              run `migrate run` (and see `migrate status`) first"
                 .into(),
@@ -292,7 +292,10 @@ pub(super) fn database(
                     let path = migrations_dir(cli)?;
                     if !path.exists() {
                         std::fs::create_dir_all(&path).map_err(|e| {
-                            Error::Config(format!("cannot create {}: {e}", path.display()))
+                            Error::config_caused_by(
+                                format!("cannot create {}: {e}", path.display()),
+                                e,
+                            )
                         })?;
                         let _ = writeln!(out, "Created {}", path.display());
                     }
@@ -309,7 +312,7 @@ pub(super) fn database(
         }
         DatabaseCommand::Drop { yes } => {
             if !yes {
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "this drops {shown} and every row in it; pass --yes to confirm"
                 )));
             }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::Error;
-use crate::migrate::{Direction, Done, Report, State};
+use crate::migrate::{Direction, Done, MigrationError, Report, State};
 
 /// One progress line: a migration applied or rolled back.
 pub(super) fn progress(out: &mut dyn Write, direction: Direction, done: &Done) {
@@ -62,7 +62,26 @@ pub(super) fn shown(path: &Path) -> String {
         .to_string()
 }
 
-/// `error: …` for a failed command.
+/// `error: …` for a failed command, with the command-line flag that helps
+/// when there is one (library messages name API settings, not flags).
 pub(super) fn error(err: &mut dyn Write, e: &Error) {
-    let _ = writeln!(err, "error: {e}");
+    let _ = writeln!(err, "error: {e}{}", flag_hint(e));
+}
+
+/// The flag or setting of this command line that addresses `e`.
+fn flag_hint(e: &Error) -> &'static str {
+    match e {
+        Error::Migration(MigrationError::Modified { .. }) => {
+            " (to run anyway, pass `--allow-modified`)"
+        }
+        Error::Migration(MigrationError::Locked { .. }) => {
+            " (to wait longer, pass `--migration-lock-timeout SECS`)"
+        }
+        Error::Migration(MigrationError::Source { message, .. })
+            if message.starts_with("the migrations directory") =>
+        {
+            " (the directory is `--dir`, else MIGRATION_DIRECTORY, else diesel.toml's `[migrations_directory] dir`, else ./migrations; `glowplug migrate make NAME` needs it too)"
+        }
+        _ => "",
+    }
 }

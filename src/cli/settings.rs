@@ -15,7 +15,7 @@ pub(super) fn database_url(cli: &Cli) -> Result<String> {
     match &cli.database_url {
         Some(url) => Ok(url.clone()),
         None => std::env::var("DATABASE_URL").map_err(|_| {
-            Error::Config(
+            Error::config(
                 "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url".into(),
             )
         }),
@@ -26,7 +26,7 @@ pub(super) fn database_url(cli: &Cli) -> Result<String> {
 fn seconds(flag: &str, secs: Option<f64>) -> Result<Option<Duration>> {
     secs.map(|s| {
         Duration::try_from_secs_f64(s).map_err(|_| {
-            Error::Config(format!(
+            Error::config(format!(
                 "--{flag} must be a number of seconds of at least 0 (got {s})"
             ))
         })
@@ -42,8 +42,9 @@ pub(super) fn migrations_dir(cli: &Cli) -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("MIGRATION_DIRECTORY") {
         return Ok(PathBuf::from(dir));
     }
-    let cwd = std::env::current_dir()
-        .map_err(|e| Error::Config(format!("cannot read the working directory: {e}")))?;
+    let cwd = std::env::current_dir().map_err(|e| {
+        Error::config_caused_by(format!("cannot read the working directory: {e}"), e)
+    })?;
     for dir in cwd.ancestors() {
         let file = dir.join("diesel.toml");
         if file.is_file() {
@@ -55,9 +56,11 @@ pub(super) fn migrations_dir(cli: &Cli) -> Result<PathBuf> {
 
 /// `[migrations_directory] dir` of a `diesel.toml`, relative to its directory.
 fn from_diesel_toml(file: &Path) -> Result<Option<PathBuf>> {
-    let bad = |m: String| Error::Config(format!("{}: {m}", file.display()));
-    let text = std::fs::read_to_string(file).map_err(|e| bad(e.to_string()))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| bad(e.message().to_owned()))?;
+    let bad = |m: String| Error::config(format!("{}: {m}", file.display()));
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::config_caused_by(format!("{}: {e}", file.display()), e))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| Error::config_caused_by(format!("{}: {}", file.display(), e.message()), e))?;
     let dir = table
         .get("migrations_directory")
         .and_then(|m| m.get("dir"))

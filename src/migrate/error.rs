@@ -18,6 +18,10 @@ pub enum MigrationError {
         name: String,
         /// What the database or the Rust step said.
         message: String,
+        /// The error itself: the database's (a unique violation, say) or
+        /// the Rust step's.
+        #[source]
+        source: Box<Error>,
     },
 
     /// Rolling a migration back failed inside its transaction, which was undone.
@@ -27,6 +31,10 @@ pub enum MigrationError {
         name: String,
         /// What the database or the Rust step said.
         message: String,
+        /// The error itself: the database's (a unique violation, say) or
+        /// the Rust step's.
+        #[source]
+        source: Box<Error>,
     },
 
     /// A migration that runs outside a transaction failed half-way.
@@ -38,6 +46,10 @@ pub enum MigrationError {
         name: String,
         /// What the database or the Rust step said.
         message: String,
+        /// The error itself: the database's (a unique violation, say) or
+        /// the Rust step's.
+        #[source]
+        source: Box<Error>,
     },
 
     /// A dirty mark blocks migrating until it is repaired.
@@ -52,7 +64,7 @@ pub enum MigrationError {
 
     /// Applied migrations whose `up.sql` changed since they were applied.
     #[error(
-        "{} changed after being applied (checksum mismatch); restore the file(s) and add a new migration instead, or allow it explicitly (`--allow-modified`, Migrator::allow_modified)",
+        "{} changed after being applied (checksum mismatch); restore the file(s) and add a new migration instead, or allow it explicitly (Migrator::allow_modified)",
         names.join(", ")
     )]
     Modified {

@@ -28,6 +28,7 @@ pub struct Done {
 
 /// Which way a migration went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Direction {
     /// Applied (`up`).
     Up,
@@ -107,6 +108,7 @@ fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) 
         MigrationError::Failed {
             name: m.name().to_owned(),
             message: e.to_string(),
+            source: Box::new(e),
         }
         .into()
     };
@@ -125,6 +127,7 @@ fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) 
         exec_outside_transaction(m.up(), conn).map_err(|e| MigrationError::FailedDirty {
             name: m.name().to_owned(),
             message: e.to_string(),
+            source: Box::new(e),
         })?;
         row.dirty = false;
         row.duration_us = micros(start.elapsed());
@@ -155,6 +158,7 @@ fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> R
         .map_err(|e| MigrationError::RollbackFailed {
             name: m.name().to_owned(),
             message: e.to_string(),
+            source: Box::new(e),
         })?;
     } else {
         let dirty = LedgerRow {
@@ -165,6 +169,7 @@ fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> R
         exec_outside_transaction(down, conn).map_err(|e| MigrationError::FailedDirty {
             name: m.name().to_owned(),
             message: e.to_string(),
+            source: Box::new(e),
         })?;
         transaction(conn, |c| ledger::delete(c, &row.version))?;
     }

@@ -12,6 +12,7 @@ use crate::error::Result;
 
 /// Which migrations a rollback undoes, newest applied first.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Rollback {
     /// The last batch (Laravel's `migrate:rollback`).
     LastBatch,

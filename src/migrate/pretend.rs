@@ -13,6 +13,7 @@ use crate::error::Result;
 
 /// What [`Migrator::pretend`] shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Plan {
     /// [`Migrator::run`].
     Run,

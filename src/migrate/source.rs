@@ -386,21 +386,21 @@ impl MigrationSource for Dir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !is_symlink(&dir) => {
                 return Err(source_error(
                     dir.display(),
-                    "the migrations directory does not exist; create it (`glowplug migrate make NAME` needs it too), or point `--dir`, MIGRATION_DIRECTORY or diesel.toml's `[migrations_directory] dir` at the right one",
+                    "the migrations directory does not exist; create it, or give the path of the right one",
                 ));
             }
             Err(e) => {
                 return Err(source_error(
                     dir.display(),
                     format!(
-                        "the migrations directory cannot be read: {e}; fix the path or the symlink, or point `--dir`, MIGRATION_DIRECTORY or diesel.toml's `[migrations_directory] dir` at the right one"
+                        "the migrations directory cannot be read: {e}; fix the path or the symlink, or give the path of the right one"
                     ),
                 ));
             }
             Ok(_) => {
                 return Err(source_error(
                     dir.display(),
-                    "the migrations directory is not a directory; point `--dir`, MIGRATION_DIRECTORY or diesel.toml's `[migrations_directory] dir` at the directory that holds the migrations",
+                    "the migrations directory is not a directory; give the path of the directory that holds the migrations",
                 ));
             }
         }

@@ -14,6 +14,7 @@ use crate::connection::Backend;
 
 /// Where a migration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum State {
     /// Applied, and its `up.sql` is unchanged since.
     Applied,

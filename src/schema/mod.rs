@@ -426,7 +426,7 @@ fn check_references(schema: &Schema) -> crate::Result<()> {
     for t in &schema.tables {
         for fk in &t.foreign_keys {
             if schema.table(&fk.table).is_none() {
-                return Err(crate::Error::Config(format!(
+                return Err(crate::Error::config(format!(
                     "table `{}` references `{}`, which is not among the models given; pass that model too",
                     t.name, fk.table
                 )));
