@@ -14,7 +14,9 @@ use super::output::{print_list, progress, repaired, shown, summary};
 use super::settings::{connect, connect_to, database_url, migrations_dir, url_backend};
 use crate::connection::Backend;
 use crate::meta::ModelMeta;
-use crate::migrate::{Dir, Direction, Done, MigrationSource, Migrator, Plan, Report, make};
+use crate::migrate::{
+    Dir, Direction, MigrationSource, Migrator, Operation, Report, Rollback, StepReport, make,
+};
 use crate::{Error, Result};
 
 /// The migrator of a command that reads or writes migrations.
@@ -45,7 +47,8 @@ fn changing(
     with_source(cli, embedded, |source| {
         let db = connect(cli)?;
         let report = {
-            let mut printed = |direction: Direction, done: &Done| progress(out, direction, done);
+            let mut printed =
+                |direction: Direction, done: &StepReport| progress(out, direction, done);
             let migrator = db
                 .migrator(source)
                 .lock_timeout(Duration::from_secs(lock.migration_lock_timeout))
@@ -70,7 +73,7 @@ fn reading<T>(
 }
 
 /// Prints the SQL of `plan`.
-fn pretend(migrator: CliMigrator<'_>, plan: Plan, out: &mut dyn Write) -> Result<u8> {
+fn pretend(migrator: CliMigrator<'_>, plan: Operation, out: &mut dyn Write) -> Result<u8> {
     let mut migrator = migrator;
     let sql = migrator.pretend(plan)?;
     let _ = write!(out, "{sql}");
@@ -98,7 +101,11 @@ pub(super) fn migrate(
             let m = m
                 .allow_modified(run.allow_modified)
                 .batch_per_migration(run.step);
-            pretend(m, run.to.clone().map_or(Plan::Run, Plan::RunTo), out)
+            pretend(
+                m,
+                run.to.clone().map_or(Operation::Run, Operation::RunTo),
+                out,
+            )
         }),
         MigrateCommand::Run { run, lock, .. } => changing(cli, embedded, out, lock, |m| {
             let mut m = m
@@ -112,16 +119,16 @@ pub(super) fn migrate(
         MigrateCommand::Rollback {
             how, pretend: true, ..
         } => reading(cli, embedded, |_, m| {
-            pretend(m, Plan::Rollback(how.how()), out)
+            pretend(m, Operation::Rollback(how.how()), out)
         }),
         MigrateCommand::Rollback { how, lock, .. } => {
             changing(cli, embedded, out, lock, |mut m| m.rollback(how.how()))
         }
         MigrateCommand::Reset { lock } => changing(cli, embedded, out, lock, |mut m| m.reset()),
         MigrateCommand::Refresh { lock } => changing(cli, embedded, out, lock, |mut m| m.refresh()),
-        MigrateCommand::Redo { step, lock } => {
-            changing(cli, embedded, out, lock, |mut m| m.redo(*step))
-        }
+        MigrateCommand::Redo { step, lock } => changing(cli, embedded, out, lock, |mut m| {
+            m.redo(Rollback::Steps(*step))
+        }),
         MigrateCommand::Repair { lock } => reading(cli, embedded, |_, m| {
             let cleared = m
                 .lock_timeout(Duration::from_secs(lock.migration_lock_timeout))
@@ -141,8 +148,8 @@ pub(super) fn migrate(
         }),
         MigrateCommand::Pretend(p) => reading(cli, embedded, |_, m| {
             let plan = match p {
-                PretendCommand::Run { to } => to.clone().map_or(Plan::Run, Plan::RunTo),
-                PretendCommand::Rollback { how } => Plan::Rollback(how.how()),
+                PretendCommand::Run { to } => to.clone().map_or(Operation::Run, Operation::RunTo),
+                PretendCommand::Rollback { how } => Operation::Rollback(how.how()),
             };
             pretend(m, plan, out)
         }),
@@ -304,7 +311,7 @@ pub(super) fn database(
                 }
             };
             let db = connect_to(cli, &written)?;
-            let mut printed = |_: Direction, done: &Done| {
+            let mut printed = |_: Direction, done: &StepReport| {
                 let _ = writeln!(out, "Applied {} (batch {})", done.name, done.batch);
             };
             db.migrator(source).on_done(&mut printed).run()?;

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::Error;
-use crate::migrate::{Direction, Done, MigrationError, Report, State};
+use crate::migrate::{Direction, MigrationError, Report, State, StepReport};
 
 /// One progress line: a migration applied or rolled back.
-pub(super) fn progress(out: &mut dyn Write, direction: Direction, done: &Done) {
+pub(super) fn progress(out: &mut dyn Write, direction: Direction, done: &StepReport) {
     let verb = match direction {
         Direction::Up => "Applied",
         Direction::Down => "Rolled back",

@@ -1,32 +1,19 @@
-//! The migration methods of [`Database`](crate::Database): a [`Migrator`]
-//! on the pool, and [`Database::run_pending_migrations`](crate::Database::run_pending_migrations).
+//! The migration methods of [`Database`](crate::Database), including the
+//! one main way to bring a database up to date,
+//! [`Database::run_pending_migrations`](crate::Database::run_pending_migrations).
 
 use super::migrator::MigratorConnection;
 use super::{MigrationSource, Migrator};
-use crate::connection::DbConnection;
 use crate::error::Result;
 
 impl crate::Database {
-    /// A [`Migrator`] for `source` on this pool.
-    pub fn migrator<S: MigrationSource>(&self, source: S) -> Migrator<'_, S> {
-        Migrator::with_target(MigratorConnection::Pool(self), source)
-    }
-}
-
-/// Applies every pending migration of `source` on `conn` as one batch
-/// ([`Migrator::run`]) and returns the versions applied (empty when nothing
-/// was pending).
-pub fn run_pending_migrations<C, S>(conn: &mut C, source: S) -> Result<Vec<String>>
-where
-    C: DbConnection,
-    S: MigrationSource,
-{
-    let report = Migrator::new(conn, source).run()?;
-    Ok(report.applied.into_iter().map(|d| d.version).collect())
-}
-
-impl crate::Database {
-    /// Applies every pending migration of `source` as one batch (see [`Migrator::run`]).
+    /// The main way to migrate: applies every pending migration of `source`
+    /// as one batch and returns the versions applied (empty when nothing was
+    /// pending). The same as `db.migrator(source).run()` ([`Migrator::run`]).
+    ///
+    /// For anything else (rolling back, status, pretend, options such as
+    /// [`Migrator::allow_modified`], or a connection of your own with
+    /// [`Migrator::new`]) use a [`Migrator`].
     ///
     /// ```
     /// use glowplug::prelude::*;
@@ -42,5 +29,11 @@ impl crate::Database {
     pub fn run_pending_migrations<S: MigrationSource>(&self, source: S) -> Result<Vec<String>> {
         let report = self.migrator(source).run()?;
         Ok(report.applied.into_iter().map(|d| d.version).collect())
+    }
+
+    /// A [`Migrator`] for `source` on this pool: every operation of the
+    /// harness, each taking a connection from the pool.
+    pub fn migrator<S: MigrationSource>(&self, source: S) -> Migrator<'_, S> {
+        Migrator::with_target(MigratorConnection::Pool(self), source)
     }
 }

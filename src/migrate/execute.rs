@@ -1,6 +1,6 @@
 //! Applying and reverting one migration at a time: each in its own
 //! transaction with its ledger rows, or outside one with a dirty mark that
-//! only success clears; and what each step reports ([`Done`],
+//! only success clears; and what each step reports ([`StepReport`],
 //! [`Report`]).
 
 use std::time::{Duration, Instant};
@@ -13,9 +13,9 @@ use super::source::{self, Migration, MigrationSource, Step};
 use crate::connection::BackendConnection;
 use crate::error::{Error, Result};
 
-/// A migration applied or rolled back.
+/// What one step did: a migration applied (`up`) or rolled back (`down`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Done {
+pub struct StepReport {
     /// The version diesel records.
     pub version: String,
     /// The full name.
@@ -40,9 +40,9 @@ pub enum Direction {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// Rolled back, newest first.
-    pub reverted: Vec<Done>,
+    pub reverted: Vec<StepReport>,
     /// Applied, in order.
-    pub applied: Vec<Done>,
+    pub applied: Vec<StepReport>,
 }
 
 pub(super) fn transaction<T>(
@@ -93,7 +93,12 @@ fn micros(d: Duration) -> i64 {
 }
 
 /// Applies `m` and records it as `batch`, `seq`.
-fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) -> Result<Done> {
+fn apply(
+    conn: &mut BackendConnection<'_>,
+    m: &Migration,
+    batch: i32,
+    seq: i64,
+) -> Result<StepReport> {
     let mut row = LedgerRow {
         version: m.version().to_owned(),
         name: m.name().to_owned(),
@@ -136,7 +141,7 @@ fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) 
             ledger::update_ledger(c, &row)
         })?;
     }
-    Ok(Done {
+    Ok(StepReport {
         version: row.version,
         name: row.name,
         batch,
@@ -145,7 +150,7 @@ fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) 
 }
 
 /// Rolls `m` back and removes its records.
-fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> Result<Done> {
+fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> Result<StepReport> {
     let down = m.down().ok_or_else(|| MigrationError::Irreversible {
         name: m.name().to_owned(),
     })?;
@@ -173,7 +178,7 @@ fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> R
         })?;
         transaction(conn, |c| ledger::delete(c, &row.version))?;
     }
-    Ok(Done {
+    Ok(StepReport {
         version: row.version.clone(),
         name: row.name.clone(),
         batch: row.batch,
@@ -187,7 +192,7 @@ impl<S: MigrationSource> SourceAndSettings<'_, S> {
         source::load(&self.source, conn.backend())
     }
 
-    pub(super) fn report(&mut self, direction: Direction, done: &Done) {
+    pub(super) fn report(&mut self, direction: Direction, done: &StepReport) {
         if let Some(f) = self.on_done.as_mut() {
             f(direction, done);
         }
@@ -198,7 +203,7 @@ impl<S: MigrationSource> SourceAndSettings<'_, S> {
         conn: &mut BackendConnection<'_>,
         plan: &[&Migration],
         state: &Reconciled,
-    ) -> Result<Vec<Done>> {
+    ) -> Result<Vec<StepReport>> {
         let mut batch = state.next_batch();
         let mut applied = Vec::with_capacity(plan.len());
         for (seq, m) in (state.next_seq()..).zip(plan) {
@@ -216,7 +221,7 @@ impl<S: MigrationSource> SourceAndSettings<'_, S> {
         &mut self,
         conn: &mut BackendConnection<'_>,
         plan: &[(&Migration, LedgerRow)],
-    ) -> Result<Vec<Done>> {
+    ) -> Result<Vec<StepReport>> {
         let mut reverted = Vec::with_capacity(plan.len());
         for (m, row) in plan {
             let done = revert(conn, m, row)?;

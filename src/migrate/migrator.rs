@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::execute::{Direction, Done, Report, transaction};
+use super::execute::{Direction, Report, StepReport, transaction};
 use super::ledger::{self, LedgerRow};
 use super::plan::{Reconciled, Rollback};
 use super::source::{Migration, MigrationSource};
@@ -40,7 +40,7 @@ pub(super) struct SourceAndSettings<'a, S> {
 }
 
 /// The callback of [`Migrator::on_done`].
-type OnDone<'a> = Box<dyn FnMut(Direction, &Done) + 'a>;
+type OnDone<'a> = Box<dyn FnMut(Direction, &StepReport) + 'a>;
 
 impl<S> std::fmt::Debug for Migrator<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,7 +104,7 @@ impl<'a, S: MigrationSource> Migrator<'a, S> {
 
     /// Calls `f` after each migration is applied or rolled back (the CLI
     /// prints them), so progress is visible even if a later one fails.
-    pub fn on_done(mut self, f: impl FnMut(Direction, &Done) + 'a) -> Self {
+    pub fn on_done(mut self, f: impl FnMut(Direction, &StepReport) + 'a) -> Self {
         self.inner.on_done = Some(Box::new(f));
         self
     }
@@ -207,11 +207,12 @@ impl<'a, S: MigrationSource> Migrator<'a, S> {
         })
     }
 
-    /// Rolls back the last `steps` migrations applied and applies exactly
-    /// those again, as one new batch.
-    pub fn redo(&mut self, steps: usize) -> Result<Report> {
+    /// Rolls back what `how` selects (as [`rollback`](Migrator::rollback)
+    /// does) and applies exactly those migrations again, as one new batch:
+    /// `redo(Rollback::Steps(1))` re-runs the last migration applied.
+    pub fn redo(&mut self, how: Rollback) -> Result<Report> {
         self.locked(|this, conn, migrations, state| {
-            let undo = state.plan_rollback(migrations, &Rollback::Steps(steps))?;
+            let undo = state.plan_rollback(migrations, &how)?;
             let reverted = this.revert_all(conn, &undo)?;
             let mut again: Vec<&Migration> = undo.iter().map(|(m, _)| *m).collect();
             again.sort_by(|a, b| a.version().cmp(b.version()));

@@ -1,6 +1,11 @@
 //! The migration harness: [`Migrator`] runs, rolls back and reports on
 //! migrations, in batches, under a lock, with checksums.
 //!
+//! The main way to bring a database up to date is
+//! [`Database::run_pending_migrations`](crate::Database::run_pending_migrations);
+//! it runs a [`Migrator`], which is there for everything else: rollbacks,
+//! status, pretend, options, and a connection of your own ([`Migrator::new`]).
+//!
 //! ```
 //! use glowplug::migrate::{Rollback, State};
 //! use glowplug::prelude::*;
@@ -75,17 +80,16 @@ mod pretend;
 mod source;
 mod status;
 
-pub use database::run_pending_migrations;
 pub use embed::PerBackend;
 pub use error::MigrationError;
 pub(crate) use error::source_error;
-pub use execute::{Direction, Done, Report};
+pub use execute::{Direction, Report, StepReport};
 pub use ledger::LEDGER_TABLE;
 pub(crate) use ledger::LEDGER_TABLES;
 pub use make::{MAX_NAME_LEN, WrittenMigration, make, make_migration, validate_name};
 pub use migrator::Migrator;
 pub use plan::Rollback;
-pub use pretend::Plan;
+pub use pretend::Operation;
 pub use source::{
     Dir, EmbeddedMigrations, Migration, MigrationSource, RustMigration, RustStep, Step, WithRust,
     checksum,

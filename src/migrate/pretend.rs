@@ -11,10 +11,10 @@ use super::plan::{Reconciled, Rollback};
 use super::source::{Migration, MigrationSource, Step};
 use crate::error::Result;
 
-/// What [`Migrator::pretend`] shows.
+/// The operation whose SQL [`Migrator::pretend`] shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Plan {
+pub enum Operation {
     /// [`Migrator::run`].
     Run,
     /// [`Migrator::run_to`] this version.
@@ -24,10 +24,10 @@ pub enum Plan {
 }
 
 impl<S: MigrationSource> Migrator<'_, S> {
-    /// The SQL that `plan` would execute, in order, with its transaction
+    /// The SQL that `operation` would execute, in order, with its transaction
     /// boundaries, as a SQL script with `--` comments. Reads only: nothing
     /// is executed, locked or created.
-    pub fn pretend(&mut self, plan: Plan) -> Result<String> {
+    pub fn pretend(&mut self, operation: Operation) -> Result<String> {
         let allow_modified = self.inner.allow_modified;
         let each = self.inner.batch_per_migration;
         self.connected(|this, conn| {
@@ -35,10 +35,10 @@ impl<S: MigrationSource> Migrator<'_, S> {
             let state = Reconciled::new(ledger::read(conn)?, &migrations);
             let backend = conn.backend();
             let mut out = String::new();
-            match &plan {
-                Plan::Run | Plan::RunTo(_) => {
-                    let to = match &plan {
-                        Plan::RunTo(t) => Some(t.as_str()),
+            match &operation {
+                Operation::Run | Operation::RunTo(_) => {
+                    let to = match &operation {
+                        Operation::RunTo(t) => Some(t.as_str()),
                         _ => None,
                     };
                     let steps = state.plan_run(&migrations, to, allow_modified)?;
@@ -55,7 +55,7 @@ impl<S: MigrationSource> Migrator<'_, S> {
                         }
                     }
                 }
-                Plan::Rollback(how) => {
+                Operation::Rollback(how) => {
                     let steps = state.plan_rollback(&migrations, how)?;
                     let _ = writeln!(
                         out,

@@ -48,7 +48,7 @@ pub struct Generated {
 
 /// Statements for one direction.
 #[derive(Debug, Default)]
-pub(crate) struct Plan {
+pub(crate) struct MigrationStatements {
     pub(crate) statements: Vec<String>,
     /// Whether a SQLite table is rebuilt (foreign keys must be off).
     pub(crate) rebuild: bool,
@@ -94,8 +94,8 @@ fn needs_rebuild(d: &TableDelta<'_>) -> bool {
 }
 
 /// The statements that alter one table as `d` says, on `backend`.
-pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
-    let mut plan = Plan::default();
+pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> MigrationStatements {
+    let mut plan = MigrationStatements::default();
     let t = ident(&d.to.name);
     for c in &d.dropped {
         plan.warnings.push(format!(
@@ -306,8 +306,8 @@ pub(crate) fn plan(
     from: &Schema,
     to: &Schema,
     renames: &dyn Fn(&Table, &Table) -> Renames,
-) -> Plan {
-    let mut out = Plan::default();
+) -> MigrationStatements {
+    let mut out = MigrationStatements::default();
     let rules = rules(from, to);
     let created = Schema {
         backend: None,
@@ -355,7 +355,7 @@ pub(crate) fn plan(
 }
 
 /// The SQL file for one direction of a plan.
-fn file(backend: Backend, plan: &Plan, rebuild: bool) -> String {
+fn file(backend: Backend, plan: &MigrationStatements, rebuild: bool) -> String {
     let body = script(&plan.statements);
     if backend == Backend::Sqlite && rebuild {
         format!(
