@@ -48,7 +48,7 @@
 //! * **Migrations directory**: `--dir`, else `MIGRATION_DIRECTORY`, else
 //!   `[migrations_directory] dir` of the nearest `diesel.toml` (relative to
 //!   that file), else `./migrations`; a directory per backend is picked as
-//!   [`Dir`] describes. An application that embeds its migrations passes
+//!   [`Dir`](crate::migrate::Dir) describes. An application that embeds its migrations passes
 //!   them to [`main_with`] instead, and the migrate commands use those
 //!   (`make` still writes to the directory).
 //! * **Timeouts**: a PostgreSQL URL without `connect_timeout` gets

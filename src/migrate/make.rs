@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
-use super::source::Dir;
+use super::dir::Dir;
 use super::{MigrationError, source_error};
 use crate::connection::{Backend, DbConnection};
 use crate::error::{Error, Result};

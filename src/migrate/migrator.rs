@@ -20,7 +20,7 @@ pub(super) enum MigratorConnection<'a> {
 }
 
 /// Runs, rolls back and reports on the migrations of one source; see the
-/// [module docs](self).
+/// [module docs](crate::migrate).
 ///
 /// Built by [`Database::migrator`](crate::Database::migrator) (each
 /// operation takes a connection from the pool) or [`Migrator::new`] (on a
@@ -75,7 +75,7 @@ impl<'a, S: MigrationSource> Migrator<'a, S> {
     }
 
     /// Run even though an applied migration's `up.sql` changed since it was
-    /// applied (by default [`MigrationError::Modified`] stops the run).
+    /// applied (by default [`MigrationError::Modified`](super::MigrationError::Modified) stops the run).
     pub fn allow_modified(mut self, allow: bool) -> Self {
         self.inner.allow_modified = allow;
         self
@@ -89,7 +89,7 @@ impl<'a, S: MigrationSource> Migrator<'a, S> {
     }
 
     /// How long to wait for another migrator's lock before failing with
-    /// [`MigrationError::Locked`] (default [`DEFAULT_LOCK_TIMEOUT`]).
+    /// [`MigrationError::Locked`](super::MigrationError::Locked) (default [`DEFAULT_LOCK_TIMEOUT`]).
     ///
     /// PostgreSQL: a session-level advisory lock keyed by database and
     /// schema, polled with `pg_try_advisory_lock` (never the blocking form,

@@ -68,6 +68,7 @@
 use std::time::Duration;
 
 mod database;
+mod dir;
 mod embed;
 mod error;
 mod execute;
@@ -80,6 +81,7 @@ mod pretend;
 mod source;
 mod status;
 
+pub use dir::Dir;
 pub use embed::PerBackend;
 pub use error::MigrationError;
 pub(crate) use error::source_error;
@@ -91,7 +93,7 @@ pub use migrator::Migrator;
 pub use plan::Rollback;
 pub use pretend::Operation;
 pub use source::{
-    Dir, EmbeddedMigrations, Migration, MigrationSource, RustMigration, RustStep, Step, WithRust,
+    EmbeddedMigrations, Migration, MigrationSource, RustMigration, RustStep, Step, WithRust,
     checksum,
 };
 pub use status::{Entry, State, Status};
