@@ -7,7 +7,8 @@
 //! [`insert_batch_iter`](crate::Crud::insert_batch_iter) and
 //! [`upsert_rows`](crate::Crud::upsert_rows); single-row upserts are
 //! [`NewModel::upsert`] and
-//! [`NewModel::insert_or_ignore`].
+//! [`NewModel::insert_or_ignore`], and one full row by its primary key is
+//! [`save_or_insert`](crate::Crud::save_or_insert).
 //! [`Batch`] (`User::batch()`) adds the options: an `ON CONFLICT` clause,
 //! the `COPY` choice and a progress callback.
 //!
@@ -216,7 +217,7 @@ pub struct Progress {
 
 /// A plain insert (no `ON CONFLICT`): the type parameter of [`Batch`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Plain {
+pub struct PlainInsert {
     copy: CopyMode,
 }
 
@@ -234,7 +235,7 @@ pub struct Upsert<K> {
 /// [`insert_iter`](Batch::insert_iter) or (plain inserts only)
 /// [`insert_returning`](Batch::insert_returning). See the module docs.
 #[must_use = "a batch does nothing until `insert` runs it"]
-pub struct Batch<'p, M, W = Plain> {
+pub struct Batch<'p, M, W = PlainInsert> {
     write: W,
     progress: Option<Box<dyn FnMut(Progress) + 'p>>,
     model: PhantomData<fn() -> M>,
@@ -249,17 +250,17 @@ impl<M, W: std::fmt::Debug> std::fmt::Debug for Batch<'_, M, W> {
     }
 }
 
-impl<M: Crud> Default for Batch<'_, M, Plain> {
+impl<M: Crud> Default for Batch<'_, M, PlainInsert> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<'p, M: Crud> Batch<'p, M, Plain> {
+impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
     /// A plain batch insert with the default options.
     pub fn new() -> Self {
         Batch {
-            write: Plain::default(),
+            write: PlainInsert::default(),
             progress: None,
             model: PhantomData,
         }
@@ -416,7 +417,7 @@ fn arrays_fit<M: Model>(backend: Backend) -> bool {
 /// How a batch sends its chunks, decided once per batch (or chunk).
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Plan {
+pub struct ChunkPlan {
     /// Rows per chunk (one `COPY`, or INSERT statements of `per` rows at most).
     chunk: usize,
     /// Rows per INSERT statement (the parameter limit).
@@ -431,14 +432,14 @@ pub trait Write<M: Model> {
     /// The rows an iterator batch takes per chunk on `backend`.
     fn chunk_rows(&self, backend: Backend) -> usize;
     /// The chunk size and statement form for `rows` rows on `backend`.
-    fn plan(&self, backend: Backend, rows: usize) -> Plan;
+    fn plan(&self, backend: Backend, rows: usize) -> ChunkPlan;
     /// Writes one chunk; returns the rows written.
-    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &Plan) -> QueryResult<usize>
+    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>;
 }
 
-impl<M: Model> Write<M> for Plain {
+impl<M: Model> Write<M> for PlainInsert {
     fn chunk_rows(&self, backend: Backend) -> usize {
         match (backend, self.copy) {
             (Backend::Postgres, CopyMode::Auto | CopyMode::Always) => COPY_ROWS,
@@ -446,7 +447,7 @@ impl<M: Model> Write<M> for Plain {
         }
     }
 
-    fn plan(&self, backend: Backend, rows: usize) -> Plan {
+    fn plan(&self, backend: Backend, rows: usize) -> ChunkPlan {
         let copy = backend == Backend::Postgres
             && match self.copy {
                 CopyMode::Auto => rows >= COPY_THRESHOLD,
@@ -454,7 +455,7 @@ impl<M: Model> Write<M> for Plain {
                 CopyMode::Never => false,
             };
         let per = rows_per_statement(backend, binds_per_row::<M>());
-        Plan {
+        ChunkPlan {
             chunk: if copy { COPY_ROWS } else { per },
             per,
             arrays: arrays_fit::<M>(backend),
@@ -462,7 +463,7 @@ impl<M: Model> Write<M> for Plain {
         }
     }
 
-    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &Plan) -> QueryResult<usize>
+    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>,
     {
@@ -516,9 +517,9 @@ impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
         rows_per_statement(backend, binds_per_row::<M>())
     }
 
-    fn plan(&self, backend: Backend, _rows: usize) -> Plan {
+    fn plan(&self, backend: Backend, _rows: usize) -> ChunkPlan {
         let per = rows_per_statement(backend, binds_per_row::<M>());
-        Plan {
+        ChunkPlan {
             chunk: per,
             per,
             arrays: false,
@@ -526,7 +527,7 @@ impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
         }
     }
 
-    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], _plan: &Plan) -> QueryResult<usize>
+    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], _plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>,
     {

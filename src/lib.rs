@@ -76,9 +76,9 @@ pub use database::{
     ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder,
     MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
-pub use migrate::{EmbeddedMigrations, Migrator, PerBackend, run_pending_migrations};
+pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,

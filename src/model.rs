@@ -292,10 +292,15 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         crate::batch::put_rows(conn, rows, action)
     }
 
-    /// Inserts this row with its primary key, or overwrites the stored row
-    /// with that key (see [`upsert_rows`](Crud::upsert_rows)), then
-    /// refreshes `self` from the database.
-    fn upsert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+    /// Django's `save()` on a row that may not exist yet: inserts this row
+    /// with its primary key, or, when a row with that key exists, overwrites
+    /// it (every column but the key and `created_at`; see
+    /// [`upsert_rows`](Crud::upsert_rows)), then refreshes `self` from the
+    /// database. [`save`](Crud::save) instead fails when the row is gone.
+    ///
+    /// (Not an upsert on a column of your choice: that is
+    /// [`NewModel::upsert`], which writes an insert struct on a unique key.)
+    fn save_or_insert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
         // One row: its error is `Validation`, as for `save`, not a batch's `InvalidRow`.
         self.validate_for(conn.backend())?;
         crate::batch::put_rows(conn, std::slice::from_ref(self), OnConflict::Update)?;

@@ -386,7 +386,7 @@ backend_tests! {
         // One row: insert or update, then refresh.
         let mut one = imported[3].clone();
         one.bio = Some("single".into());
-        one.upsert(&mut conn)?;
+        one.save_or_insert(&mut conn)?;
         assert_eq!(one.bio.as_deref(), Some("single"));
         assert_eq!(User::find(&mut conn, 101)?, one);
         assert!(User::upsert_rows(&mut conn, &[], OnConflict::Update)? == 0);

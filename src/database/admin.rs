@@ -44,7 +44,12 @@ pub fn create_database(url: &str) -> Result<bool> {
                     Database::builder(url).max_size(1).build()?;
                     true
                 }
-                Err(e) => return Err(Error::Config(format!("cannot create {path}: {e}"))),
+                Err(e) => {
+                    return Err(Error::config_caused_by(
+                        format!("cannot create {path}: {e}"),
+                        e,
+                    ));
+                }
             };
             // Proves the file is a database glowplug can open.
             Database::builder(url).max_size(1).build()?;
@@ -88,7 +93,10 @@ pub fn drop_database(url: &str) -> Result<bool> {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
-                        return Err(Error::Config(format!("cannot remove {path}{suffix}: {e}")));
+                        return Err(Error::config_caused_by(
+                            format!("cannot remove {path}{suffix}: {e}"),
+                            e,
+                        ));
                     }
                 }
             }
@@ -128,7 +136,7 @@ fn pg_maintenance(spec: &ConnectionSpec, info: &PgConninfo) -> Result<(String, P
         .get("dbname")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| {
-            Error::Config(format!(
+            Error::config(format!(
                 "{} names no database; add `/name` after the host",
                 spec.redacted()
             ))
@@ -157,15 +165,18 @@ fn already_exists(e: &diesel::result::Error) -> bool {
 /// A failed `CREATE`/`DROP DATABASE`: the connection worked, the statement did not.
 fn admin_error(verb: &str, name: &str, e: diesel::result::Error) -> Error {
     match Error::from(e) {
-        Error::Query(cause) => Error::Schema(format!(
-            "could not {verb} the database `{name}`: {} (the server answered; check that the user may {verb} databases{})",
-            crate::error::with_causes(&cause),
-            if verb == "drop" {
-                " and that no other session is connected to it"
-            } else {
-                ""
-            }
-        )),
+        Error::Query(cause) => Error::schema_caused_by(
+            format!(
+                "could not {verb} the database `{name}`: {} (the server answered; check that the user may {verb} databases{})",
+                crate::error::with_causes(&cause),
+                if verb == "drop" {
+                    " and that no other session is connected to it"
+                } else {
+                    ""
+                }
+            ),
+            cause,
+        ),
         other => other,
     }
 }

@@ -190,7 +190,7 @@ impl r2d2::ManageConnection for ConnectionManager {
         {
             let mut state = lock(&life.state);
             if state.closing {
-                return Err(Error::Pool(POOL_CLOSED.into()));
+                return Err(Error::pool(POOL_CLOSED.into()));
             }
             state.in_flight += 1;
         }
@@ -205,7 +205,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     /// statement) on the concrete connection.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
         if self.life.closing() {
-            return Err(Error::Pool(POOL_CLOSED.into()));
+            return Err(Error::pool(POOL_CLOSED.into()));
         }
         match conn {
             AnyConnection::Postgres(c) => c.ping(),
@@ -235,7 +235,7 @@ pub(super) struct ConnectErrors;
 
 impl r2d2::HandleError<Error> for ConnectErrors {
     fn handle_error(&self, error: Error) {
-        if !matches!(&error, Error::Pool(m) if m == POOL_CLOSED) {
+        if !matches!(&error, Error::Pool { message: m, .. } if m == POOL_CLOSED) {
             r2d2::HandleError::handle_error(&r2d2::LoggingErrorHandler, error);
         }
     }

@@ -345,7 +345,7 @@ impl DatabaseBuilder {
 
     /// Every setting within its range (see the module docs' table).
     fn check(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::Config(m));
+        let bad = |m: String| Err(Error::config(m));
         if self.max_size == 0 || self.max_size > MAX_POOL_SIZE {
             return bad(format!(
                 "max_size must be at least 1 and at most {MAX_POOL_SIZE} (got {})",
@@ -508,7 +508,7 @@ impl Database {
     /// let db = Database::connect("sqlite::memory:")?; // one connection
     /// let held = db.get()?;
     /// let err = db.get_timeout(Duration::from_millis(50)).unwrap_err();
-    /// assert!(matches!(err, glowplug::Error::Pool(_)));
+    /// assert!(matches!(err, glowplug::Error::Pool { .. }));
     /// drop(held);
     /// assert!(db.get_timeout(Duration::from_millis(50)).is_ok());
     /// # Ok::<(), glowplug::Error>(())
@@ -545,7 +545,7 @@ impl Database {
     /// The error of a checkout that waited `waited` in vain.
     fn checkout_failed(&self, waited: Duration, cause: Option<String>) -> Error {
         let waited = Duration::from_millis(u64::try_from(waited.as_millis()).unwrap_or(u64::MAX));
-        Error::Pool(match cause {
+        Error::pool(match cause {
             Some(cause) => format!(
                 "no database connection available within {waited:?}: opening a new one failed: {cause}"
             ),
@@ -608,16 +608,17 @@ pub(crate) fn url_from_env() -> Result<String> {
         Ok(_) => {}
         Err(e) if e.not_found() => {}
         Err(e) => {
-            return Err(Error::Config(format!(
-                "could not read the .env file: {e}; fix the line or remove the file"
-            )));
+            return Err(Error::config_caused_by(
+                format!("could not read the .env file: {e}; fix the line or remove the file"),
+                e,
+            ));
         }
     }
     match std::env::var("DATABASE_URL") {
         Ok(url) => Ok(url),
         Err(std::env::VarError::NotPresent) => Ok(DEFAULT_SQLITE_PATH.to_owned()),
         Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Error::Config("DATABASE_URL is not valid UTF-8".into()))
+            Err(Error::config("DATABASE_URL is not valid UTF-8".into()))
         }
     }
 }

@@ -129,7 +129,7 @@ fn pg_key(c: &mut PgConnection) -> Result<i64> {
         "SELECT current_database() || '.' || coalesce(current_schema(), '') AS scope",
     )
     .get_result::<Scope>(c)?;
-    let digest = Sha256::digest(format!("glowplug_migrations:{}", scope.scope).as_bytes());
+    let digest = Sha256::digest(format!("{}:{}", super::LEDGER_TABLE, scope.scope).as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     Ok(i64::from_be_bytes(bytes))

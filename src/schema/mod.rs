@@ -14,7 +14,8 @@
 //!   builder for Rust migrations;
 //! * [`diff`] / [`check`] / [`assert_no_drift`]: every difference between the
 //!   models and the database, readable;
-//! * [`make_migration`]: `up.sql` and `down.sql` from that difference
+//! * [`migration_sql`]: `up.sql` and `down.sql` from that difference, which
+//!   [`migrate::make_migration`](crate::migrate::make_migration) writes
 //!   (Django's `makemigrations`).
 //!
 //! # What is compared, and how
@@ -50,7 +51,8 @@ pub use builder::{ColumnBuilder, DefaultValue, TableBuilder, alter, create, drop
 pub(crate) use ddl::rust_literal as ddl_literal;
 pub use ddl::{create_all, create_sql, drop_all, drop_sql};
 pub use diff::{Difference, assert_no_drift, check, compare, diff};
-pub use generate::{Generated, Made, make_migration, migration_sql};
+pub(crate) use generate::models_and_database;
+pub use generate::{Generated, migration_sql};
 pub use introspect::introspect;
 
 /// The `CREATE TABLE` and `CREATE INDEX` script of one table.
@@ -62,7 +64,7 @@ use crate::connection::Backend;
 use crate::meta::{ColumnType, ModelMeta};
 
 /// The tables glowplug's migration harness owns; never part of a model.
-pub(crate) const LEDGER_TABLES: [&str; 2] = ["__diesel_schema_migrations", "glowplug_migrations"];
+pub(crate) use crate::migrate::LEDGER_TABLES;
 
 /// A column type, portable across the backends.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -424,7 +426,7 @@ fn check_references(schema: &Schema) -> crate::Result<()> {
     for t in &schema.tables {
         for fk in &t.foreign_keys {
             if schema.table(&fk.table).is_none() {
-                return Err(crate::Error::Config(format!(
+                return Err(crate::Error::config(format!(
                     "table `{}` references `{}`, which is not among the models given; pass that model too",
                     t.name, fk.table
                 )));
