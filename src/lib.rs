@@ -53,6 +53,7 @@
 
 extern crate self as glowplug;
 
+mod backend;
 pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -86,7 +86,7 @@
 //! Every level sends one query (`many_to_many`: two, the join table then the
 //! targets), with the keys of all parents in one `IN` list (`= ANY($1)`, one
 //! array parameter, on PostgreSQL). SQLite caps the parameters of one
-//! statement ([`sqlite_variable_limit`]), so more distinct keys than that
+//! statement ([`Backend::max_parameters`](crate::Backend::max_parameters)), so more distinct keys than that
 //! are sent in chunks of that size, one query each. An empty list of
 //! parents, or parents whose keys are all NULL, sends no query. Parents come
 //! back in their order; a parent's children come in the order the database
@@ -121,9 +121,7 @@ use diesel::associations::HasTable;
 use diesel::query_dsl::LoadQuery;
 use diesel::result::QueryResult;
 
-use crate::connection::{
-    BackendConnection, DbConnection, PgConnection, SqliteConnection, sqlite_variable_limit,
-};
+use crate::connection::{BackendConnection, DbConnection, PgConnection, SqliteConnection};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model};
 
@@ -546,16 +544,6 @@ impl Links {
     }
 }
 
-/// The largest number of keys one query sends on this connection: SQLite
-/// caps the parameters of a statement, PostgreSQL receives the keys as one
-/// array parameter.
-fn key_chunk(conn: &BackendConnection<'_>) -> usize {
-    match conn {
-        BackendConnection::Sqlite(_) => sqlite_variable_limit(),
-        BackendConnection::Postgres(_) => usize::MAX,
-    }
-}
-
 /// Loads the targets of a direct relation (`belongs_to`, `has_many`,
 /// `has_one`): one query per chunk of keys.
 #[doc(hidden)]
@@ -614,7 +602,7 @@ fn load_chunked<K, T>(
     keys: &[K],
     load: &mut impl FnMut(&mut BackendConnection<'_>, &[K]) -> QueryResult<Vec<T>>,
 ) -> QueryResult<Vec<T>> {
-    let chunk = key_chunk(conn);
+    let chunk = conn.backend().max_keys_per_in_list();
     if keys.len() <= chunk {
         return load(conn, keys);
     }

@@ -353,32 +353,6 @@ pub const fn index_meta(columns: &'static [&'static str], unique: bool) -> crate
     crate::IndexMeta { columns, unique }
 }
 
-/// `SQLITE_MAX_VARIABLE_NUMBER` of the linked SQLite library, read with
-/// `sqlite3_limit` on a throwaway in-memory database (a new connection's
-/// limit is the library's compiled-in maximum). `None` if SQLite cannot
-/// open one.
-pub(crate) fn sqlite_variable_limit() -> Option<usize> {
-    use libsqlite3_sys as ffi;
-    let mut db: *mut ffi::sqlite3 = std::ptr::null_mut();
-    // SAFETY: the name is a NUL-terminated literal; `db` is an out pointer
-    // SQLite fills in (also on failure, where it must still be closed); the
-    // handle is used only on this thread and closed before returning.
-    unsafe {
-        let opened = ffi::sqlite3_open_v2(
-            c":memory:".as_ptr(),
-            &mut db,
-            ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_MEMORY,
-            std::ptr::null(),
-        );
-        let limit = (opened == ffi::SQLITE_OK)
-            .then(|| ffi::sqlite3_limit(db, ffi::SQLITE_LIMIT_VARIABLE_NUMBER, -1));
-        ffi::sqlite3_close(db);
-        limit
-            .and_then(|l| usize::try_from(l).ok())
-            .filter(|&l| l > 0)
-    }
-}
-
 #[cfg(test)]
 mod stamp_tests {
     use super::sqlite_timestamp_text;

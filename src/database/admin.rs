@@ -1,11 +1,11 @@
 //! Creating and dropping the database a URL names ([`create_database`],
 //! [`drop_database`]); the pool itself belongs to [`super`].
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::manager::connection_error;
 use super::{DEFAULT_CONNECT_TIMEOUT, Database};
+use crate::backend::{postgres, sqlite};
 use crate::connection::PgConnection;
 use crate::error::{Error, Result};
 use crate::url::{ConnectionSpec, PgConninfo};
@@ -58,11 +58,9 @@ pub fn create_database(url: &str) -> Result<bool> {
             Ok(_) => Ok(false),
             Err(e) if e.to_string().contains("does not exist") => {
                 let (name, mut admin) = pg_maintenance(&spec, info)?;
-                match admin
-                    .batch_execute(&format!("CREATE DATABASE {}", crate::schema::quoted(&name)))
-                {
+                match postgres::create_database(&mut admin, &name) {
                     Ok(()) => Ok(true),
-                    Err(e) if already_exists(&e) => Ok(false),
+                    Err(e) if postgres::already_exists(&e) => Ok(false),
                     Err(e) => Err(admin_error("create", &name, e)),
                 }
             }
@@ -83,7 +81,7 @@ pub fn drop_database(url: &str) -> Result<bool> {
                 return Ok(false);
             }
             let existed = std::path::Path::new(path).exists();
-            for suffix in ["", "-wal", "-shm", "-glowplug-lock"] {
+            for suffix in std::iter::once("").chain(sqlite::COMPANION_SUFFIXES) {
                 match std::fs::remove_file(format!("{path}{suffix}")) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -96,31 +94,15 @@ pub fn drop_database(url: &str) -> Result<bool> {
         }
         ConnectionSpec::Postgres(info) => {
             let (name, mut admin) = pg_maintenance(&spec, info)?;
-            let existed = diesel::select(diesel::dsl::exists(
-                pg_database::table.filter(pg_database::datname.eq(&name)),
-            ))
-            .get_result::<bool>(&mut admin)
-            .map_err(Error::from)?;
+            let existed = postgres::database_exists(&mut admin, &name).map_err(Error::from)?;
             if existed {
-                admin
-                    .batch_execute(&format!("DROP DATABASE {}", crate::schema::quoted(&name)))
+                postgres::drop_database(&mut admin, &name)
                     .map_err(|e| admin_error("drop", &name, e))?;
             }
             Ok(existed)
         }
     }
 }
-
-mod catalog {
-    #![allow(missing_docs)]
-    diesel::table! {
-        /// PostgreSQL's catalog of databases.
-        pg_database (datname) {
-            datname -> Text,
-        }
-    }
-}
-use catalog::pg_database;
 
 /// The database name in `info` and a connection to the server's `postgres` database.
 fn pg_maintenance(spec: &ConnectionSpec, info: &PgConninfo) -> Result<(String, PgConnection)> {
@@ -139,19 +121,6 @@ fn pg_maintenance(spec: &ConnectionSpec, info: &PgConninfo) -> Result<(String, P
     let conn = PgConnection::establish(&admin.conninfo())
         .map_err(|e| connection_error(spec, e.to_string()))?;
     Ok((name, conn))
-}
-
-/// Whether `CREATE DATABASE` failed because the database exists: another
-/// process created it between our check and our statement (PostgreSQL then
-/// reports `duplicate_database`, or a unique violation on its catalog).
-fn already_exists(e: &diesel::result::Error) -> bool {
-    match e {
-        diesel::result::Error::DatabaseError(kind, info) => {
-            matches!(kind, diesel::result::DatabaseErrorKind::UniqueViolation)
-                || info.message().ends_with("already exists")
-        }
-        _ => false,
-    }
 }
 
 /// A failed `CREATE`/`DROP DATABASE`: the connection worked, the statement did not.

@@ -104,6 +104,7 @@ pub use admin::{create_database, drop_database};
 pub use manager::ConnectionManager;
 use manager::Lifecycle;
 
+use crate::backend::postgres;
 use crate::connection::{AnyConnection, Backend};
 use crate::error::{Error, Result};
 use crate::url::ConnectionSpec;
@@ -289,7 +290,7 @@ impl DatabaseBuilder {
     pub fn build(self) -> Result<Database> {
         let spec = ConnectionSpec::parse(&self.url)?;
         self.check()?;
-        let pg_session = self.pg_session();
+        let pg_session = postgres::session_sql(self.statement_timeout, self.lock_timeout);
         let life = Arc::new(Lifecycle::default());
         let manager = ConnectionManager {
             spec: spec.clone(),
@@ -396,7 +397,7 @@ impl DatabaseBuilder {
                         "{name} must be longer than zero (PostgreSQL reads 0 as no limit; leave it unset for that)"
                     ));
                 }
-                Some(v) if millis_ceil(v) > C_INT_MAX => {
+                Some(v) if postgres::millis_ceil(v) > C_INT_MAX => {
                     return bad(format!(
                         "{name} must be at most {C_INT_MAX} ms, PostgreSQL's limit (got {v:?})"
                     ));
@@ -406,24 +407,6 @@ impl DatabaseBuilder {
         }
         Ok(())
     }
-
-    /// The `SET` statements a new PostgreSQL connection runs, if any.
-    fn pg_session(&self) -> Option<String> {
-        let sets: Vec<String> = [
-            ("statement_timeout", self.statement_timeout),
-            ("lock_timeout", self.lock_timeout),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| Some(format!("SET {name} = {}", millis_ceil(value?))))
-        .collect();
-        (!sets.is_empty()).then(|| sets.join("; "))
-    }
-}
-
-/// `d` in whole milliseconds, rounded up.
-fn millis_ceil(d: Duration) -> u64 {
-    let ms = d.as_millis() + u128::from(!d.subsec_nanos().is_multiple_of(1_000_000));
-    u64::try_from(ms).unwrap_or(u64::MAX)
 }
 
 /// A pool of database connections, the entry point of glowplug.
@@ -619,33 +602,5 @@ pub(crate) fn url_from_env() -> Result<String> {
         Err(std::env::VarError::NotUnicode(_)) => {
             Err(Error::Config("DATABASE_URL is not valid UTF-8".into()))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn millis_round_up() {
-        assert_eq!(millis_ceil(Duration::from_micros(1)), 1);
-        assert_eq!(millis_ceil(Duration::from_millis(1500)), 1500);
-        assert_eq!(millis_ceil(Duration::MAX), u64::MAX);
-    }
-
-    #[test]
-    fn postgres_sessions_set_only_what_was_asked() {
-        let b = Database::builder("postgres://h/db");
-        assert_eq!(b.pg_session(), None);
-        let b = b.statement_timeout(Duration::from_millis(1500));
-        assert_eq!(
-            b.pg_session().as_deref(),
-            Some("SET statement_timeout = 1500")
-        );
-        let b = b.lock_timeout(Duration::from_micros(10));
-        assert_eq!(
-            b.pg_session().as_deref(),
-            Some("SET statement_timeout = 1500; SET lock_timeout = 1")
-        );
     }
 }

@@ -735,7 +735,7 @@ fn transaction<T>(
 /// connection is left as it was found.
 fn exec_outside_transaction(step: &Step, conn: &mut BackendConnection<'_>) -> Result<()> {
     let enforced = match conn {
-        BackendConnection::Sqlite(c) => crate::connection::sqlite_foreign_keys(c).unwrap_or(false),
+        BackendConnection::Sqlite(c) => crate::backend::sqlite::foreign_keys(c).unwrap_or(false),
         _ => false,
     };
     let result = exec(step, conn);
