@@ -393,3 +393,24 @@ pub trait ModelChanges {
     /// 0000–9999). [`Crud::update`] runs it.
     fn validate_for(&self, backend: Backend) -> Result<()>;
 }
+
+/// Converts the expression in `default(...)` to the column's Rust type.
+///
+/// Identity for every type, plus `&str` for text columns, so
+/// `default("draft")` works for a `String` column.
+pub trait IntoColumnDefault<T> {
+    /// The default value.
+    fn into_default(self) -> T;
+}
+
+impl<T> IntoColumnDefault<T> for T {
+    fn into_default(self) -> T {
+        self
+    }
+}
+
+impl IntoColumnDefault<String> for &str {
+    fn into_default(self) -> String {
+        self.to_owned()
+    }
+}

@@ -769,7 +769,7 @@ fn apply(conn: &mut BackendConnection<'_>, m: &Migration, batch: i32, seq: i64) 
         batch,
         seq,
         checksum: m.checksum().map(str::to_owned),
-        applied_at: crate::support::now(),
+        applied_at: crate::timestamp::now(),
         duration_us: 0,
         dirty: false,
     };

@@ -431,7 +431,7 @@ pub fn make_migration<C: DbConnection + ?Sized>(
     let paths = crate::migrate::make::make_with(
         dir,
         name,
-        crate::support::now(),
+        crate::timestamp::now(),
         backend,
         &mut |target| {
             let g = migration_sql(target, &wanted, &live);
