@@ -222,14 +222,19 @@ mod tests {
 
     #[test]
     fn identifiers_are_quoted_only_when_needed() {
-        assert_eq!(ident("users"), "users");
-        assert_eq!(ident("_tmp_2"), "_tmp_2");
-        assert_eq!(ident("user"), "\"user\"");
-        assert_eq!(ident("grant"), "\"grant\"");
-        assert_eq!(ident("Users"), "\"Users\"");
-        assert_eq!(ident("my-db"), "\"my-db\"");
-        assert_eq!(ident("2fa"), "\"2fa\"");
-        assert_eq!(ident("Weird\"Name"), "\"Weird\"\"Name\"");
+        for plain in ["users", "_tmp_2", "post_tags"] {
+            assert_eq!(ident(plain), plain);
+        }
+        for (name, quoted) in [
+            ("user", r#""user""#),
+            ("grant", r#""grant""#),
+            ("Users", r#""Users""#),
+            ("my-db", r#""my-db""#),
+            ("2fa", r#""2fa""#),
+            (r#"Weird"Name"#, r#""Weird""Name""#),
+        ] {
+            assert_eq!(ident(name), quoted);
+        }
     }
 
     #[test]
