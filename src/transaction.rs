@@ -111,8 +111,7 @@ fn rollback<C: Connection + DbConnection>(conn: &mut C) {
 /// Nothing is open, so its bookkeeping is reset and the connection stays
 /// usable.
 fn recover<C: Connection + DbConnection>(conn: &mut C, rollback_error: &DieselError) {
-    let sqlite = matches!(conn.backend_connection(), BackendConnection::Sqlite(_));
-    if sqlite && sqlite::rolled_back_already(rollback_error) {
+    if conn.backend() == crate::Backend::Sqlite && sqlite::rolled_back_already(rollback_error) {
         *C::TransactionManager::transaction_manager_status_mut(conn) =
             TransactionManagerStatus::default();
     }
