@@ -55,8 +55,7 @@
 //!   but the primary key (timestamps included);
 //! * the parameter limit is 65 535 on PostgreSQL, and on SQLite the linked
 //!   library's `SQLITE_MAX_VARIABLE_NUMBER`, read at run time
-//!   ([`sqlite_variable_limit`](crate::connection::sqlite_variable_limit()):
-//!   32 766 for the bundled library).
+//!   ([`Backend::max_parameters`]: 32 766 for the bundled library).
 //!
 //! Within a chunk, plain inserts go as statements of [`ARRAY_ROWS`] rows
 //! (diesel's `&[T; N]` insert), then one statement for the rest. diesel
@@ -133,7 +132,6 @@ use diesel::result::QueryResult;
 
 use crate::Backend;
 use crate::connection::{DbConnection, with_backend};
-use crate::connection::{POSTGRES_PARAMETER_LIMIT, sqlite_variable_limit};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model, ModelOps, NewModel};
 
@@ -152,14 +150,7 @@ pub const COPY_ROWS: usize = 100_000;
 /// The rows one INSERT statement carries on `backend` when each row binds
 /// `binds_per_row` parameters (at least 1).
 pub fn rows_per_statement(backend: Backend, binds_per_row: usize) -> usize {
-    (parameter_limit(backend) / binds_per_row.max(1)).max(1)
-}
-
-fn parameter_limit(backend: Backend) -> usize {
-    match backend {
-        Backend::Sqlite => sqlite_variable_limit(),
-        Backend::Postgres => POSTGRES_PARAMETER_LIMIT,
-    }
+    (backend.max_parameters() / binds_per_row.max(1)).max(1)
 }
 
 /// The parameters one row of `M` binds: every column but the key.
@@ -411,7 +402,7 @@ fn validate<T>(rows: &[T], offset: usize, check: impl Fn(&T) -> Result<()>) -> R
 /// Whether [`ARRAY_ROWS`]-row statements fit the backend's parameter limit
 /// (always, unless SQLite was built with a limit below 8 192).
 fn arrays_fit<M: Model>(backend: Backend) -> bool {
-    ARRAY_ROWS * binds_per_row::<M>() <= parameter_limit(backend)
+    ARRAY_ROWS * binds_per_row::<M>() <= backend.max_parameters()
 }
 
 /// How a batch sends its chunks, decided once per batch (or chunk).
@@ -597,19 +588,6 @@ impl AfterPut for crate::connection::SqliteConnection {
 
 impl AfterPut for crate::connection::PgConnection {
     fn after_put<M: Model>(&mut self) -> QueryResult<()> {
-        use diesel::RunQueryDsl;
-        // Table and key names are Rust identifiers from `model!` (no `'`), but
-        // may need quoting as SQL identifiers (`as Users`, a reserved word).
-        // pg_get_serial_sequence parses its first argument as SQL and takes
-        // its second literally.
-        let (table, key) = (crate::schema::ident(M::TABLE), M::PRIMARY_KEY);
-        let key_sql = crate::schema::ident(key);
-        diesel::sql_query(format!(
-            "SELECT setval(s.seq, s.top) FROM (SELECT pg_get_serial_sequence('{table}', '{key}') AS seq, \
-             (SELECT MAX({key_sql}) FROM {table}) AS top) s \
-             WHERE s.seq IS NOT NULL AND s.top > COALESCE(pg_sequence_last_value(s.seq::regclass), 0)"
-        ))
-        .execute(self)
-        .map(drop)
+        crate::backend::postgres::catch_up_sequence(self, M::TABLE, M::PRIMARY_KEY)
     }
 }

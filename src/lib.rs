@@ -53,6 +53,7 @@
 
 extern crate self as glowplug;
 
+mod backend;
 pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -66,9 +67,10 @@ mod model;
 pub mod relation;
 pub mod scaffold;
 pub mod schema;
-mod support;
+mod timestamp;
 mod transaction;
 pub mod url;
+mod validate;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
@@ -110,15 +112,14 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
-    pub use crate::model::ModelOps;
+    pub use crate::meta::{Role, column_meta, index_meta, model_meta};
+    pub use crate::model::{IntoColumnDefault, ModelOps};
     pub use crate::relation::{
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
         primary_key_of,
     };
-    pub use crate::support::{
-        IntoColumnDefault, Role, SqliteFidelity, Stamp, TextLen, check_max_len, check_sqlite,
-        column_meta, index_meta, model_meta, now,
-    };
+    pub use crate::timestamp::{Stamp, now};
+    pub use crate::validate::{SqliteFidelity, TextLen, check_max_len, check_sqlite};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;
     pub use core::cmp::PartialEq;

@@ -75,7 +75,7 @@ backend_tests! {
         let per = per_statement(&mut conn);
         let expected = match conn.backend() {
             Backend::Postgres => 65_535 / 6,
-            _ => glowplug::connection::sqlite_variable_limit() / 6,
+            _ => glowplug::Backend::Sqlite.max_parameters() / 6,
         };
         assert_eq!(per, expected);
         // SQLite's 5 461 rows: 21 statements of 256 rows and one of 85.

@@ -266,7 +266,7 @@ pub(super) fn generate(cli: &Cli, command: &GenerateCommand, out: &mut dyn Write
             url_backend(cli)?,
             &mut |backend| crate::migrate::make::Files {
                 up: crate::schema::create_table_sql(backend, &table),
-                down: format!("DROP TABLE {};\n", crate::schema::ident(&table.name)),
+                down: format!("DROP TABLE {};\n", crate::backend::ident(&table.name)),
                 metadata: None,
             },
         )?;

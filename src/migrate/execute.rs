@@ -66,7 +66,7 @@ pub(super) fn transaction<T>(
 /// connection is left as it was found.
 fn exec_outside_transaction(step: &Step, conn: &mut BackendConnection<'_>) -> Result<()> {
     let enforced = match conn {
-        BackendConnection::Sqlite(c) => crate::connection::sqlite_foreign_keys(c).unwrap_or(false),
+        BackendConnection::Sqlite(c) => crate::backend::sqlite::foreign_keys(c).unwrap_or(false),
         _ => false,
     };
     let result = exec(step, conn);
@@ -105,7 +105,7 @@ fn apply(
         batch,
         seq,
         checksum: m.checksum().map(str::to_owned),
-        applied_at: crate::support::now(),
+        applied_at: crate::timestamp::now(),
         duration_us: 0,
         dirty: false,
     };

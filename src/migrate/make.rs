@@ -207,7 +207,7 @@ pub fn make_migration<C: DbConnection + ?Sized>(
     }
     let backend = conn.backend();
     let mut warnings = Vec::new();
-    let paths = make_with(dir, name, crate::support::now(), backend, &mut |target| {
+    let paths = make_with(dir, name, crate::timestamp::now(), backend, &mut |target| {
         let g = migration_sql(target, &wanted, &live);
         if target == backend {
             warnings = g.warnings.clone();

@@ -46,7 +46,8 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 
 use super::diff::table_delta;
 use super::generate::{SQLITE_FK_CHECK, alter_table};
-use super::{Column, ForeignKey, Index, SqlType, Table, ident, introspect};
+use super::{Column, ForeignKey, Index, SqlType, Table, introspect};
+use crate::backend::ident;
 use crate::connection::{Backend, BackendConnection, DbConnection, SqliteConnection};
 use crate::error::{Error, Result};
 
@@ -86,7 +87,7 @@ default_value_as_display!(bool, i32, i64, f64);
 
 impl DefaultValue for &str {
     fn sql_literal(&self) -> String {
-        super::ddl::quote(self)
+        crate::backend::string_literal(self)
     }
 }
 
@@ -411,7 +412,7 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         .transaction_depth()
         .map_err(Error::from)?
         .is_some();
-    let enforced = crate::connection::sqlite_foreign_keys(conn)?;
+    let enforced = crate::backend::sqlite::foreign_keys(conn)?;
     let body = format!("{}{SQLITE_FK_CHECK}", super::ddl::script(statements));
     let fk_error = |e: diesel::result::Error| -> Error {
         if e.to_string().contains("foreign_keys_must_hold") {
@@ -430,9 +431,9 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
             "altering `{table}` needs SQLite's table rebuild, which needs foreign keys off, and SQLite cannot switch them off inside a transaction; build this Rust migration with `.without_transaction()`"
         )));
     }
-    conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+    crate::backend::sqlite::set_foreign_keys(conn, false)?;
     let result = crate::transaction(conn, |c| c.batch_execute(&body)).map_err(fk_error);
-    let restored = conn.batch_execute("PRAGMA foreign_keys = ON");
+    let restored = crate::backend::sqlite::set_foreign_keys(conn, true);
     result?;
     restored.map_err(Error::from)
 }

@@ -1,7 +1,8 @@
 //! SQL text for tables, columns, keys and indexes, per backend; `create_all`
 //! and `drop_all`.
 
-use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references, ident};
+use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references};
+use crate::backend::{ident, string_literal};
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
 use crate::meta::ModelMeta;
@@ -57,7 +58,7 @@ pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
             }
             canonical_number(ty, &digits)
         }
-        SqlType::Text | SqlType::Varchar(_) => rust_string(expr.trim()).map(|s| quote(&s)),
+        SqlType::Text | SqlType::Varchar(_) => rust_string(expr.trim()).map(|s| string_literal(&s)),
         _ => None,
     }
 }
@@ -90,11 +91,6 @@ fn rust_string(lit: &str) -> Option<String> {
         });
     }
     Some(out)
-}
-
-/// `text` as a SQL string literal.
-pub(crate) fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// `digits` as the canonical number for a column of type `ty`.

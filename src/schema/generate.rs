@@ -21,7 +21,8 @@ use super::ddl::{
 use super::diff::{
     Difference, Renames, TableDelta, compare, hinted_renames, rules, same_type, table_delta,
 };
-use super::{Schema, Table, check_references, ident, introspect};
+use super::{Schema, Table, check_references, introspect};
+use crate::backend::ident;
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
 use crate::meta::ModelMeta;
