@@ -59,6 +59,7 @@ pub mod batch;
 pub mod cli;
 pub mod connection;
 pub mod database;
+mod decimal;
 mod error;
 mod macros;
 mod meta;
@@ -67,10 +68,13 @@ mod model;
 pub mod relation;
 pub mod scaffold;
 pub mod schema;
+pub mod sql_types;
 mod timestamp;
 mod transaction;
+mod types;
 pub mod url;
 mod validate;
+pub mod values;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
@@ -78,6 +82,7 @@ pub use database::{
     ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder,
     MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
+pub use decimal::Decimal;
 pub use error::{BoxError, Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
@@ -88,6 +93,7 @@ pub use relation::{
 };
 pub use transaction::transaction;
 pub use url::redact_url;
+pub use values::{UtcDateTime, Uuid};
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
 ///
@@ -112,6 +118,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
+    pub use crate::decimal::Decimal;
     pub use crate::meta::{Role, column_meta, index_meta, model_meta};
     pub use crate::model::{IntoColumnDefault, ModelOps};
     pub use crate::relation::{
@@ -120,6 +127,7 @@ pub mod __private {
     };
     pub use crate::timestamp::{Stamp, now};
     pub use crate::validate::{SqliteFidelity, TextLen, check_max_len, check_sqlite};
+    pub use crate::values::{UtcDateTime, Uuid, new_uuid};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;
     pub use core::cmp::PartialEq;

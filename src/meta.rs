@@ -8,8 +8,14 @@
 //! non-exhaustive, so the generated code builds them with the hidden const
 //! constructors at the end of this file ([`column_meta`] and its siblings).
 
-/// The portable column types `model!` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A column type, portable across the backends: what `model!` declares
+/// (in [`ColumnMeta::sql_type`]) and what the schema tools read from a
+/// database (in [`schema::Column::ty`](crate::schema::Column::ty)).
+///
+/// What each type is called in `model!`, in Rust, in each backend's DDL and
+/// catalogs is in one table, `src/types.rs` (and its macro-layer mirror,
+/// `src/macros/types.rs`); the `model!` docs list it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ColumnType {
     /// 16-bit integer (`smallint`, `i16`).
@@ -26,10 +32,13 @@ pub enum ColumnType {
     Bool,
     /// Unbounded text (`text`, `String`).
     Text,
-    /// Text with an optional maximum length (`varchar`, `varchar(N)`, `String`).
-    Varchar,
+    /// Text with an optional maximum length in characters (`varchar`,
+    /// `varchar(N)`, `String`).
+    Varchar(Option<u32>),
     /// Date and time without time zone (`timestamp`, `chrono::NaiveDateTime`; UTC by convention).
     Timestamp,
+    /// An instant, in UTC (`timestamptz`, [`glowplug::UtcDateTime`](crate::UtcDateTime)).
+    TimestampTz,
     /// Calendar date (`date`, `chrono::NaiveDate`).
     Date,
     /// Time of day (`time`, `chrono::NaiveTime`).
@@ -38,6 +47,24 @@ pub enum ColumnType {
     Binary,
     /// JSON document (`json`, `serde_json::Value`).
     Json,
+    /// A UUID (`uuid`, [`glowplug::Uuid`](crate::Uuid)).
+    Uuid,
+    /// An exact decimal of `precision` digits, `scale` of them after the
+    /// point (`decimal(P, S)`, [`glowplug::Decimal`](crate::Decimal)).
+    Decimal(u32, u32),
+    /// A type glowplug does not model, as the database names it (only read
+    /// from a database, never declared).
+    Other(String),
+}
+
+impl ColumnType {
+    /// The maximum length in characters, for `varchar(N)`.
+    pub const fn max_length(&self) -> Option<u32> {
+        match self {
+            ColumnType::Varchar(n) => *n,
+            _ => None,
+        }
+    }
 }
 
 /// A reference from a column to another model's primary key (`fk(Model)`).
@@ -52,7 +79,7 @@ pub struct ForeignKey {
 }
 
 /// One column of a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ColumnMeta {
     /// The column name.
@@ -73,8 +100,6 @@ pub struct ColumnMeta {
     pub default: Option<&'static str>,
     /// The referenced model, for `fk(Model)`.
     pub foreign_key: Option<ForeignKey>,
-    /// The maximum length in characters, for `varchar(N)`.
-    pub max_length: Option<u32>,
     /// Whether glowplug sets the value itself (`created_at` / `updated_at` from `timestamps`).
     pub managed: bool,
     /// The column's previous name, from `renamed_from(old)`: schema tooling
@@ -112,6 +137,13 @@ pub struct ModelMeta {
     pub indexes: &'static [IndexMeta],
 }
 
+impl ColumnMeta {
+    /// The maximum length in characters, for `varchar(N)`.
+    pub const fn max_length(&self) -> Option<u32> {
+        self.sql_type.max_length()
+    }
+}
+
 impl ModelMeta {
     /// The column called `name`, if the model has one.
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
@@ -122,7 +154,7 @@ impl ModelMeta {
 /// What a column is for, as the parse stage of `model!` classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// The primary key (assigned by the database).
+    /// The primary key (assigned by the database, or by glowplug for `pk(uuid)`).
     Pk,
     /// An ordinary column.
     Data,
@@ -143,21 +175,25 @@ pub const fn column_meta(
     index: bool,
     default: Option<&'static str>,
     foreign_key: Option<crate::ForeignKey>,
-    max_length: Option<u32>,
     renamed_from: Option<&'static str>,
 ) -> crate::ColumnMeta {
     let primary_key = matches!(role, Role::Pk);
+    // An integer key is assigned by the database; a `pk(uuid)` by glowplug on insert.
+    let auto_increment = primary_key
+        && matches!(
+            sql_type,
+            crate::ColumnType::SmallInt | crate::ColumnType::Integer | crate::ColumnType::BigInt
+        );
     crate::ColumnMeta {
         name,
         sql_type,
         nullable,
         primary_key,
-        auto_increment: primary_key,
+        auto_increment,
         unique,
         index,
         default,
         foreign_key,
-        max_length,
         managed: matches!(role, Role::Created | Role::Updated),
         renamed_from,
     }

@@ -11,7 +11,9 @@
 //! referencing `Model`'s table (named as `model!` names it: `User` →
 //! `users`). Modifiers are `null`, `unique`, `index` and `default(value)`
 //! with a Rust literal value. `timestamps` alone adds `created_at` and
-//! `updated_at`. Every model gets `id: pk`.
+//! `updated_at` (`timestamps(tz)`: as `timestamptz`). Every model gets `id: pk`.
+//! The type names and their checks come from the column-type table
+//! (`src/types.rs`), the one `model!` is documented from.
 //!
 //! ```
 //! let spec = glowplug::scaffold::ModelSpec::parse("Post", &["title:varchar(200)", "author_id:fk(User)"])?;
@@ -53,8 +55,9 @@ pub struct ModelSpec {
     pub name: String,
     /// The fields, in order, without `id`.
     pub fields: Vec<Field>,
-    /// Whether `timestamps` was given.
-    pub timestamps: bool,
+    /// `timestamps` (`Timestamp`) or `timestamps(tz)` (`TimestampTz`): the
+    /// type of `created_at` and `updated_at`, if given.
+    pub timestamps: Option<SqlType>,
 }
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
@@ -162,33 +165,11 @@ impl Field {
             ("fk", _) => {
                 return Err(bad(spec, "`fk` needs the referenced model: `fk(User)`"));
             }
-            ("varchar", Some(n)) => {
-                let n: u32 =
-                    n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        bad(spec, format!("`varchar({n})` needs a positive length"))
-                    })?;
-                (SqlType::Varchar(Some(n)), None, format!("varchar({n})"))
+            (word, arg) => {
+                let info = crate::types::by_keyword(word).ok_or_else(|| unknown_type(spec, ty))?;
+                let ty = info.with_args(arg).map_err(|why| bad(spec, why))?;
+                (ty.clone(), None, ty.to_string())
             }
-            (word, None) => {
-                let ty = match word {
-                    "int" | "integer" => SqlType::Integer,
-                    "bigint" => SqlType::BigInt,
-                    "smallint" => SqlType::SmallInt,
-                    "float" => SqlType::Float,
-                    "double" => SqlType::Double,
-                    "bool" => SqlType::Bool,
-                    "text" => SqlType::Text,
-                    "varchar" => SqlType::Varchar(None),
-                    "timestamp" => SqlType::Timestamp,
-                    "date" => SqlType::Date,
-                    "time" => SqlType::Time,
-                    "binary" => SqlType::Binary,
-                    "json" => SqlType::Json,
-                    _ => return Err(unknown_type(spec, ty)),
-                };
-                (ty, None, word.to_owned())
-            }
-            _ => return Err(unknown_type(spec, ty)),
         };
         let mut field = Field {
             name: (*name).to_owned(),
@@ -256,7 +237,8 @@ fn unknown_type(spec: &str, ty: &str) -> Error {
     bad(
         spec,
         format!(
-            "unknown type `{ty}`; types are int, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, date, time, binary, json, fk(Model)"
+            "unknown type `{ty}`; types are {}, fk(Model)",
+            crate::types::keywords()
         ),
     )
 }
@@ -273,12 +255,17 @@ impl ModelSpec {
         let mut model = ModelSpec {
             name: name.to_owned(),
             fields: Vec::new(),
-            timestamps: false,
+            timestamps: None,
         };
         for spec in specs {
             let spec = spec.as_ref();
-            if spec == "timestamps" {
-                model.timestamps = true;
+            let stamps = match spec {
+                "timestamps" => Some(SqlType::Timestamp),
+                "timestamps(tz)" => Some(SqlType::TimestampTz),
+                _ => None,
+            };
+            if stamps.is_some() {
+                model.timestamps = stamps;
                 continue;
             }
             let field = Field::parse(spec)?;
@@ -309,8 +296,10 @@ impl ModelSpec {
         for f in &self.fields {
             out.push_str(&format!("        {},\n", f.source()));
         }
-        if self.timestamps {
-            out.push_str("        timestamps,\n");
+        match self.timestamps {
+            Some(SqlType::TimestampTz) => out.push_str("        timestamps(tz),\n"),
+            Some(_) => out.push_str("        timestamps,\n"),
+            None => {}
         }
         out.push_str("    }\n}\n");
         out
@@ -344,9 +333,9 @@ impl ModelSpec {
                 ));
             }
         }
-        if self.timestamps {
+        if let Some(ty) = &self.timestamps {
             for name in ["created_at", "updated_at"] {
-                table.columns.push(Column::new(name, SqlType::Timestamp));
+                table.columns.push(Column::new(name, ty.clone()));
             }
         }
         table
@@ -373,6 +362,19 @@ mod tests {
         assert_eq!(f.default.as_deref(), Some("\"x\""));
         let f = Field::parse("author_id:fk(User):index").unwrap();
         assert_eq!(f.references.as_deref(), Some("User"));
+        let f = Field::parse("serial:uuid:unique").unwrap();
+        assert_eq!((f.sql_type, f.ty.as_str()), (SqlType::Uuid, "uuid"));
+        let f = Field::parse("seen_at:timestamptz:null").unwrap();
+        assert_eq!((f.sql_type, f.null), (SqlType::TimestampTz, true));
+        let spec = ModelSpec::parse("Device", &["serial:uuid", "timestamps(tz)"]).unwrap();
+        assert!(
+            spec.source()
+                .contains("serial: uuid,\n        timestamps(tz),"),
+            "{}",
+            spec.source()
+        );
+        let table = spec.table();
+        assert_eq!(table.column("updated_at").unwrap().ty, SqlType::TimestampTz);
         let cases = [
             ("title", "has no type"),
             ("Title:text", "not a column name"),

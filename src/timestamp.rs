@@ -20,7 +20,32 @@ pub fn now() -> NaiveDateTime {
 /// quarter of a batch insert's instructions on SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression)]
 #[diesel(sql_type = diesel::sql_types::Timestamp)]
+#[diesel(sql_type = crate::sql_types::TimestampTz)]
 pub struct Stamp(pub NaiveDateTime);
+
+/// `timestamps(tz)`: the same instant as a `timestamptz`.
+impl diesel::serialize::ToSql<crate::sql_types::TimestampTz, diesel::sqlite::Sqlite> for Stamp {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+    ) -> diesel::serialize::Result {
+        out.set_value(crate::sql_types::sqlite_instant(&self.0.and_utc()));
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+/// `timestamps(tz)` on PostgreSQL: `timestamptz` has `timestamp`'s wire
+/// format (microseconds since 2000, here in UTC).
+impl diesel::serialize::ToSql<crate::sql_types::TimestampTz, diesel::pg::Pg> for Stamp {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        diesel::serialize::ToSql::<diesel::sql_types::Timestamptz, diesel::pg::Pg>::to_sql(
+            &self.0, out,
+        )
+    }
+}
 
 impl diesel::serialize::ToSql<diesel::sql_types::Timestamp, diesel::sqlite::Sqlite> for Stamp {
     fn to_sql<'b>(

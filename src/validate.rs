@@ -90,6 +90,12 @@ impl SqliteFidelity for NaiveDateTime {
     }
 }
 
+impl SqliteFidelity for crate::UtcDateTime {
+    fn sqlite_problem(&self) -> Option<SqliteProblem> {
+        self.0.date_naive().sqlite_problem()
+    }
+}
+
 impl<T: SqliteFidelity> SqliteFidelity for Option<T> {
     fn sqlite_problem(&self) -> Option<SqliteProblem> {
         self.as_ref().and_then(SqliteFidelity::sqlite_problem)

@@ -293,10 +293,10 @@ fn metadata_describes_the_table() {
     assert!(id.primary_key && id.auto_increment && !id.nullable);
     assert_eq!(id.sql_type, glowplug::ColumnType::BigInt);
     let username = meta.column("username").unwrap();
-    assert_eq!(username.sql_type, glowplug::ColumnType::Varchar);
-    assert_eq!(username.max_length, Some(50));
+    assert_eq!(username.sql_type, glowplug::ColumnType::Varchar(Some(50)));
+    assert_eq!(username.max_length(), Some(50));
     assert!(username.unique && !username.index);
-    assert_eq!(meta.column("email").unwrap().max_length, None);
+    assert_eq!(meta.column("email").unwrap().max_length(), None);
     assert!(meta.column("bio").unwrap().nullable);
     assert_eq!(meta.column("active").unwrap().default, Some("true"));
     assert!(meta.column("created_at").unwrap().managed);

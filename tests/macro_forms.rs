@@ -276,7 +276,7 @@ fn a_32_column_model_with_modifiers_compiles() {
     assert_eq!(meta.columns.len(), 32);
     let c = meta.column("c28").unwrap();
     assert!(c.nullable && c.unique && c.index);
-    assert_eq!(c.max_length, Some(20));
+    assert_eq!(c.max_length(), Some(20));
     let new = wide::NewWide {
         c00: Some("x".into()),
         ..Default::default()
@@ -327,4 +327,82 @@ fn keys_over_several_columns_and_rename_hints_reach_the_metadata() {
         ..Default::default()
     };
     assert_eq!(new.role, None);
+}
+
+/// Every modifier on one column, in several orders: `null` is found
+/// wherever it stands (it used to be found only among the first five).
+mod modifier_order {
+    glowplug::model! {
+        pub Owner { id: pk, name: text }
+
+        pub Knob {
+            id: pk,
+            a: int unique index default(1) fk(Owner) renamed_from(old_a) null,
+            b: int null unique index default(1) fk(Owner) renamed_from(old_b),
+            c: int renamed_from(old_c) fk(Owner) default(1) index unique null,
+            d: int default(1) null renamed_from(old_d) unique fk(Owner) index,
+            e: int fk(Owner) renamed_from(old_e) index default(1) unique null,
+            f: int unique index default(1) fk(Owner) renamed_from(old_f),
+        }
+    }
+}
+
+#[test]
+fn modifiers_are_read_in_any_order() {
+    use modifier_order::{Knob, NewKnob};
+    for name in ["a", "b", "c", "d", "e", "f"] {
+        let c = Knob::META.column(name).unwrap();
+        assert_eq!(c.nullable, name != "f", "{name}");
+        assert!(c.unique && c.index, "{name}");
+        assert_eq!(c.default, Some("1"), "{name}");
+        assert_eq!(c.foreign_key.map(|k| k.table), Some("owners"), "{name}");
+        assert_eq!(
+            c.renamed_from,
+            Some(format!("old_{name}").as_str()),
+            "{name}"
+        );
+        assert_eq!(c.sql_type, ColumnType::Integer, "{name}");
+    }
+    // The fields of nullable columns are options, in every order.
+    let row = Knob {
+        id: 1,
+        a: None,
+        b: Some(2),
+        c: None,
+        d: None,
+        e: Some(3),
+        f: 4,
+    };
+    let new = NewKnob {
+        a: Some(None),
+        f: Some(5),
+        ..Default::default()
+    };
+    assert_eq!((row.a, row.f, new.a, new.e), (None, 4, Some(None), None));
+}
+
+/// 32 columns, every one `null`: the deepest column parse, within rustc's
+/// default nesting limit (no `recursion_limit` in this crate).
+mod all_null {
+    glowplug::model! {
+        pub Sparse {
+            id: pk,
+            c01: text null, c02: text null, c03: text null, c04: text null, c05: text null,
+            c06: text null, c07: text null, c08: text null, c09: text null, c10: text null,
+            c11: text null, c12: text null, c13: text null, c14: text null, c15: text null,
+            c16: text null, c17: text null, c18: text null, c19: text null, c20: text null,
+            c21: text null, c22: text null, c23: text null, c24: text null, c25: text null,
+            c26: text null, c27: text null, c28: text null, c29: text null, c30: text null,
+            c31: int unique index default(1) renamed_from(old) null,
+        }
+    }
+}
+
+#[test]
+fn a_32_column_model_of_null_columns_compiles() {
+    let meta = all_null::Sparse::META;
+    assert_eq!(meta.columns.len(), 32);
+    assert!(meta.columns[1..].iter().all(|c| c.nullable));
+    let row = all_null::NewSparse::default();
+    assert_eq!((row.c01, row.c31), (None, None));
 }

@@ -122,10 +122,15 @@ macro_rules! __glowplug_expand {
                     <Self as $crate::Model>::NAME,
                     <Self as $crate::Model>::TABLE,
                     <Self as $crate::Model>::PRIMARY_KEY,
-                    &[ $( $crate::__glowplug_column_meta! {
-                        name = $cn, ty = [$($cty)*], null = $cnull, role = $crole, mods = [$($cmods)*],
-                        unique = false, index = false, default = [], fk = [], renamed = []
-                    }, )* ],
+                    {
+                        // A const item of its own: its value is kept whole (`ColumnType` has drop glue,
+                        // so a temporary array passed to a const fn could not be).
+                        const COLUMNS: &[$crate::ColumnMeta] = &[ $( $crate::__glowplug_column_meta! {
+                            name = $cn, ty = [$($cty)*], null = $cnull, role = $crole, mods = [$($cmods)*],
+                            unique = false, index = false, default = [], fk = [], renamed = []
+                        }, )* ];
+                        COLUMNS
+                    },
                     $crate::__glowplug_flag!($ts),
                     &[ $( $crate::__private::index_meta(
                         &[ $( ::core::stringify!($kcol), )+ ],
@@ -190,10 +195,11 @@ macro_rules! __glowplug_expand {
             // What diesel's own `Insertable` derive implements, so slices of insert structs insert as one statement.
             impl $crate::__private::diesel::internal::derives::insertable::UndecoratedInsertRecord<$table::table> for $new {}
 
-            $crate::__glowplug_insertable! {
-                timestamps = $ts, table = $table, new = $new,
+            // The key's facts say whether the insert supplies it (`pk(uuid)`).
+            $crate::__glowplug_type! { [$($pkty)*] for = [], then = [$crate::__glowplug_insertable] {
+                timestamps = $ts, table = $table, new = $new, pk = $pk,
                 fields = [ $( ($dn, [$crate::__glowplug_rust_type!($dnull $($dty)*)], [$crate::__glowplug_rust_type!(no $($dty)*)], $dnull, [$($dmods)*]) )* ]
-            }
+            } }
 
             $crate::__glowplug_ops! {
                 conn = [$crate::__private::SqliteConnection], copy = no, model = $model, table = $table, pk = $pk,
@@ -221,86 +227,13 @@ macro_rules! __glowplug_expand {
     };
 }
 
-/// The Rust type of a column: `$null` (`yes`/`no`) and the type keyword.
+/// The Rust type of a column: `$null` (`yes`/`no`) and the type keyword,
+/// from the type table (`types.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_rust_type {
     (yes $($ty:tt)*) => { $crate::__private::Option<$crate::__glowplug_rust_type!(no $($ty)*)> };
-    (no pk) => { i64 };
-    (no pk (bigint)) => { i64 };
-    (no pk (int)) => { i32 };
-    (no pk (integer)) => { i32 };
-    (no int) => { i32 };
-    (no integer) => { i32 };
-    (no bigint) => { i64 };
-    (no smallint) => { i16 };
-    (no float) => { f32 };
-    (no double) => { f64 };
-    (no bool) => { bool };
-    (no text) => { $crate::__private::String };
-    (no varchar $($max:tt)*) => { $crate::__private::String };
-    (no timestamp) => { $crate::__private::NaiveDateTime };
-    (no date) => { $crate::__private::NaiveDate };
-    (no time) => { $crate::__private::NaiveTime };
-    (no binary) => { $crate::__private::Vec<u8> };
-    (no json) => { $crate::__private::JsonValue };
-}
-
-/// The [`ColumnType`](crate::ColumnType) of a type keyword.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __glowplug_column_type {
-    (pk) => {
-        $crate::ColumnType::BigInt
-    };
-    (pk (bigint)) => {
-        $crate::ColumnType::BigInt
-    };
-    (pk ($int:ident)) => {
-        $crate::ColumnType::Integer
-    };
-    (int) => {
-        $crate::ColumnType::Integer
-    };
-    (integer) => {
-        $crate::ColumnType::Integer
-    };
-    (bigint) => {
-        $crate::ColumnType::BigInt
-    };
-    (smallint) => {
-        $crate::ColumnType::SmallInt
-    };
-    (float) => {
-        $crate::ColumnType::Float
-    };
-    (double) => {
-        $crate::ColumnType::Double
-    };
-    (bool) => {
-        $crate::ColumnType::Bool
-    };
-    (text) => {
-        $crate::ColumnType::Text
-    };
-    (varchar $($max:tt)*) => {
-        $crate::ColumnType::Varchar
-    };
-    (timestamp) => {
-        $crate::ColumnType::Timestamp
-    };
-    (date) => {
-        $crate::ColumnType::Date
-    };
-    (time) => {
-        $crate::ColumnType::Time
-    };
-    (binary) => {
-        $crate::ColumnType::Binary
-    };
-    (json) => {
-        $crate::ColumnType::Json
-    };
+    (no $($ty:tt)*) => { $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { rust } } };
 }
 
 /// Reports an unknown, repeated or misplaced modifier (nothing otherwise).
@@ -538,34 +471,43 @@ macro_rules! __glowplug_column_meta {
         unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
         $crate::__private::column_meta(
             ::core::stringify!($n),
-            $crate::__glowplug_column_type!($($ty)*),
+            $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { column } },
             $crate::__glowplug_flag!($null),
             $crate::__private::Role::$role,
             $u,
             $i,
             $crate::__glowplug_default_text!($d),
             $crate::__glowplug_foreign_key!($f),
-            $crate::__glowplug_max_len!($($ty)*),
             $crate::__glowplug_renamed!($r),
         )
     };
 }
 
 /// `Insertable` for `&NewModel` and `NewModel`: the declared defaults
-/// applied for `None`, and `created_at`/`updated_at` stamped with one clock
+/// applied for `None`, a `pk(uuid)` key made (the key's facts from the type
+/// table come first), and `created_at`/`updated_at` stamped with one clock
 /// reading. diesel inserts `&[NewModel; N]` (a statement it caches) only
 /// when the owned struct is insertable too.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_insertable {
-    (timestamps = $ts:ident, table = $table:ident, new = $new:ident, fields = $fields:tt) => {
+    ({ key = [db], $($facts:tt)* } timestamps = $ts:ident, table = $table:ident, new = $new:ident, pk = $pk:ident, fields = $fields:tt) => {
+        $crate::__glowplug_insertable! { @impls key = [], timestamps = $ts, table = $table, new = $new, fields = $fields }
+    };
+    ({ key = [rust $($make:tt)*], sql = $sql:tt, rust = [$($rust:tt)*], $($facts:tt)* }
+        timestamps = $ts:ident, table = $table:ident, new = $new:ident, pk = $pk:ident, fields = $fields:tt) => {
+        $crate::__glowplug_insertable! {
+            @impls key = [($pk, [$($rust)*], [$($make)*])], timestamps = $ts, table = $table, new = $new, fields = $fields
+        }
+    };
+    (@impls key = $key:tt, timestamps = $ts:ident, table = $table:ident, new = $new:ident, fields = $fields:tt) => {
         $crate::__glowplug_insertable_impl! {
             head = [<'a> $crate::__private::diesel::Insertable<$table::table> for &'a $new],
-            tags = ['a, insert_type, insert_value], timestamps = $ts, table = $table, fields = $fields
+            tags = ['a, insert_type, insert_value], key = $key, timestamps = $ts, table = $table, fields = $fields
         }
         $crate::__glowplug_insertable_impl! {
             head = [$crate::__private::diesel::Insertable<$table::table> for $new],
-            tags = ['static, insert_type_owned, insert_value_owned], timestamps = $ts, table = $table, fields = $fields
+            tags = ['static, insert_type_owned, insert_value_owned], key = $key, timestamps = $ts, table = $table, fields = $fields
         }
     };
 }
@@ -574,12 +516,13 @@ macro_rules! __glowplug_insertable {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_insertable_impl {
-    (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], timestamps = yes, table = $table:ident,
+    (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], key = [$( ($kpk:ident, [$krust:ty], [$($kmake:tt)*]) )?], timestamps = yes, table = $table:ident,
         fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*]) )* ]) => {
         impl $($head)* {
             // One flat tuple: nesting the timestamps as a second tuple measured ~0.5 µs
             // slower per insert on SQLite (more AST walking for the same SQL).
             type Values = <(
+                $( $crate::__private::diesel::dsl::Eq<$table::$kpk, $krust>, )?
                 $( $crate::__glowplug_default!{ mods = [$($mods)*], then = $ty [$lt, $table::$name, $rust] }, )*
                 $crate::__private::diesel::dsl::Eq<$table::created_at, $crate::__private::Stamp>,
                 $crate::__private::diesel::dsl::Eq<$table::updated_at, $crate::__private::Stamp>,
@@ -588,6 +531,7 @@ macro_rules! __glowplug_insertable_impl {
             fn values(self) -> Self::Values {
                 let now = $crate::__private::Stamp($crate::__private::now());
                 $crate::__private::diesel::Insertable::values((
+                    $( $table::$kpk.eq($($kmake)*), )?
                     $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
                     $table::created_at.eq(now),
                     $table::updated_at.eq(now),
@@ -595,15 +539,17 @@ macro_rules! __glowplug_insertable_impl {
             }
         }
     };
-    (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], timestamps = no, table = $table:ident,
+    (head = [$($head:tt)*], tags = [$lt:lifetime, $ty:ident, $val:ident], key = [$( ($kpk:ident, [$krust:ty], [$($kmake:tt)*]) )?], timestamps = no, table = $table:ident,
         fields = [ $( ($name:ident, [$rust:ty], [$base:ty], $null:ident, [$($mods:tt)*]) )* ]) => {
         impl $($head)* {
             type Values = <(
+                $( $crate::__private::diesel::dsl::Eq<$table::$kpk, $krust>, )?
                 $( $crate::__glowplug_default!{ mods = [$($mods)*], then = $ty [$lt, $table::$name, $rust] }, )*
             ) as $crate::__private::diesel::Insertable<$table::table>>::Values;
 
             fn values(self) -> Self::Values {
                 $crate::__private::diesel::Insertable::values((
+                    $( $table::$kpk.eq($($kmake)*), )?
                     $( $table::$name.eq($crate::__glowplug_default!{ mods = [$($mods)*], then = $val [self.$name, $base, $null] }), )*
                 ))
             }
@@ -796,7 +742,10 @@ macro_rules! __glowplug_excluded {
 #[macro_export]
 macro_rules! __glowplug_touch {
     (yes, $table:ident, $changes:expr) => {
-        ($changes, $table::updated_at.eq($crate::__private::now()))
+        (
+            $changes,
+            $table::updated_at.eq($crate::__private::Stamp($crate::__private::now())),
+        )
     };
     (no, $table:ident, $changes:expr) => {
         $changes
@@ -843,50 +792,24 @@ macro_rules! __glowplug_foreign_key {
     };
 }
 
-/// The `varchar(N)` limit, for the metadata.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __glowplug_max_len {
-    (varchar ($max:literal)) => {
-        ::core::option::Option::Some($max)
-    };
-    ($($other:tt)*) => {
-        ::core::option::Option::None
-    };
-}
-
 /// Checks a `varchar(N)` field's length (nothing for other columns).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_check_len {
-    ($model:expr, $field:ident, $value:expr, varchar ($max:literal)) => {
-        $crate::__private::check_max_len($model, ::core::stringify!($field), $value, $max)?
+    ($model:expr, $field:ident, $value:expr, $($ty:tt)*) => {
+        $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { len [$model, $field, $value] } }
     };
-    ($model:expr, $field:ident, $value:expr, $($other:tt)*) => {};
 }
 
 /// On SQLite, refuses a `float`/`double` NaN and a `date`/`timestamp`
-/// outside years 0000–9999 (see `check_sqlite`); nothing for other columns.
-/// `mods` are the insert struct's modifiers, so an unset defaulted field is
-/// checked by its default; `[]` where a field holds the value itself.
+/// outside years 0000–9999 (see `check_sqlite`); nothing for other columns
+/// (the type table's `check` fact says which). `mods` are the insert
+/// struct's modifiers, so an unset defaulted field is checked by its
+/// default; `[]` where a field holds the value itself.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_check_sqlite {
-    ($model:expr, $field:ident, $value:expr, [float], [$($mods:tt)*]) => {
-        $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$model, $field, $value, f32] }
+    ($model:expr, $field:ident, $value:expr, [$($ty:tt)*], $mods:tt) => {
+        $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { check [$model, $field, $value, $mods] } }
     };
-    ($model:expr, $field:ident, $value:expr, [double], [$($mods:tt)*]) => {
-        $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$model, $field, $value, f64] }
-    };
-    ($model:expr, $field:ident, $value:expr, [date], [$($mods:tt)*]) => {
-        $crate::__glowplug_default! {
-            mods = [$($mods)*], then = sqlite_check [$model, $field, $value, $crate::__private::NaiveDate]
-        }
-    };
-    ($model:expr, $field:ident, $value:expr, [timestamp], [$($mods:tt)*]) => {
-        $crate::__glowplug_default! {
-            mods = [$($mods)*], then = sqlite_check [$model, $field, $value, $crate::__private::NaiveDateTime]
-        }
-    };
-    ($model:expr, $field:ident, $value:expr, [$($other:tt)*], [$($mods:tt)*]) => {};
 }

@@ -13,7 +13,7 @@
 //! `compile_error!` naming the mistake and the accepted syntax, and nothing
 //! else is expanded, so it is the only error the user sees (a duplicate
 //! column name included: `parse.rs` explains how `macro_rules!` can tell).
-//! The parse spends two or three expansion steps per column, so a 32-column
+//! The parse spends three expansion steps per column, so a 32-column
 //! model stays well inside rustc's nesting limit of 128.
 //! `pastey` is used only to build the identifiers `NewUser`, `UserChanges`
 //! and `users`.
@@ -26,6 +26,7 @@
 mod expand;
 mod parse;
 mod relation;
+mod types;
 
 /// Declares models: a diesel table, a model struct, insert and changes
 /// structs, metadata and CRUD, from one block per table.
@@ -87,24 +88,44 @@ mod relation;
 ///
 /// # Column types
 ///
-/// | type | diesel SQL type | Rust type |
-/// |---|---|---|
-/// | `pk` | `BigInt`, auto-increment primary key | `i64` |
-/// | `pk(int)` | `Integer`, auto-increment primary key | `i32` |
-/// | `pk(bigint)` | same as `pk` | `i64` |
-/// | `int`, `integer` | `Integer` | `i32` |
-/// | `bigint` | `BigInt` | `i64` |
-/// | `smallint` | `SmallInt` | `i16` |
-/// | `float` | `Float` | `f32` |
-/// | `double` | `Double` | `f64` |
-/// | `bool` | `Bool` | `bool` |
-/// | `text` | `Text` | `String` |
-/// | `varchar`, `varchar(N)` | `Text` (N: maximum length in characters) | `String` |
-/// | `timestamp` | `Timestamp` | `chrono::NaiveDateTime` (UTC by convention) |
-/// | `date` | `Date` | `chrono::NaiveDate` |
-/// | `time` | `Time` | `chrono::NaiveTime` |
-/// | `binary` | `Binary` | `Vec<u8>` |
-/// | `json` | `Json` | `serde_json::Value` |
+/// One table (`src/types.rs`, mirrored for the macro in `src/macros/types.rs`)
+/// defines every type; a test checks that this list matches it.
+///
+/// | type | diesel SQL type | Rust type | PostgreSQL | SQLite |
+/// |---|---|---|---|---|
+/// | `pk` | `BigInt`, auto-increment primary key | `i64` | `BIGSERIAL` | `INTEGER` (rowid) |
+/// | `pk(int)` | `Integer`, auto-increment primary key | `i32` | `SERIAL` | `INTEGER` (rowid) |
+/// | `pk(bigint)` | same as `pk` | `i64` | `BIGSERIAL` | `INTEGER` (rowid) |
+/// | `pk(uuid)` | `glowplug::sql_types::Uuid`, made by glowplug on insert (`Uuid::new_v4`) | `glowplug::Uuid` | `UUID` | `UUID` |
+/// | `int`, `integer` | `Integer` | `i32` | `INTEGER` | `INTEGER` |
+/// | `bigint` | `BigInt` | `i64` | `BIGINT` | `BIGINT` |
+/// | `smallint` | `SmallInt` | `i16` | `SMALLINT` | `SMALLINT` |
+/// | `float` | `Float` | `f32` | `REAL` | `REAL` |
+/// | `double` | `Double` | `f64` | `DOUBLE PRECISION` | `DOUBLE` |
+/// | `bool` | `Bool` | `bool` | `BOOLEAN` | `BOOLEAN` |
+/// | `text` | `Text` | `String` | `TEXT` | `TEXT` |
+/// | `varchar`, `varchar(N)` | `Text` | `String` | `VARCHAR` | `VARCHAR` |
+/// | `timestamp` | `Timestamp` | `chrono::NaiveDateTime` | `TIMESTAMP` | `TIMESTAMP` |
+/// | `timestamptz` | `glowplug::sql_types::TimestampTz` | `glowplug::UtcDateTime` | `TIMESTAMPTZ` | `TIMESTAMPTZ` |
+/// | `date` | `Date` | `chrono::NaiveDate` | `DATE` | `DATE` |
+/// | `time` | `Time` | `chrono::NaiveTime` | `TIME` | `TIME` |
+/// | `binary` | `Binary` | `Vec<u8>` | `BYTEA` | `BLOB` |
+/// | `json` | `Json` | `serde_json::Value` | `JSON` | `JSON` |
+/// | `uuid` | `glowplug::sql_types::Uuid` | `glowplug::Uuid` | `UUID` | `UUID` |
+/// | `decimal(P, S)` | `glowplug::sql_types::ExactDecimal<P, S>` | `glowplug::Decimal` | `NUMERIC` | `DECIMAL_TEXT` |
+///
+/// `varchar(N)` takes a maximum length in characters. `timestamp` holds UTC
+/// by convention. `timestamptz` is an instant: PostgreSQL's `timestamptz`;
+/// on SQLite, text in one fixed width (`2026-11-26 15:04:05.123456+00:00`),
+/// so text order is time order. `uuid` is PostgreSQL's `uuid`; on SQLite,
+/// the 36-character lower-case hyphenated text (its order is the order of
+/// the bytes, as on PostgreSQL). `decimal(P, S)` is PostgreSQL's
+/// `numeric(P,S)`; on SQLite, exact text in one width that sorts as the
+/// numbers do (diesel's SQLite decimals go through `f64`; see
+/// [`Decimal`](crate::Decimal)). Their Rust values, [`Decimal`](crate::Decimal), [`Uuid`](crate::Uuid)
+/// and [`UtcDateTime`](crate::UtcDateTime), wrap `bigdecimal::BigDecimal`,
+/// `uuid::Uuid` and `chrono::DateTime<Utc>` (`Deref`, `From` both ways): only diesel may bind
+/// those types themselves to a SQL type ([`sql_types`](crate::sql_types)).
 ///
 /// # Modifiers
 ///
@@ -116,6 +137,10 @@ mod relation;
 /// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text) is inserted when the insert struct's field is `None`; a literal `expr` is also the column's default in generated DDL |
 /// | `fk(Model)` | a foreign key to `Model`'s primary key |
 /// | `renamed_from(old)` | the column was called `old`: generated migrations rename it instead of dropping it and adding this one ([`schema`](crate::schema)) |
+///
+/// Modifiers come in any order, each at most once:
+/// `x: int unique index default(1) fk(User) renamed_from(y) null` is the same
+/// column as `x: int null unique index default(1) fk(User) renamed_from(y)`.
 ///
 /// Keys and indexes are in the metadata, the DDL of [`schema`](crate::schema)
 /// and its drift checks. Keys over several columns are declared in the body,
@@ -151,8 +176,8 @@ mod relation;
 /// `validate_for(backend)` adds these.
 ///
 /// `timestamps` adds `created_at` and `updated_at`
-/// (`timestamp`, not null), set by glowplug on insert and bumped on save and
-/// update (no database triggers).
+/// (`timestamp`, not null; `timestamps(tz)`: `timestamptz`), set by glowplug
+/// on insert and bumped on save and update (no database triggers).
 ///
 /// # Generated items
 ///
@@ -188,8 +213,9 @@ mod relation;
 /// The crate that calls `model!` must depend on `diesel` (diesel's own
 /// derives expand to `diesel::` paths) and refer to glowplug by its own name.
 /// A model has at most 32 columns (diesel's default tuple limit). Each
-/// column and relation is one step of a recursive macro: a 32-column model
-/// whose columns are all `null` has room for about ten relations within
+/// column is three steps of a recursive macro and each relation one: a
+/// 32-column model whose columns are all `null` needs a nesting depth of
+/// 114 (measured), and has room for about ten relations within
 /// rustc's default nesting limit of 128; past it, rustc says so and
 /// `#![recursion_limit = "256"]` in the calling crate lifts the limit.
 ///

@@ -3,19 +3,20 @@
 //! # Why the stages look the way they do
 //!
 //! rustc stops expanding at a nesting depth of 128, and a `macro_rules!`
-//! muncher nests once per step. So the parse spends two steps per column
-//! (three for a `null` column) instead of one per token: a 32-column model
-//! (diesel's limit) whose columns are all `null` needs about 110 levels,
-//! measured by lowering `recursion_limit` until it failed. A relation costs
-//! one step, and its expansion about ten levels beyond the last step: the
-//! same model with five relations (one through a three-segment path) needs
-//! 113–116. What can be decided
+//! muncher nests once per step. So the parse spends three steps per column
+//! (this parser, the type table, the column's probe) instead of one per
+//! token, whatever its modifiers: a 32-column model (diesel's limit) whose
+//! columns are all `null` compiles with `recursion_limit` 114 and fails at
+//! 112 (measured; before the type table, 112 was enough), within the
+//! default limit (`tests/macro_forms.rs` has one). A relation costs one step, and its
+//! expansion about ten levels beyond the last step. What can be decided
 //! where it is used (Rust types, defaults, `unique`, `index`, `fk`, the
 //! length limit) is left in the record as the raw type and modifier list
-//! and read by small helper macros in `expand.rs`. Only what diesel's
-//! `table!` needs as literal tokens (the SQL type, wrapped in `Nullable<..>`
-//! for `null`) is decided here: `table!` accepts only a plain type path, and
-//! reads the type's name to give numeric and date columns their operators.
+//! and read by small helper macros in `expand.rs`, through the type table.
+//! Only what diesel's `table!` needs as literal tokens (the SQL type,
+//! wrapped in `Nullable<..>` for `null`) is decided here: `table!` accepts
+//! only a plain type path, and reads the type's name to give numeric and
+//! date columns their operators.
 //!
 //! # Stages
 //!
@@ -25,18 +26,23 @@
 //!    Its state is a list of named fields:
 //!    `pending = { cols, data, pk }, d = [$], model = {..}, pk = [..],
 //!    cols = [..], data = [..], seen = [names], timestamps = yes|no,
-//!    rest = [tokens]`. `pending` holds the records of the previous step;
-//!    each step first appends them to `cols`, `data` and `pk`.
-//!    For each column the step defines a *probe* macro and calls it:
+//!    rest = [tokens]`. `pending` holds the records of the previous step
+//!    (`cols`: key and timestamps, `data`: data columns, `pk`: the key's
+//!    name and type); each step first appends them to `cols` (both kinds),
+//!    `data` and `pk`, so a record is written once.
+//!    For each column the step defines a *probe* macro and asks the type
+//!    table (`types.rs`) to call it with the type's facts:
 //!    * the probe's first rules hold every name already `seen`, literally,
 //!      so a repeated name stops there with one `compile_error!`
 //!      (`macro_rules!` cannot compare identifiers, but a pattern can
 //!      contain one);
-//!    * the next rules find `null` among the modifiers by position and call
-//!      the probe again with the `Nullable<..>` / `Option<..>` wrappers;
-//!    * the last rules map the type keyword to its diesel SQL type and emit
-//!      the next parse step with the finished record as `pending`; an
-//!      unknown type stops with one `compile_error!`.
+//!    * a primary-key type (its facts have a `key`) makes the key record;
+//!    * then comes one rule per modifier the column has, each holding that
+//!      modifier literally and matching the word `null`: only a `null`
+//!      modifier's rule matches, wherever it stands, and it wraps the SQL
+//!      type in `Nullable<..>`; the last rule takes a column without `null`.
+//!      The probe emits the next parse step with the finished record as
+//!      `pending`; an unknown type stops in the table with one `compile_error!`.
 //!
 //!    `d = [$]` carries a `$` token, which the probe's own patterns need.
 //!    The probe is defined in the same expansion that calls it: rustc
@@ -111,7 +117,7 @@ macro_rules! __glowplug_parse {
     (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = $d:tt, model = $model:tt,
         pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = $seen:tt, timestamps = $ts:ident, rest = []) => {
         $crate::__glowplug_check! {
-            d = $d, model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*], timestamps = $ts
+            d = $d, model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], timestamps = $ts
         }
     };
 
@@ -122,29 +128,42 @@ macro_rules! __glowplug_parse {
     };
     (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
         pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = [$($seen:ident)*], timestamps = no,
-        rest = [ timestamps $(, $($rest:tt)*)? ]) => {
+        rest = [ timestamps $( ( $($kind:tt)* ) )? $(, $($rest:tt)*)? ]) => {
         macro_rules! __glowplug_probe {
             $(
                 ([$seen $d($d later:tt)*] $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); };
                 ([$d first:ident $seen] $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); };
             )*
-            ([$d first:ident $d second:ident] $d($d next:tt)*) => { $d($d next)* };
+            // `timestamps` or `timestamps(tz)`: the columns' type, looked up in the type table.
+            ([$d first:ident $d second:ident] [] $d($d next:tt)*) => {
+                $crate::__glowplug_type! { [timestamp] for = [$m timestamps], then = [__glowplug_probe] { [timestamp] $d($d next)* } }
+            };
+            ([$d first:ident $d second:ident] [tz] $d($d next:tt)*) => {
+                $crate::__glowplug_type! { [timestamptz] for = [$m timestamps], then = [__glowplug_probe] { [timestamptz] $d($d next)* } }
+            };
+            ([$d first:ident $d second:ident] [$d($d other:tt)*] $d($d next:tt)*) => {
+                ::core::compile_error!(::core::concat!(
+                    "model `", ::core::stringify!($m), "`: `timestamps(", ::core::stringify!($d($d other)*),
+                    ")` is not a form of `timestamps`; write `timestamps` (timestamp columns) or `timestamps(tz)` (timestamptz columns)"
+                ));
+            };
+            ({ key = $d k:tt, sql = $d sql:tt $d($d facts:tt)* } $d ty:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! {
+                    pending = {
+                        cols = [
+                            { name = created_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = $d sql, ty = $d ty, null = no, mods = [], role = Created }
+                            { name = updated_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = $d sql, ty = $d ty, null = no, mods = [], role = Updated }
+                        ],
+                        data = [], pk = []
+                    },
+                    $d($d state)*
+                }
+            };
         }
         __glowplug_probe! {
-            [created_at updated_at]
-            $crate::__glowplug_parse! {
-                pending = {
-                    cols = [
-                        { name = created_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = [$crate::__private::diesel::sql_types::Timestamp],
-                          ty = [timestamp], null = no, mods = [], role = Created }
-                        { name = updated_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = [$crate::__private::diesel::sql_types::Timestamp],
-                          ty = [timestamp], null = no, mods = [], role = Updated }
-                    ],
-                    data = [], pk = []
-                },
-                d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*],
-                seen = [$($seen)* created_at updated_at], timestamps = yes, rest = [ $($($rest)*)? ]
-            }
+            [created_at updated_at] [$($($kind)*)?]
+            d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*],
+            seen = [$($seen)* created_at updated_at], timestamps = yes, rest = [ $($($rest)*)? ]
         }
     };
 
@@ -215,120 +234,52 @@ macro_rules! __glowplug_parse {
         ));
     };
 
-    // A column, `name: type(args) modifiers,`, taken whole.
+    // A column, `name: type(args) modifiers,`, taken whole. The type table
+    // (`types.rs`) looks the type up and calls the probe with its facts.
     (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
         pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = [$($seen:ident)*], timestamps = $ts:ident,
         rest = [ $(#[$cattr:meta])* $name:ident : $ty:ident $( ( $($targ:tt)* ) )? $( $mod:ident $( ( $($marg:tt)* ) )? )* $(, $($rest:tt)*)? ]) => {
         macro_rules! __glowplug_probe {
             // A name seen before.
-            $( ($seen $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); }; )*
+            $( ($d facts:tt $seen $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); }; )*
 
-            // `null` among the modifiers (at most five distinct ones): call again with the
-            // `Nullable<..>` wrapper for the SQL type.
-            ($d n:ident $d ty:tt [null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
-                __glowplug_probe! { $d n $d ty [null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
-            };
-            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
-                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
-            };
-            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? $d b:ident $d(($d($d bb:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
-                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? $d b $d(($d($d bb)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
-            };
-            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? $d b:ident $d(($d($d bb:tt)*))? $d c:ident $d(($d($d cc:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
-                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? $d b $d(($d($d bb)*))? $d c $d(($d($d cc)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
-            };
-            ($d n:ident $d ty:tt [$d a:ident $d(($d($d aa:tt)*))? $d b:ident $d(($d($d bb:tt)*))? $d c:ident $d(($d($d cc:tt)*))? $d e:ident $d(($d($d ee:tt)*))? null $d($d m:tt)*] [] [] no $d($d next:tt)*) => {
-                __glowplug_probe! { $d n $d ty [$d a $d(($d($d aa)*))? $d b $d(($d($d bb)*))? $d c $d(($d($d cc)*))? $d e $d(($d($d ee)*))? null $d($d m)*] [$crate::__private::diesel::sql_types::Nullable <] [>] yes $d($d next)* }
-            };
-
-            // The primary key: `pk` (i64) or `pk(int)` (i32).
-            ($d n:ident [pk $d($d a:tt)*] $d mods:tt $d so:tt $d sc:tt $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                __glowplug_probe! { @pk $d n [pk $d($d a)*] $d mods $d attrs $d($d state)* }
-            };
-            (@pk $d n:ident [pk] $d($d rest:tt)*) => { __glowplug_probe! { @key BigInt $d n [pk] $d($d rest)* } };
-            (@pk $d n:ident [pk (bigint)] $d($d rest:tt)*) => { __glowplug_probe! { @key BigInt $d n [pk (bigint)] $d($d rest)* } };
-            (@pk $d n:ident [pk (int)] $d($d rest:tt)*) => { __glowplug_probe! { @key Integer $d n [pk (int)] $d($d rest)* } };
-            (@pk $d n:ident [pk (integer)] $d($d rest:tt)*) => { __glowplug_probe! { @key Integer $d n [pk (integer)] $d($d rest)* } };
-            (@pk $d n:ident [$d($d ty:tt)*] $d($d rest:tt)*) => {
-                ::core::compile_error!(::core::concat!(
-                    "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($d n), "`: unknown primary key type `",
-                    ::core::stringify!($d($d ty)*), "`; accepted: pk (i64), pk(bigint) (i64), pk(int) (i32)"
-                ));
-            };
-            (@key $d sql:ident $d n:ident $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+            // The primary key (`null` on it is reported by the modifier check).
+            ({ key = [$d($d key:tt)+], sql = $d sql:tt $d($d facts:tt)* } $d n:ident $d null:tt $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
                 $crate::__glowplug_parse! {
-                    pending = {
-                        cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$crate::__private::diesel::sql_types::$d sql],
-                                  ty = $d ty, null = no, mods = $d mods, role = Pk }],
-                        data = [], pk = [$d n $d ty]
-                    },
+                    pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = $d sql, ty = $d ty, null = no, mods = $d mods, role = Pk }],
+                                data = [], pk = [$d n $d ty] },
                     $d($d state)*
                 }
             };
 
-            // Every other known type: the finished record becomes the next step's `pending`.
-            ($d n:ident [int] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [int], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [int], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [integer] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [integer], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Integer $d($d sc)*], ty = [integer], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [bigint] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::BigInt $d($d sc)*], ty = [bigint], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::BigInt $d($d sc)*], ty = [bigint], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [smallint] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::SmallInt $d($d sc)*], ty = [smallint], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::SmallInt $d($d sc)*], ty = [smallint], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [float] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Float $d($d sc)*], ty = [float], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Float $d($d sc)*], ty = [float], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [double] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Double $d($d sc)*], ty = [double], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Double $d($d sc)*], ty = [double], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [bool] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Bool $d($d sc)*], ty = [bool], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Bool $d($d sc)*], ty = [bool], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [text] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [text], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [text], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [varchar] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [varchar ($d max:literal)] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar ($d max)], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Text $d($d sc)*], ty = [varchar ($d max)], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [timestamp] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Timestamp $d($d sc)*], ty = [timestamp], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Timestamp $d($d sc)*], ty = [timestamp], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [date] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Date $d($d sc)*], ty = [date], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Date $d($d sc)*], ty = [date], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [time] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Time $d($d sc)*], ty = [time], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Time $d($d sc)*], ty = [time], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [binary] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Binary $d($d sc)*], ty = [binary], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Binary $d($d sc)*], ty = [binary], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
-            ($d n:ident [json] $d mods:tt [$d($d so:tt)*] [$d($d sc:tt)*] $d null:ident $d attrs:tt $d($d state:tt)*) => {
-                $crate::__glowplug_parse! { pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Json $d($d sc)*], ty = [json], null = $d null, mods = $d mods, role = Data }], data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$d($d so)* $crate::__private::diesel::sql_types::Json $d($d sc)*], ty = [json], null = $d null, mods = $d mods, role = Data }], pk = [] }, $d($d state)* }
-            };
+            // `null` anywhere among the modifiers: one rule per modifier written, each
+            // holding that modifier literally, so only the rule made from a `null` matches.
+            $( ({ key = [], sql = [$d($d sql:tt)*] $d($d facts:tt)* } $d n:ident [$mod] $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! {
+                    pending = { cols = [],
+                        data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$crate::__private::diesel::sql_types::Nullable<$d($d sql)*>],
+                                  ty = $d ty, null = yes, mods = $d mods, role = Data }], pk = [] },
+                    $d($d state)*
+                }
+            }; )*
 
-            // Anything else is not a type.
-            ($d n:ident [$d($d ty:tt)*] $d($d rest:tt)*) => {
-                ::core::compile_error!(::core::concat!(
-                    "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($d n), "`: unknown column type `",
-                    ::core::stringify!($d($d ty)*),
-                    "`; accepted types: pk, pk(int), pk(bigint), int, integer, bigint, smallint, float, double, bool, text, varchar, varchar(N), timestamp, date, time, binary, json"
-                ));
+            // A column without `null`.
+            ({ key = [], sql = $d sql:tt $d($d facts:tt)* } $d n:ident [null] $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! {
+                    pending = { cols = [],
+                        data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = $d sql, ty = $d ty, null = no, mods = $d mods, role = Data }], pk = [] },
+                    $d($d state)*
+                }
             };
         }
-        __glowplug_probe! {
-            $name [$ty $( ( $($targ)* ) )?] [$( $mod $( ( $($marg)* ) )? )*] [] [] no [$(#[$cattr])*]
-            d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)*], data = [$($data)* $($pd)*],
-            seen = [$($seen)* $name], timestamps = $ts, rest = [ $($($rest)*)? ]
+        $crate::__glowplug_type! {
+            [$ty $( ( $($targ)* ) )?] for = [$m $name], then = [__glowplug_probe] {
+                $name [null] [$ty $( ( $($targ)* ) )?] [$( $mod $( ( $($marg)* ) )? )*] [$(#[$cattr])*]
+                d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*],
+                seen = [$($seen)* $name], timestamps = $ts, rest = [ $($($rest)*)? ]
+            }
         }
     };
-
     // What is left does not read as a column.
     (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$cattr:meta])* $name:ident : $($rest:tt)* ]) => {

@@ -239,6 +239,10 @@ macro_rules! required_key_types {
 }
 required_key_types!(SmallInt Integer BigInt Text);
 
+impl ForeignKeySqlType for crate::sql_types::Uuid {
+    type Cardinality = Required;
+}
+
 impl<T> ForeignKeySqlType for diesel::sql_types::Nullable<T> {
     type Cardinality = Optional;
 }

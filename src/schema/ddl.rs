@@ -6,29 +6,12 @@ use crate::backend::{ident, string_literal};
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
 use crate::meta::ModelMeta;
+use crate::types::Class;
 
-/// The backend's name for `ty` (`BIGINT`, `VARCHAR(200)`, `BYTEA`/`BLOB`).
+/// The backend's name for `ty` (`BIGINT`, `VARCHAR(200)`, `BYTEA`/`BLOB`),
+/// from the type table (`src/types.rs`).
 pub(crate) fn type_sql(backend: Backend, ty: &SqlType) -> String {
-    let pg = backend == Backend::Postgres;
-    match ty {
-        SqlType::SmallInt => "SMALLINT".into(),
-        SqlType::Integer => "INTEGER".into(),
-        SqlType::BigInt => "BIGINT".into(),
-        SqlType::Float => "REAL".into(),
-        SqlType::Double if pg => "DOUBLE PRECISION".into(),
-        SqlType::Double => "DOUBLE".into(),
-        SqlType::Bool => "BOOLEAN".into(),
-        SqlType::Text => "TEXT".into(),
-        SqlType::Varchar(Some(n)) => format!("VARCHAR({n})"),
-        SqlType::Varchar(None) => "VARCHAR".into(),
-        SqlType::Timestamp => "TIMESTAMP".into(),
-        SqlType::Date => "DATE".into(),
-        SqlType::Time => "TIME".into(),
-        SqlType::Binary if pg => "BYTEA".into(),
-        SqlType::Binary => "BLOB".into(),
-        SqlType::Json => "JSON".into(),
-        SqlType::Other(name) => name.clone(),
-    }
+    ty.ddl_name(backend)
 }
 
 /// A canonical default (see [`canonical_default`]) as `backend` writes it.
@@ -58,7 +41,7 @@ pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
             }
             canonical_number(ty, &digits)
         }
-        SqlType::Text | SqlType::Varchar(_) => rust_string(expr.trim()).map(|s| string_literal(&s)),
+        t if t.class() == Class::Text => rust_string(expr.trim()).map(|s| string_literal(&s)),
         _ => None,
     }
 }

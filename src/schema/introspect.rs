@@ -192,29 +192,9 @@ fn named<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
     tables.iter_mut().find(|t| t.name == name)
 }
 
-/// The portable type for PostgreSQL's `format_type` text.
+/// The portable type for PostgreSQL's `format_type` text (the type table's `pg_names`).
 fn pg_type(name: &str) -> SqlType {
-    match name {
-        "smallint" => SqlType::SmallInt,
-        "integer" => SqlType::Integer,
-        "bigint" => SqlType::BigInt,
-        "real" => SqlType::Float,
-        "double precision" => SqlType::Double,
-        "boolean" => SqlType::Bool,
-        "text" => SqlType::Text,
-        "character varying" => SqlType::Varchar(None),
-        "timestamp without time zone" => SqlType::Timestamp,
-        "date" => SqlType::Date,
-        "time without time zone" => SqlType::Time,
-        "bytea" => SqlType::Binary,
-        "json" => SqlType::Json,
-        other => other
-            .strip_prefix("character varying(")
-            .and_then(|n| n.strip_suffix(')'))
-            .and_then(|n| n.parse().ok())
-            .map(|n| SqlType::Varchar(Some(n)))
-            .unwrap_or_else(|| SqlType::Other(other.to_owned())),
-    }
+    SqlType::from_database(Backend::Postgres, name)
 }
 
 #[derive(QueryableByName)]
@@ -378,30 +358,9 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
     Ok(table)
 }
 
-/// The portable type for a SQLite declared type.
+/// The portable type for a SQLite declared type (the type table's `sqlite_names`).
 fn sqlite_type(declared: &str) -> SqlType {
-    let upper = declared.trim().to_ascii_uppercase();
-    match upper.as_str() {
-        "SMALLINT" => SqlType::SmallInt,
-        "INTEGER" | "INT" => SqlType::Integer,
-        "BIGINT" => SqlType::BigInt,
-        "REAL" | "FLOAT" => SqlType::Float,
-        "DOUBLE" | "DOUBLE PRECISION" => SqlType::Double,
-        "BOOLEAN" | "BOOL" => SqlType::Bool,
-        "TEXT" => SqlType::Text,
-        "VARCHAR" => SqlType::Varchar(None),
-        "TIMESTAMP" | "DATETIME" => SqlType::Timestamp,
-        "DATE" => SqlType::Date,
-        "TIME" => SqlType::Time,
-        "BLOB" | "BINARY" => SqlType::Binary,
-        "JSON" => SqlType::Json,
-        _ => upper
-            .strip_prefix("VARCHAR(")
-            .and_then(|n| n.strip_suffix(')'))
-            .and_then(|n| n.trim().parse().ok())
-            .map(|n| SqlType::Varchar(Some(n)))
-            .unwrap_or_else(|| SqlType::Other(declared.trim().to_owned())),
-    }
+    SqlType::from_database(Backend::Sqlite, declared)
 }
 
 #[cfg(test)]

@@ -45,8 +45,6 @@ mod diff;
 mod generate;
 mod introspect;
 
-use std::fmt;
-
 pub use builder::{ColumnBuilder, DefaultValue, TableBuilder, alter, create, drop};
 pub(crate) use ddl::rust_literal as ddl_literal;
 pub use ddl::{create_all, create_sql, drop_all, drop_sql};
@@ -61,98 +59,14 @@ pub(crate) fn create_table_sql(backend: Backend, table: &Table) -> String {
 }
 
 use crate::connection::Backend;
-use crate::meta::{ColumnType, ModelMeta};
+use crate::meta::ModelMeta;
 
 /// The tables glowplug's migration harness owns; never part of a model.
 pub(crate) use crate::migrate::LEDGER_TABLES;
 
-/// A column type, portable across the backends.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SqlType {
-    /// 16-bit integer.
-    SmallInt,
-    /// 32-bit integer.
-    Integer,
-    /// 64-bit integer.
-    BigInt,
-    /// 32-bit float.
-    Float,
-    /// 64-bit float.
-    Double,
-    /// Boolean.
-    Bool,
-    /// Unbounded text.
-    Text,
-    /// Text with an optional maximum length in characters.
-    Varchar(Option<u32>),
-    /// Date and time without time zone.
-    Timestamp,
-    /// Calendar date.
-    Date,
-    /// Time of day.
-    Time,
-    /// Bytes.
-    Binary,
-    /// JSON document.
-    Json,
-    /// A type glowplug does not model, as the database names it.
-    Other(String),
-}
-
-impl SqlType {
-    /// The portable type of a model column.
-    pub fn of(ty: ColumnType, max_length: Option<u32>) -> SqlType {
-        match ty {
-            ColumnType::SmallInt => SqlType::SmallInt,
-            ColumnType::Integer => SqlType::Integer,
-            ColumnType::BigInt => SqlType::BigInt,
-            ColumnType::Float => SqlType::Float,
-            ColumnType::Double => SqlType::Double,
-            ColumnType::Bool => SqlType::Bool,
-            ColumnType::Text => SqlType::Text,
-            ColumnType::Varchar => SqlType::Varchar(max_length),
-            ColumnType::Timestamp => SqlType::Timestamp,
-            ColumnType::Date => SqlType::Date,
-            ColumnType::Time => SqlType::Time,
-            ColumnType::Binary => SqlType::Binary,
-            ColumnType::Json => SqlType::Json,
-        }
-    }
-
-    fn is_integer(&self) -> bool {
-        matches!(self, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
-    }
-
-    fn is_numeric(&self) -> bool {
-        self.is_integer() || matches!(self, SqlType::Float | SqlType::Double)
-    }
-}
-
-/// The `model!` spelling (`varchar(200)`, `bigint`), or the database's name
-/// for [`SqlType::Other`].
-impl fmt::Display for SqlType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self {
-            SqlType::SmallInt => "smallint",
-            SqlType::Integer => "int",
-            SqlType::BigInt => "bigint",
-            SqlType::Float => "float",
-            SqlType::Double => "double",
-            SqlType::Bool => "bool",
-            SqlType::Text => "text",
-            SqlType::Varchar(Some(n)) => return write!(f, "varchar({n})"),
-            SqlType::Varchar(None) => "varchar",
-            SqlType::Timestamp => "timestamp",
-            SqlType::Date => "date",
-            SqlType::Time => "time",
-            SqlType::Binary => "binary",
-            SqlType::Json => "json",
-            SqlType::Other(name) => name,
-        };
-        f.write_str(name)
-    }
-}
+/// The column type of the schema tools: the same type as the models'
+/// [`ColumnType`](crate::ColumnType) (one list of types, one table of their names: `src/types.rs`).
+pub use crate::meta::ColumnType as SqlType;
 
 /// One column of a [`Table`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,7 +237,7 @@ impl Table {
         let mut table = Table::new(meta.table);
         table.primary_key = vec![meta.primary_key.to_owned()];
         for c in meta.columns {
-            let ty = SqlType::of(c.sql_type, c.max_length);
+            let ty = c.sql_type.clone();
             let default = c.default.and_then(|d| ddl::rust_literal(&ty, d));
             table.columns.push(Column {
                 name: c.name.to_owned(),
