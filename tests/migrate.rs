@@ -326,6 +326,9 @@ migrate_tests! {
             MigrationError::Modified { names } => assert_eq!(names, [M1]),
             other => panic!("{other:?}"),
         }
+        // The library names its API, not the CLI's flags (the CLI adds those).
+        let refused = env.migrator().run().unwrap_err().to_string();
+        assert!(refused.contains("Migrator::allow_modified") && !refused.contains("--"), "{refused}");
         assert!(!env.has_table("three"));
         // Allowed explicitly, it runs; the missing one cannot be rolled back.
         assert_eq!(names(&env.migrator().allow_modified(true).run()?.applied), [M3]);

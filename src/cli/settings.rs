@@ -97,3 +97,20 @@ pub(super) fn url_backend(cli: &Cli) -> Result<Backend> {
         Err(_) => Ok(Backend::Sqlite),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_diesel_toml_is_a_config_error_that_keeps_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("diesel.toml");
+        std::fs::write(&file, "[migrations_directory\ndir = 1").unwrap();
+        let err = from_diesel_toml(&file).unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(err.to_string().contains("diesel.toml"), "{err}");
+        let cause = std::error::Error::source(&err).expect("the TOML error is kept");
+        assert!(cause.is::<toml::de::Error>(), "{cause:?}");
+    }
+}
