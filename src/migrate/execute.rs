@@ -74,8 +74,8 @@ fn exec_outside_transaction(step: &Step, conn: &mut BackendConnection<'_>) -> Re
         // No transaction may be open; then ROLLBACK fails (SQLite) or only
         // warns (PostgreSQL), which is fine.
         let _ = conn.batch_execute("ROLLBACK");
-        if enforced {
-            let _ = conn.batch_execute("PRAGMA foreign_keys = ON");
+        if let (true, BackendConnection::Sqlite(c)) = (enforced, &mut *conn) {
+            let _ = crate::backend::sqlite::set_foreign_keys(c, true);
         }
     }
     result

@@ -167,8 +167,10 @@ fn sqlite_lock_path(c: &mut SqliteConnection) -> Result<Option<PathBuf>> {
     let main = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
         .get_result::<DbFile>(c)
         .optional()?;
-    Ok(main
-        .map(|m| m.file)
-        .filter(|f| !f.is_empty())
-        .map(|f| PathBuf::from(format!("{f}-glowplug-lock"))))
+    Ok(main.map(|m| m.file).filter(|f| !f.is_empty()).map(|f| {
+        PathBuf::from(format!(
+            "{f}{}",
+            crate::backend::sqlite::MIGRATION_LOCK_SUFFIX
+        ))
+    }))
 }

@@ -2,6 +2,7 @@
 //! its transaction boundaries and ledger writes, as a script with `--`
 //! comments. Nothing is executed, locked or created.
 
+use crate::backend::string_literal;
 use std::fmt::Write as _;
 
 use super::Migrator;
@@ -74,11 +75,6 @@ impl<S: MigrationSource> Migrator<'_, S> {
     }
 }
 
-/// `text` as a SQL string literal.
-fn sql_string(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 fn pretend_step(out: &mut String, m: &Migration, step: &Step, direction: Direction, batch: i32) {
     let word = match direction {
         Direction::Up => "up",
@@ -87,7 +83,7 @@ fn pretend_step(out: &mut String, m: &Migration, step: &Step, direction: Directi
     // Names come from directory names: keep them on their comment line and
     // inside their string literals.
     let comment = m.name().replace(['\n', '\r'], " ");
-    let (v, n) = (sql_string(m.version()), sql_string(m.name()));
+    let (v, n) = (string_literal(m.version()), string_literal(m.name()));
     let _ = writeln!(out, "\n-- {comment} ({word}, batch {batch})");
     let transactional = m.run_in_transaction();
     if transactional {
