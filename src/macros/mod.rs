@@ -213,6 +213,6 @@ macro_rules! model {
         );
     };
     ($($input:tt)+) => {
-        $crate::__glowplug_models! { tables = [], rest = [ $($input)+ ] }
+        $crate::__glowplug_models! { $($input)+ }
     };
 }
