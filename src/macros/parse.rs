@@ -19,8 +19,12 @@
 //!
 //! # Stages
 //!
-//! 1. `__glowplug_models!` splits the input into models and computes the
-//!    generated names with `pastey` (`NewUser`, `UserChanges`, `users`).
+//! 1. `__glowplug_models!` matches every model of the call in one rule and
+//!    hands each to its own `__glowplug_model!` call, side by side, with the
+//!    generated names computed by `pastey` (`NewUser`, `UserChanges`,
+//!    `users`); a recursion over the models would nest one level deeper per
+//!    model and hit the nesting limit between 40 and 50 models. Only when some
+//!    piece is not a model does a second rule walk the input to report it.
 //! 2. `__glowplug_parse!` takes one whole column (or `timestamps`) per step.
 //!    Its state is a list of named fields:
 //!    `pending = { cols, data, pk }, d = [$], model = {..}, pk = [..],
@@ -59,8 +63,7 @@
 macro_rules! __glowplug_models {
     // Every model well formed. Each is parsed by its own call, side by side,
     // never nested in the previous one, so the nesting depth does not grow
-    // with the number of models (a recursion over the models reached rustc's
-    // limit of 128 at about 45 models). A table is written
+    // with the number of models (see the module docs). A table is written
     // `{ explicit? default }`; the first identifier is the name (see `__glowplug_model!`).
     ($( $(#[$attr:meta])* $vis:vis $model:ident $(as $table:ident)? { $($body:tt)* } )+) => {
         $crate::__private::pastey::paste! {
