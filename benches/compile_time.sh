@@ -14,9 +14,10 @@
 #     Insertable, AsChangeset, Associations).
 # Both share one target directory, so dependencies build once (not timed). Then
 # it times `cargo check` of each crate alone (its source touched, so only that
-# crate is checked again), alternating, ROUNDS times each, and prints the
-# medians and their ratio. Timings on a shared machine are noisy: read the
-# median, and run it again when the ratio looks off.
+# crate is checked again, in full: CARGO_INCREMENTAL=0), alternating which
+# goes first, ROUNDS times each, and prints wall and CPU time (user + system)
+# per round, their medians, and the ratio. Timings on a shared machine are
+# noisy: read the CPU ratio, and run it again when it looks off.
 #
 # Environment: KEEP=1 keeps the temporary directory (its path is printed);
 # COMPILE_TIME_DIR=path uses that directory instead of a new one (reused
