@@ -490,7 +490,9 @@ fn postgres(c: &mut Criterion) {
         return;
     };
     let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate PostgreSQL");
+    glowplug::Migrator::new(&mut conn, MIGRATIONS)
+        .run()
+        .expect("migrate PostgreSQL");
     let reset = "TRUNCATE users RESTART IDENTITY CASCADE";
     suite(c, "pg", Table::Indexed, &mut conn, reset, pg_sides, &[]);
 

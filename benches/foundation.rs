@@ -349,7 +349,9 @@ fn pooled_suite(c: &mut Criterion, backend: &str, db: &Database) {
 
 fn bench_sqlite(c: &mut Criterion) {
     let mut conn = SqliteConnection::establish(":memory:").expect("open SQLite in memory");
-    glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate SQLite");
+    glowplug::Migrator::new(&mut conn, MIGRATIONS)
+        .run()
+        .expect("migrate SQLite");
     suite(
         c,
         "sqlite",
@@ -379,7 +381,9 @@ fn bench_postgres(c: &mut Criterion) {
     };
 
     let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate PostgreSQL");
+    glowplug::Migrator::new(&mut conn, MIGRATIONS)
+        .run()
+        .expect("migrate PostgreSQL");
     suite(
         c,
         "postgres",

@@ -485,7 +485,9 @@ fn assert_same_sql<C: DbConnection + Connection + SimpleConnection>(
 fn bench_sqlite(c: &mut Criterion) {
     let open = || {
         let mut conn = SqliteConnection::establish(":memory:").expect("open SQLite in memory");
-        glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate SQLite");
+        glowplug::Migrator::new(&mut conn, MIGRATIONS)
+            .run()
+            .expect("migrate SQLite");
         conn
     };
     assert_same_sql(open(), Backend::Sqlite, sqlite_diesel::load_nested);
@@ -506,7 +508,9 @@ fn bench_postgres(c: &mut Criterion) {
     };
 
     let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::run_pending_migrations(&mut conn, MIGRATIONS).expect("migrate PostgreSQL");
+    glowplug::Migrator::new(&mut conn, MIGRATIONS)
+        .run()
+        .expect("migrate PostgreSQL");
     assert_same_sql(
         PgConnection::establish(&url).expect("connect to PostgreSQL"),
         Backend::Postgres,

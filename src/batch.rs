@@ -7,7 +7,8 @@
 //! [`insert_batch_iter`](crate::Crud::insert_batch_iter) and
 //! [`upsert_rows`](crate::Crud::upsert_rows); single-row upserts are
 //! [`NewModel::upsert`] and
-//! [`NewModel::insert_or_ignore`].
+//! [`NewModel::insert_or_ignore`], and one full row by its primary key is
+//! [`save_or_insert`](crate::Crud::save_or_insert).
 //! [`Batch`] (`User::batch()`) adds the options: an `ON CONFLICT` clause,
 //! the `COPY` choice and a progress callback.
 //!
@@ -54,8 +55,7 @@
 //!   but the primary key (timestamps included);
 //! * the parameter limit is 65 535 on PostgreSQL, and on SQLite the linked
 //!   library's `SQLITE_MAX_VARIABLE_NUMBER`, read at run time
-//!   ([`sqlite_variable_limit`](crate::connection::sqlite_variable_limit()):
-//!   32 766 for the bundled library).
+//!   ([`Backend::max_parameters`]: 32 766 for the bundled library).
 //!
 //! Within a chunk, plain inserts go as statements of [`ARRAY_ROWS`] rows
 //! (diesel's `&[T; N]` insert), then one statement for the rest. diesel
@@ -132,7 +132,6 @@ use diesel::result::QueryResult;
 
 use crate::Backend;
 use crate::connection::{DbConnection, with_backend};
-use crate::connection::{POSTGRES_PARAMETER_LIMIT, sqlite_variable_limit};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model, ModelOps, NewModel};
 
@@ -151,14 +150,7 @@ pub const COPY_ROWS: usize = 100_000;
 /// The rows one INSERT statement carries on `backend` when each row binds
 /// `binds_per_row` parameters (at least 1).
 pub fn rows_per_statement(backend: Backend, binds_per_row: usize) -> usize {
-    (parameter_limit(backend) / binds_per_row.max(1)).max(1)
-}
-
-fn parameter_limit(backend: Backend) -> usize {
-    match backend {
-        Backend::Sqlite => sqlite_variable_limit(),
-        Backend::Postgres => POSTGRES_PARAMETER_LIMIT,
-    }
+    (backend.max_parameters() / binds_per_row.max(1)).max(1)
 }
 
 /// The parameters one row of `M` binds: every column but the key.
@@ -216,7 +208,7 @@ pub struct Progress {
 
 /// A plain insert (no `ON CONFLICT`): the type parameter of [`Batch`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Plain {
+pub struct PlainInsert {
     copy: CopyMode,
 }
 
@@ -234,7 +226,7 @@ pub struct Upsert<K> {
 /// [`insert_iter`](Batch::insert_iter) or (plain inserts only)
 /// [`insert_returning`](Batch::insert_returning). See the module docs.
 #[must_use = "a batch does nothing until `insert` runs it"]
-pub struct Batch<'p, M, W = Plain> {
+pub struct Batch<'p, M, W = PlainInsert> {
     write: W,
     progress: Option<Box<dyn FnMut(Progress) + 'p>>,
     model: PhantomData<fn() -> M>,
@@ -249,17 +241,17 @@ impl<M, W: std::fmt::Debug> std::fmt::Debug for Batch<'_, M, W> {
     }
 }
 
-impl<M: Crud> Default for Batch<'_, M, Plain> {
+impl<M: Crud> Default for Batch<'_, M, PlainInsert> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<'p, M: Crud> Batch<'p, M, Plain> {
+impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
     /// A plain batch insert with the default options.
     pub fn new() -> Self {
         Batch {
-            write: Plain::default(),
+            write: PlainInsert::default(),
             progress: None,
             model: PhantomData,
         }
@@ -410,13 +402,13 @@ fn validate<T>(rows: &[T], offset: usize, check: impl Fn(&T) -> Result<()>) -> R
 /// Whether [`ARRAY_ROWS`]-row statements fit the backend's parameter limit
 /// (always, unless SQLite was built with a limit below 8 192).
 fn arrays_fit<M: Model>(backend: Backend) -> bool {
-    ARRAY_ROWS * binds_per_row::<M>() <= parameter_limit(backend)
+    ARRAY_ROWS * binds_per_row::<M>() <= backend.max_parameters()
 }
 
 /// How a batch sends its chunks, decided once per batch (or chunk).
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Plan {
+pub struct ChunkPlan {
     /// Rows per chunk (one `COPY`, or INSERT statements of `per` rows at most).
     chunk: usize,
     /// Rows per INSERT statement (the parameter limit).
@@ -431,14 +423,14 @@ pub trait Write<M: Model> {
     /// The rows an iterator batch takes per chunk on `backend`.
     fn chunk_rows(&self, backend: Backend) -> usize;
     /// The chunk size and statement form for `rows` rows on `backend`.
-    fn plan(&self, backend: Backend, rows: usize) -> Plan;
+    fn plan(&self, backend: Backend, rows: usize) -> ChunkPlan;
     /// Writes one chunk; returns the rows written.
-    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &Plan) -> QueryResult<usize>
+    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>;
 }
 
-impl<M: Model> Write<M> for Plain {
+impl<M: Model> Write<M> for PlainInsert {
     fn chunk_rows(&self, backend: Backend) -> usize {
         match (backend, self.copy) {
             (Backend::Postgres, CopyMode::Auto | CopyMode::Always) => COPY_ROWS,
@@ -446,7 +438,7 @@ impl<M: Model> Write<M> for Plain {
         }
     }
 
-    fn plan(&self, backend: Backend, rows: usize) -> Plan {
+    fn plan(&self, backend: Backend, rows: usize) -> ChunkPlan {
         let copy = backend == Backend::Postgres
             && match self.copy {
                 CopyMode::Auto => rows >= COPY_THRESHOLD,
@@ -454,7 +446,7 @@ impl<M: Model> Write<M> for Plain {
                 CopyMode::Never => false,
             };
         let per = rows_per_statement(backend, binds_per_row::<M>());
-        Plan {
+        ChunkPlan {
             chunk: if copy { COPY_ROWS } else { per },
             per,
             arrays: arrays_fit::<M>(backend),
@@ -462,7 +454,7 @@ impl<M: Model> Write<M> for Plain {
         }
     }
 
-    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &Plan) -> QueryResult<usize>
+    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>,
     {
@@ -516,9 +508,9 @@ impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
         rows_per_statement(backend, binds_per_row::<M>())
     }
 
-    fn plan(&self, backend: Backend, _rows: usize) -> Plan {
+    fn plan(&self, backend: Backend, _rows: usize) -> ChunkPlan {
         let per = rows_per_statement(backend, binds_per_row::<M>());
-        Plan {
+        ChunkPlan {
             chunk: per,
             per,
             arrays: false,
@@ -526,7 +518,7 @@ impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
         }
     }
 
-    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], _plan: &Plan) -> QueryResult<usize>
+    fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], _plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>,
     {
@@ -596,19 +588,6 @@ impl AfterPut for crate::connection::SqliteConnection {
 
 impl AfterPut for crate::connection::PgConnection {
     fn after_put<M: Model>(&mut self) -> QueryResult<()> {
-        use diesel::RunQueryDsl;
-        // Table and key names are Rust identifiers from `model!` (no `'`), but
-        // may need quoting as SQL identifiers (`as Users`, a reserved word).
-        // pg_get_serial_sequence parses its first argument as SQL and takes
-        // its second literally.
-        let (table, key) = (crate::schema::ident(M::TABLE), M::PRIMARY_KEY);
-        let key_sql = crate::schema::ident(key);
-        diesel::sql_query(format!(
-            "SELECT setval(s.seq, s.top) FROM (SELECT pg_get_serial_sequence('{table}', '{key}') AS seq, \
-             (SELECT MAX({key_sql}) FROM {table}) AS top) s \
-             WHERE s.seq IS NOT NULL AND s.top > COALESCE(pg_sequence_last_value(s.seq::regclass), 0)"
-        ))
-        .execute(self)
-        .map(drop)
+        crate::backend::postgres::catch_up_sequence(self, M::TABLE, M::PRIMARY_KEY)
     }
 }

@@ -16,36 +16,13 @@
 //! model's `fetch` or [`DbConnection::backend_connection`] for those).
 //!
 //! This module owns the dispatch; opening and pooling connections belongs to
-//! [`crate::database`].
+//! [`crate::database`], and the SQL and settings that differ per backend to
+//! the crate's `backend` module.
 
 pub use diesel::pg::PgConnection;
 pub use diesel::sqlite::SqliteConnection;
 
-/// The database backends glowplug supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Backend {
-    /// SQLite, embedded (the default).
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-}
-
-impl Backend {
-    /// The backend's lower-case name (`"sqlite"` or `"postgres"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
-
-impl std::fmt::Display for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::backend::Backend;
 
 pub use any::AnyConnection;
 
@@ -198,30 +175,6 @@ macro_rules! with_backend {
     };
 }
 pub(crate) use with_backend;
-
-/// Whether SQLite enforces foreign keys on `conn` (`PRAGMA foreign_keys`).
-pub(crate) fn sqlite_foreign_keys(conn: &mut SqliteConnection) -> diesel::QueryResult<bool> {
-    #[derive(diesel::QueryableByName)]
-    struct Flag {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        foreign_keys: i64,
-    }
-    use diesel::RunQueryDsl;
-    diesel::sql_query("SELECT foreign_keys FROM pragma_foreign_keys")
-        .get_result::<Flag>(conn)
-        .map(|f| f.foreign_keys != 0)
-}
-
-/// The most parameters one PostgreSQL statement may carry.
-pub const POSTGRES_PARAMETER_LIMIT: usize = 65_535;
-
-/// The most parameters one SQLite statement may have in the linked SQLite
-/// library (`SQLITE_MAX_VARIABLE_NUMBER`, 32 766 unless the library was
-/// built otherwise), read from the library once per process.
-pub fn sqlite_variable_limit() -> usize {
-    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *LIMIT.get_or_init(|| crate::support::sqlite_variable_limit().unwrap_or(32_766))
-}
 
 /// Runs `sqlite` or `pg` on the concrete connection behind `conn`.
 ///

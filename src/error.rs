@@ -11,6 +11,9 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+/// A cause kept by an [`Error`] variant: any error, sendable between threads.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// The result type of every fallible glowplug function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -22,8 +25,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The database URL or another setting is malformed or unsupported.
-    #[error("invalid database configuration: {0}")]
-    Config(String),
+    #[error("invalid database configuration: {message}")]
+    Config {
+        /// What is wrong and how to fix it.
+        message: String,
+        /// The error that revealed it (an I/O or parse error), when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
 
     /// A connection to the database could not be opened. The message ends
     /// with what to do, chosen from the cause: a server that does not
@@ -40,26 +49,44 @@ pub enum Error {
     /// The pool could not hand out a connection within its timeout; the
     /// message says why (every connection in use, or why a new one could
     /// not be opened).
-    #[error("{0}")]
-    Pool(String),
+    #[error("{message}")]
+    Pool {
+        /// Why no connection was available.
+        message: String,
+        /// The pool's own error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
 
     /// The connection to the server was lost while a statement ran (the
     /// server restarted or ended the session, or the network failed). The
     /// server rolls back what was not committed; the pool replaces the
     /// connection, so retrying on a new checkout is safe.
     #[error(
-        "the database connection was lost: {0} (the server rolled back any unfinished transaction and the pool replaces the connection; retry the work on a new checkout)"
+        "the database connection was lost: {message} (the server rolled back any unfinished transaction and the pool replaces the connection; retry the work on a new checkout)"
     )]
-    ConnectionLost(String),
+    ConnectionLost {
+        /// What the driver said.
+        message: String,
+        /// diesel's error.
+        #[source]
+        source: DieselError,
+    },
 
     /// SQLite: another connection held the database's write lock for longer
     /// than the busy timeout (or a deferred transaction that had read could
     /// not start writing). Nothing of the failed statement (or of its
     /// transaction, which is rolled back) was written.
     #[error(
-        "the SQLite database is locked by another writer: {0} (the busy timeout ran out, or a transaction that read first could not start writing; nothing of this write was saved: retry it, open write transactions with `Database::transaction` or `glowplug::transaction`, which wait for the lock, raise `DatabaseBuilder::sqlite_busy_timeout`, or keep write transactions shorter)"
+        "the SQLite database is locked by another writer: {message} (the busy timeout ran out, or a transaction that read first could not start writing; nothing of this write was saved: retry it, open write transactions with `Database::transaction` or `glowplug::transaction`, which wait for the lock, raise `DatabaseBuilder::sqlite_busy_timeout`, or keep write transactions shorter)"
     )]
-    Busy(String),
+    Busy {
+        /// What SQLite said.
+        message: String,
+        /// diesel's error.
+        #[source]
+        source: DieselError,
+    },
 
     /// PostgreSQL cancelled a statement that ran past `statement_timeout` or
     /// waited for a lock past `lock_timeout` (see
@@ -68,17 +95,29 @@ pub enum Error {
     /// transaction is rolled back by [`transaction`](crate::transaction));
     /// the connection stays usable.
     #[error(
-        "the statement was cancelled: {0} (nothing of it was kept; the connection stays usable: retry, raise the timeout, or make the statement or the transaction holding the lock shorter)"
+        "the statement was cancelled: {message} (nothing of it was kept; the connection stays usable: retry, raise the timeout, or make the statement or the transaction holding the lock shorter)"
     )]
-    Timeout(String),
+    Timeout {
+        /// What PostgreSQL said.
+        message: String,
+        /// diesel's error.
+        #[source]
+        source: DieselError,
+    },
 
     /// The database or its disk is full (SQLite `database or disk is full`,
     /// PostgreSQL `No space left on device`). Nothing of the failed write was
     /// kept: the statement, or the transaction it ran in, was rolled back.
     #[error(
-        "the database or its disk is full: {0} (nothing of this write was kept; free disk space, or raise the database's size limit, then retry)"
+        "the database or its disk is full: {message} (nothing of this write was kept; free disk space, or raise the database's size limit, then retry)"
     )]
-    StorageFull(String),
+    StorageFull {
+        /// What the database said.
+        message: String,
+        /// diesel's error.
+        #[source]
+        source: DieselError,
+    },
 
     /// A query failed for a reason glowplug does not classify further.
     #[error("query failed: {}", with_causes(.0))]
@@ -105,6 +144,9 @@ pub enum Error {
         table: Option<String>,
         /// The database's message.
         message: String,
+        /// diesel's error (`DatabaseError(UniqueViolation, ..)`).
+        #[source]
+        source: DieselError,
     },
 
     /// A write referenced a row that does not exist, or a delete would orphan rows.
@@ -119,6 +161,9 @@ pub enum Error {
         table: Option<String>,
         /// The database's message.
         message: String,
+        /// diesel's error (`DatabaseError(ForeignKeyViolation, ..)`).
+        #[source]
+        source: DieselError,
     },
 
     /// A value broke a constraint declared in `model!` (checked before anything is written).
@@ -152,8 +197,14 @@ pub enum Error {
     Drift(Vec<crate::schema::Difference>),
 
     /// A schema change cannot be made as asked; the message says why and what to do.
-    #[error("{0}")]
-    Schema(String),
+    #[error("{message}")]
+    Schema {
+        /// Why, and what to do.
+        message: String,
+        /// The error that made it impossible, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
 
     /// A relation was loaded lazily on a model loaded in a collection while
     /// [`strict_loading`](crate::strict_loading) denies it (an N+1 query).
@@ -190,61 +241,81 @@ fn constraint_suffix(constraint: Option<&str>) -> String {
 
 impl From<DieselError> for Error {
     fn from(err: DieselError) -> Self {
-        match err {
-            DieselError::NotFound => Error::NotFound {
-                model: "row",
-                id: None,
-            },
-            DieselError::DatabaseError(kind, info) => {
-                let constraint = info.constraint_name().map(str::to_owned);
-                let table = info.table_name().map(str::to_owned);
-                let message = info.message().to_owned();
-                match kind {
-                    DatabaseErrorKind::UniqueViolation => Error::UniqueViolation {
-                        constraint,
-                        table,
-                        message,
-                    },
-                    DatabaseErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation {
-                        constraint,
-                        table,
-                        message,
-                    },
-                    _ if lost(kind, &message) => Error::ConnectionLost(message),
-                    // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
-                    DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
-                        Error::Busy(message)
-                    }
-                    // SQLITE_FULL, and PostgreSQL's disk_full (53100).
-                    DatabaseErrorKind::Unknown
-                        if message.starts_with("database or disk is full")
-                            || message.contains("No space left on device") =>
-                    {
-                        Error::StorageFull(message)
-                    }
-                    // PostgreSQL's query_canceled (57014) and lock_not_available
-                    // (55P03) raised by its own timeouts.
-                    DatabaseErrorKind::Unknown
-                        if message.starts_with("canceling statement due to statement timeout")
-                            || message.starts_with("canceling statement due to lock timeout") =>
-                    {
-                        Error::Timeout(message)
-                    }
-                    other => Error::Query(DieselError::DatabaseError(other, info)),
-                }
+        let (kind, message) = match &err {
+            DieselError::NotFound => {
+                return Error::NotFound {
+                    model: "row",
+                    id: None,
+                };
             }
+            DieselError::DatabaseError(kind, info) => (*kind, info.message().to_owned()),
             // A failed write of COPY data reaches diesel as an I/O error.
             DieselError::SerializationError(cause) if lost_text(&cause.to_string()) => {
-                Error::ConnectionLost(cause.to_string())
+                let message = cause.to_string();
+                return Error::ConnectionLost {
+                    message,
+                    source: err,
+                };
             }
-            other => Error::Query(other),
+            _ => return Error::Query(err),
+        };
+        let source = err;
+        match kind {
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation => {
+                let (constraint, table) = match &source {
+                    DieselError::DatabaseError(_, info) => (
+                        info.constraint_name().map(str::to_owned),
+                        info.table_name().map(str::to_owned),
+                    ),
+                    _ => (None, None),
+                };
+                if kind == DatabaseErrorKind::UniqueViolation {
+                    Error::UniqueViolation {
+                        constraint,
+                        table,
+                        message,
+                        source,
+                    }
+                } else {
+                    Error::ForeignKeyViolation {
+                        constraint,
+                        table,
+                        message,
+                        source,
+                    }
+                }
+            }
+            _ if lost(kind, &message) => Error::ConnectionLost { message, source },
+            // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
+            DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
+                Error::Busy { message, source }
+            }
+            // SQLITE_FULL, and PostgreSQL's disk_full (53100).
+            DatabaseErrorKind::Unknown
+                if message.starts_with("database or disk is full")
+                    || message.contains("No space left on device") =>
+            {
+                Error::StorageFull { message, source }
+            }
+            // PostgreSQL's query_canceled (57014) and lock_not_available
+            // (55P03) raised by its own timeouts.
+            DatabaseErrorKind::Unknown
+                if message.starts_with("canceling statement due to statement timeout")
+                    || message.starts_with("canceling statement due to lock timeout") =>
+            {
+                Error::Timeout { message, source }
+            }
+            _ => Error::Query(source),
         }
     }
 }
 
 impl From<r2d2::Error> for Error {
     fn from(err: r2d2::Error) -> Self {
-        Error::Pool(format!("no database connection available: {err}"))
+        Error::Pool {
+            message: format!("no database connection available: {err}"),
+            source: Some(Box::new(err)),
+        }
     }
 }
 
@@ -343,6 +414,46 @@ fn connection_hint(message: &str) -> &'static str {
 }
 
 impl Error {
+    /// [`Error::Config`] with `message` and no cause.
+    pub fn config(message: String) -> Self {
+        Error::Config {
+            message,
+            source: None,
+        }
+    }
+
+    /// [`Error::Config`] with `message`, caused by `source`.
+    pub fn config_caused_by(message: String, source: impl Into<BoxError>) -> Self {
+        Error::Config {
+            message,
+            source: Some(source.into()),
+        }
+    }
+
+    /// [`Error::Pool`] with `message` and no cause.
+    pub fn pool(message: String) -> Self {
+        Error::Pool {
+            message,
+            source: None,
+        }
+    }
+
+    /// [`Error::Schema`] with `message` and no cause.
+    pub fn schema(message: String) -> Self {
+        Error::Schema {
+            message,
+            source: None,
+        }
+    }
+
+    /// [`Error::Schema`] with `message`, caused by `source`.
+    pub fn schema_caused_by(message: String, source: impl Into<BoxError>) -> Self {
+        Error::Schema {
+            message,
+            source: Some(source.into()),
+        }
+    }
+
     /// Whether this is [`Error::NotFound`].
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })

@@ -53,6 +53,7 @@
 
 extern crate self as glowplug;
 
+mod backend;
 pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -69,10 +70,11 @@ pub mod relation;
 pub mod scaffold;
 pub mod schema;
 pub mod sql_types;
-mod support;
+mod timestamp;
 mod transaction;
 mod types;
 pub mod url;
+mod validate;
 pub mod values;
 
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
@@ -83,9 +85,9 @@ pub use database::{
 };
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
-pub use migrate::{EmbeddedMigrations, Migrator, PerBackend, run_pending_migrations};
+pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
@@ -120,17 +122,15 @@ pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
     pub use crate::decimal::Decimal;
     pub use crate::enums::{EnumDefault, enum_from_sql};
-    pub use crate::model::ModelOps;
+    pub use crate::meta::{Role, column_meta, index_meta, model_meta};
+    pub use crate::model::{IntoColumnDefault, ModelOps};
     pub use crate::relation::{
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
         primary_key_of,
     };
-    pub use crate::support::new_uuid;
-    pub use crate::support::{
-        IntoColumnDefault, Role, SqliteFidelity, Stamp, TextLen, check_max_len, check_sqlite,
-        column_meta, index_meta, model_meta, now,
-    };
-    pub use crate::values::{UtcDateTime, Uuid};
+    pub use crate::timestamp::{Stamp, now};
+    pub use crate::validate::{SqliteFidelity, TextLen, check_max_len, check_sqlite};
+    pub use crate::values::{UtcDateTime, Uuid, new_uuid};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;
     pub use core::cmp::PartialEq;

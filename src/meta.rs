@@ -4,7 +4,9 @@
 //! [`ModelMeta`] listing the table name and every column with its type,
 //! nullability, primary key, unique, index, default, foreign key and maximum
 //! length. It is plain const data, so schema tooling (DDL generation, drift
-//! checks) can read it without touching a database.
+//! checks) can read it without touching a database. The structs are
+//! non-exhaustive, so the generated code builds them with the hidden const
+//! constructors at the end of this file ([`column_meta`] and its siblings).
 
 use std::borrow::Cow;
 
@@ -164,4 +166,76 @@ impl ModelMeta {
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
         self.columns.iter().find(|c| c.name == name)
     }
+}
+
+/// What a column is for, as the parse stage of `model!` classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The primary key (assigned by the database, or by glowplug for `pk(uuid)`).
+    Pk,
+    /// An ordinary column.
+    Data,
+    /// `created_at` from `timestamps`.
+    Created,
+    /// `updated_at` from `timestamps`.
+    Updated,
+}
+
+/// Builds a [`ColumnMeta`](crate::ColumnMeta) in a const context (the struct is non-exhaustive).
+#[allow(clippy::too_many_arguments)]
+pub const fn column_meta(
+    name: &'static str,
+    sql_type: crate::ColumnType,
+    nullable: bool,
+    role: Role,
+    unique: bool,
+    index: bool,
+    default: Option<&'static str>,
+    foreign_key: Option<crate::ForeignKey>,
+    renamed_from: Option<&'static str>,
+) -> crate::ColumnMeta {
+    let primary_key = matches!(role, Role::Pk);
+    // An integer key is assigned by the database; a `pk(uuid)` by glowplug on insert.
+    let auto_increment = primary_key
+        && matches!(
+            sql_type,
+            crate::ColumnType::SmallInt | crate::ColumnType::Integer | crate::ColumnType::BigInt
+        );
+    crate::ColumnMeta {
+        name,
+        sql_type,
+        nullable,
+        primary_key,
+        auto_increment,
+        unique,
+        index,
+        default,
+        foreign_key,
+        managed: matches!(role, Role::Created | Role::Updated),
+        renamed_from,
+    }
+}
+
+/// Builds a [`ModelMeta`](crate::ModelMeta) in a const context (the struct is non-exhaustive).
+pub const fn model_meta(
+    name: &'static str,
+    table: &'static str,
+    primary_key: &'static str,
+    columns: &'static [crate::ColumnMeta],
+    timestamps: bool,
+    indexes: &'static [crate::IndexMeta],
+) -> crate::ModelMeta {
+    crate::ModelMeta {
+        name,
+        table,
+        primary_key,
+        columns,
+        timestamps,
+        indexes,
+    }
+}
+
+/// Builds an [`IndexMeta`](crate::IndexMeta) in a const context (the struct is non-exhaustive).
+pub const fn index_meta(columns: &'static [&'static str], unique: bool) -> crate::IndexMeta {
+    crate::IndexMeta { columns, unique }
 }

@@ -15,6 +15,10 @@
 //!
 //! Semantics worth knowing:
 //!
+//! * `all` and `fetch` register the rows they return with the
+//!   strict-loading registry (`relation::strict`) while
+//!   [`strict_loading`](crate::strict_loading) is on; the other methods
+//!   register nothing.
 //! * `all` does not order rows (like SQL, Django and Rails); use
 //!   `Model::query().order(...)` with [`Crud::fetch`] for an order.
 //! * `insert`, `save` and `update` return or refresh the row as stored
@@ -141,9 +145,13 @@ pub trait ModelOps<C>: Model {
 )]
 pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// Every row of the table, in no particular order.
+    ///
+    /// Under [`strict_loading`](crate::strict_loading), the rows are
+    /// registered as loaded in a collection (when there are two or more),
+    /// so a lazy load on one of them is caught as an N+1 query.
     fn all<C: DbConnection + ?Sized>(conn: &mut C) -> Result<Vec<Self>> {
         let rows = with_backend!(conn, c => <Self as ModelOps<_>>::op_all(c))?;
-        crate::relation::register(&rows);
+        crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }
 
@@ -166,7 +174,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// Runs `query` (usually built from [`Model::query`]) and returns its rows.
     ///
     /// The query runs on the concrete backend connection, so it may use
-    /// anything diesel supports on both backends.
+    /// anything diesel supports on both backends. Under
+    /// [`strict_loading`](crate::strict_loading), the rows are registered
+    /// as loaded in a collection, as [`Crud::all`] registers them.
     fn fetch<C, Q>(conn: &mut C, query: Q) -> Result<Vec<Self>>
     where
         C: DbConnection + ?Sized,
@@ -174,7 +184,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
             + for<'a> LoadQuery<'a, PgConnection, Self>,
     {
         let rows = with_backend!(conn, c => load(query, c))?;
-        crate::relation::register(&rows);
+        crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }
 
@@ -292,10 +302,15 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         crate::batch::put_rows(conn, rows, action)
     }
 
-    /// Inserts this row with its primary key, or overwrites the stored row
-    /// with that key (see [`upsert_rows`](Crud::upsert_rows)), then
-    /// refreshes `self` from the database.
-    fn upsert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+    /// Django's `save()` on a row that may not exist yet: inserts this row
+    /// with its primary key, or, when a row with that key exists, overwrites
+    /// it (every column but the key and `created_at`; see
+    /// [`upsert_rows`](Crud::upsert_rows)), then refreshes `self` from the
+    /// database. [`save`](Crud::save) instead fails when the row is gone.
+    ///
+    /// (Not an upsert on a column of your choice: that is
+    /// [`NewModel::upsert`], which writes an insert struct on a unique key.)
+    fn save_or_insert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
         // One row: its error is `Validation`, as for `save`, not a batch's `InvalidRow`.
         self.validate_for(conn.backend())?;
         crate::batch::put_rows(conn, std::slice::from_ref(self), OnConflict::Update)?;
@@ -382,4 +397,25 @@ pub trait ModelChanges {
     /// as given (on SQLite: NaN floats, dates and timestamps outside years
     /// 0000–9999). [`Crud::update`] runs it.
     fn validate_for(&self, backend: Backend) -> Result<()>;
+}
+
+/// Converts the expression in `default(...)` to the column's Rust type.
+///
+/// Identity for every type, plus `&str` for text columns, so
+/// `default("draft")` works for a `String` column.
+pub trait IntoColumnDefault<T> {
+    /// The default value.
+    fn into_default(self) -> T;
+}
+
+impl<T> IntoColumnDefault<T> for T {
+    fn into_default(self) -> T {
+        self
+    }
+}
+
+impl IntoColumnDefault<String> for &str {
+    fn into_default(self) -> String {
+        self.to_owned()
+    }
 }

@@ -62,7 +62,7 @@ pub struct ModelSpec {
 }
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
-    Error::Config(format!(
+    Error::config(format!(
         "field `{spec}`: {why}; a field reads `name:type[:modifier...]`, e.g. `title:varchar(200)`, `bio:text:null`, `author_id:fk(User):index`"
     ))
 }
@@ -249,7 +249,7 @@ impl ModelSpec {
     /// bad one and says what a good one looks like.
     pub fn parse<S: AsRef<str>>(name: &str, specs: &[S]) -> Result<ModelSpec> {
         if !is_model_name(name) {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "model name `{name}`: start with an upper-case letter and use letters and digits only, e.g. `BlogPost`"
             )));
         }
@@ -276,7 +276,7 @@ impl ModelSpec {
             model.fields.push(field);
         }
         if model.fields.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "model `{name}` needs at least one field, e.g. `name:text`"
             )));
         }

@@ -3,9 +3,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager, TransactionManagerStatus};
+use diesel::connection::{TransactionManager, TransactionManagerStatus};
 use diesel::result::Error as DieselError;
 
+use crate::backend::sqlite;
 use crate::connection::{BackendConnection, DbConnection};
 
 /// Runs `f` in a transaction on `conn`: committed when `f` returns `Ok`,
@@ -110,12 +111,7 @@ fn rollback<C: Connection + DbConnection>(conn: &mut C) {
 /// Nothing is open, so its bookkeeping is reset and the connection stays
 /// usable.
 fn recover<C: Connection + DbConnection>(conn: &mut C, rollback_error: &DieselError) {
-    let already_rolled_back = matches!(
-        rollback_error,
-        DieselError::DatabaseError(_, info)
-            if info.message() == "cannot rollback - no transaction is active"
-    );
-    if already_rolled_back && conn.backend() == crate::Backend::Sqlite {
+    if conn.backend() == crate::Backend::Sqlite && sqlite::rolled_back_already(rollback_error) {
         *C::TransactionManager::transaction_manager_status_mut(conn) =
             TransactionManagerStatus::default();
     }
@@ -125,7 +121,7 @@ fn recover<C: Connection + DbConnection>(conn: &mut C, rollback_error: &DieselEr
 /// diesel does (`BEGIN`, or a savepoint inside a transaction).
 fn begin<C: Connection + DbConnection>(conn: &mut C) -> Result<(), DieselError> {
     if let BackendConnection::Sqlite(c) = conn.backend_connection() {
-        match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {
+        match sqlite::begin_immediate(c) {
             Err(DieselError::AlreadyInTransaction) => {}
             other => return other,
         }

@@ -117,7 +117,7 @@ pub struct UtcDateTime(pub DateTime<Utc>);
 impl UtcDateTime {
     /// Now, to the microsecond (what both backends store).
     pub fn now() -> UtcDateTime {
-        UtcDateTime(crate::support::now().and_utc())
+        UtcDateTime(crate::timestamp::now().and_utc())
     }
 }
 
@@ -144,4 +144,9 @@ impl fmt::Display for UtcDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
     }
+}
+
+/// A new random key for a `pk(uuid)` column, made on insert.
+pub fn new_uuid() -> Uuid {
+    Uuid::new_v4()
 }

@@ -75,7 +75,7 @@ backend_tests! {
         let per = per_statement(&mut conn);
         let expected = match conn.backend() {
             Backend::Postgres => 65_535 / 6,
-            _ => glowplug::connection::sqlite_variable_limit() / 6,
+            _ => glowplug::Backend::Sqlite.max_parameters() / 6,
         };
         assert_eq!(per, expected);
         // SQLite's 5 461 rows: 21 statements of 256 rows and one of 85.
@@ -386,7 +386,7 @@ backend_tests! {
         // One row: insert or update, then refresh.
         let mut one = imported[3].clone();
         one.bio = Some("single".into());
-        one.upsert(&mut conn)?;
+        one.save_or_insert(&mut conn)?;
         assert_eq!(one.bio.as_deref(), Some("single"));
         assert_eq!(User::find(&mut conn, 101)?, one);
         assert!(User::upsert_rows(&mut conn, &[], OnConflict::Update)? == 0);

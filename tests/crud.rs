@@ -177,6 +177,12 @@ backend_tests! {
             Error::UniqueViolation { message, .. } => assert!(message.contains("username"), "{message}"),
             other => panic!("expected UniqueViolation, got {other:?}"),
         }
+        // The classified error keeps diesel's as its source.
+        let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<diesel::result::Error>());
+        assert!(
+            matches!(source, Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))),
+            "{source:?}"
+        );
         assert!(err.to_string().starts_with("unique constraint violated"), "{err}");
         assert_eq!(User::count(&mut conn)?, 1, "nothing written");
         Ok(())

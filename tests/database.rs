@@ -96,7 +96,7 @@ backend_tests! {
         let held = small.get()?;
         let started = Instant::now();
         let err = small.get().unwrap_err();
-        assert!(matches!(err, Error::Pool(_)), "{err:?}");
+        assert!(matches!(err, Error::Pool { .. }), "{err:?}");
         assert!(err.to_string().contains("no database connection available"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
         drop(held);
@@ -208,7 +208,7 @@ fn bad_urls_and_settings_are_clear_errors() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Config(_)) && err.to_string().contains("at least 1"),
+        matches!(err, Error::Config { .. }) && err.to_string().contains("at least 1"),
         "{err}"
     );
     let err = Database::builder("sqlite::memory:")

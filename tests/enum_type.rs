@@ -494,7 +494,7 @@ fn makemigrations_through_the_migrator(db: common::TestDb) -> common::TestResult
         std::fs::create_dir(dir.path().join(b))?;
     }
     let backend = db.backend();
-    let up_sql = |made: &schema::Made| -> std::io::Result<String> {
+    let up_sql = |made: &glowplug::migrate::WrittenMigration| -> std::io::Result<String> {
         let path = made
             .paths
             .iter()
@@ -503,8 +503,8 @@ fn makemigrations_through_the_migrator(db: common::TestDb) -> common::TestResult
         std::fs::read_to_string(path.join("up.sql"))
     };
     let mut conn = db.get()?;
-    let made =
-        schema::make_migration(&mut conn, MODELS, dir.path(), "articles")?.expect("a migration");
+    let made = glowplug::migrate::make_migration(&mut conn, MODELS, dir.path(), "articles")?
+        .expect("a migration");
     let up = up_sql(&made)?;
     assert!(
         up.contains(
@@ -522,8 +522,13 @@ fn makemigrations_through_the_migrator(db: common::TestDb) -> common::TestResult
     }
     .insert(&mut conn)?;
 
-    let made = schema::make_migration(&mut conn, &[v2::Article::META], dir.path(), "more_states")?
-        .expect("a migration");
+    let made = glowplug::migrate::make_migration(
+        &mut conn,
+        &[v2::Article::META],
+        dir.path(),
+        "more_states",
+    )?
+    .expect("a migration");
     assert!(
         made.differences
             .iter()
@@ -543,7 +548,8 @@ fn makemigrations_through_the_migrator(db: common::TestDb) -> common::TestResult
         v2::ArticleState::Published
     );
     assert!(
-        schema::make_migration(&mut conn, &[v2::Article::META], dir.path(), "again")?.is_none()
+        glowplug::migrate::make_migration(&mut conn, &[v2::Article::META], dir.path(), "again")?
+            .is_none()
     );
     Ok(())
 }

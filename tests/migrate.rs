@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::TestResult;
 use diesel::prelude::*;
 use glowplug::migrate::{
-    Dir, MigrationError, MigrationSource, Plan, Rollback, RustMigration, State, checksum,
+    Dir, MigrationError, MigrationSource, Operation, Rollback, RustMigration, State, checksum,
 };
 use glowplug::{BackendConnection, Database, DbConnection, Error};
 
@@ -149,7 +149,7 @@ const M1: &str = "2026-01-01-000001_one";
 const M2: &str = "2026-01-01-000002_two";
 const M3: &str = "2026-01-01-000003_three";
 
-fn names(done: &[glowplug::migrate::Done]) -> Vec<&str> {
+fn names(done: &[glowplug::migrate::StepReport]) -> Vec<&str> {
     done.iter().map(|d| d.name.as_str()).collect()
 }
 
@@ -272,7 +272,7 @@ migrate_tests! {
         env.migrator().run()?;
         env.table(M3, "three");
         env.migrator().run()?;
-        let redo = env.migrator().redo(2)?;
+        let redo = env.migrator().redo(Rollback::Steps(2))?;
         assert_eq!(names(&redo.reverted), [M3, M2]);
         assert_eq!(names(&redo.applied), [M2, M3]);
         // Applied again as the batch after the last one left.
@@ -281,6 +281,11 @@ migrate_tests! {
         assert_eq!(names(&refresh.reverted), [M3, M2, M1]);
         assert_eq!(names(&refresh.applied), [M1, M2, M3]);
         assert!(refresh.applied.iter().all(|d| d.batch == 1));
+        // redo takes the same selection as rollback: here, the last batch.
+        let again = env.migrator().redo(Rollback::LastBatch)?;
+        assert_eq!(names(&again.reverted), [M3, M2, M1]);
+        assert_eq!(names(&again.applied), [M1, M2, M3]);
+        assert!(again.applied.iter().all(|d| d.batch == 1));
         let reset = env.migrator().reset()?;
         assert_eq!(reset.reverted.len(), 3);
         assert!(env.diesel_versions().is_empty() && env.ledger().is_empty());
@@ -321,6 +326,9 @@ migrate_tests! {
             MigrationError::Modified { names } => assert_eq!(names, [M1]),
             other => panic!("{other:?}"),
         }
+        // The library names its API, not the CLI's flags (the CLI adds those).
+        let refused = env.migrator().run().unwrap_err().to_string();
+        assert!(refused.contains("Migrator::allow_modified") && !refused.contains("--"), "{refused}");
         assert!(!env.has_table("three"));
         // Allowed explicitly, it runs; the missing one cannot be rolled back.
         assert_eq!(names(&env.migrator().allow_modified(true).run()?.applied), [M3]);
@@ -332,12 +340,43 @@ migrate_tests! {
         Ok(())
     }
 
+    fn a_failing_migration_keeps_its_cause_down_to_diesels_error(env) {
+        env.add(M1, "CREATE TABLE one (id INTEGER PRIMARY KEY, code VARCHAR(10) NOT NULL UNIQUE);", Some("DROP TABLE one;"));
+        env.add(M2, "INSERT INTO one (id, code) VALUES (1, 'a'); INSERT INTO one (id, code) VALUES (2, 'a');", None);
+        let err = env.migrator().run().unwrap_err();
+        // The migration error names the migration; its source is glowplug's
+        // classified error, whose source is diesel's.
+        let failed = std::error::Error::source(&err).expect("Error::Migration has a source");
+        let failed = failed.downcast_ref::<MigrationError>().expect("a MigrationError");
+        // A unique violation inside a migration can be matched.
+        match failed {
+            MigrationError::Failed { name, source, .. } => {
+                assert_eq!(name, M2);
+                assert!(matches!(**source, Error::UniqueViolation { .. }), "{source:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut chain = std::error::Error::source(&err);
+        let mut reached = false;
+        while let Some(e) = chain {
+            if let Some(diesel::result::Error::DatabaseError(kind, _)) = e.downcast_ref::<diesel::result::Error>() {
+                assert!(matches!(kind, diesel::result::DatabaseErrorKind::UniqueViolation), "{kind:?}");
+                reached = true;
+            }
+            chain = e.source();
+        }
+        assert!(reached, "the source chain reaches diesel's DatabaseError(UniqueViolation, ..): {err:?}");
+        // The message is unchanged: it still says what the database said.
+        assert!(err.to_string().contains(&format!("migration {M2} failed and was rolled back")), "{err}");
+        Ok(())
+    }
+
     fn a_failing_migration_stops_the_batch_and_keeps_the_earlier_ones(env) {
         env.table(M1, "one");
         env.add(M2, "CREATE TABLE two (id INTEGER PRIMARY KEY); INSERT INTO no_such_table VALUES (1);", Some("DROP TABLE two;"));
         env.table(M3, "three");
         match migration_error(env.migrator().run()) {
-            MigrationError::Failed { name, message } => {
+            MigrationError::Failed { name, message, .. } => {
                 assert_eq!(name, M2);
                 assert!(message.contains("no_such_table"), "{message}");
             }
@@ -434,7 +473,7 @@ migrate_tests! {
         env.table(M1, "one");
         env.table(M2, "two");
         std::fs::write(env.path(M2).join("metadata.toml"), "run_in_transaction = false")?;
-        let sql = env.migrator().pretend(Plan::Run)?;
+        let sql = env.migrator().pretend(Operation::Run)?;
         let at = |needle: &str| sql.find(needle).unwrap_or_else(|| panic!("{needle} not in\n{sql}"));
         assert!(at("-- 2026-01-01-000001_one (up, batch 1)") < at("BEGIN;"));
         assert!(at("BEGIN;") < at("CREATE TABLE one"));
@@ -445,12 +484,12 @@ migrate_tests! {
         assert!(!env.has_table("one") && !env.has_table("glowplug_migrations"));
         assert!(!env.has_table("__diesel_schema_migrations"));
         env.migrator().run()?;
-        let down = env.migrator().pretend(Plan::Rollback(Rollback::LastBatch))?;
+        let down = env.migrator().pretend(Operation::Rollback(Rollback::LastBatch))?;
         let two = down.find("DROP TABLE two").expect("two's down");
         let one = down.find("DROP TABLE one").expect("one's down");
         assert!(two < one, "newest first:\n{down}");
         assert!(env.has_table("one") && env.has_table("two"));
-        let to = env.migrator().pretend(Plan::RunTo("x".into()));
+        let to = env.migrator().pretend(Operation::RunTo("x".into()));
         assert!(matches!(migration_error(to), MigrationError::UnknownTarget { .. }));
         Ok(())
     }

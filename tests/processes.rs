@@ -313,13 +313,17 @@ fn child(role: &str) -> i32 {
             .sqlite_busy_timeout(Duration::from_millis(200))
             .build()
             .and_then(|db| db_write(&db, 1, 1, 11)),
-        _ => Err(Error::Config(format!("unknown writer role {role}"))),
+        _ => Err(Error::config(format!("unknown writer role {role}"))),
     };
     match outcome {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{e}");
-            if matches!(e, Error::Busy(_)) { 3 } else { 1 }
+            if matches!(e, Error::Busy { .. }) {
+                3
+            } else {
+                1
+            }
         }
     }
 }
@@ -348,7 +352,7 @@ fn load_writer(url: &str, id: i32) -> glowplug::Result<()> {
     for thread in threads {
         let out = thread
             .join()
-            .map_err(|_| Error::Config("a writer thread panicked".into()))??;
+            .map_err(|_| Error::config("a writer thread panicked".into()))??;
         print!("{out}");
     }
     Ok(())

@@ -399,7 +399,7 @@ backend_tests! {
 
         let loaded = managers.load(&mut conn, Employee::REPORTS)?;
         let expected = match conn.backend() {
-            Backend::Sqlite => (N as usize).div_ceil(glowplug::connection::sqlite_variable_limit()),
+            Backend::Sqlite => (N as usize).div_ceil(glowplug::Backend::Sqlite.max_parameters()),
             _ => 1,
         };
         assert_eq!(queries.count(), expected, "one query per chunk of keys");

@@ -189,12 +189,12 @@ schema_tests! {
     fn a_generated_migration_that_fails_keeps_nothing(db) {
         let dir = migrations_dir();
         let mut conn = db.get()?;
-        schema::make_migration(&mut conn, blog::v1::MODELS, dir.path(), "initial")?.expect("a migration");
+        glowplug::migrate::make_migration(&mut conn, blog::v1::MODELS, dir.path(), "initial")?.expect("a migration");
         glowplug::Migrator::new(&mut conn, Dir::new(dir.path())).run()?;
         // Two writers share a name: v2's unique key on it cannot be made.
         exec(&mut conn, "INSERT INTO writers (name) VALUES ('ann'), ('ann');
             INSERT INTO articles (writer_id, title, body) VALUES (1, 't', 'b')")?;
-        schema::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
+        glowplug::migrate::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
         let err = glowplug::Migrator::new(&mut conn, Dir::new(dir.path())).run().unwrap_err().to_string();
         assert!(err.contains("blog_v2") && err.to_lowercase().contains("unique"), "{err}");
         // The schema and rows are as before, on this very connection.
@@ -403,9 +403,9 @@ schema_tests! {
         let dir = migrations_dir();
         let mut conn = db.get()?;
         // Nothing to do: nothing written.
-        assert!(schema::make_migration(&mut conn, &[], dir.path(), "nothing")?.is_none());
+        assert!(glowplug::migrate::make_migration(&mut conn, &[], dir.path(), "nothing")?.is_none());
         // The initial migration from an empty database.
-        let made = schema::make_migration(&mut conn, blog::v1::MODELS, dir.path(), "initial")?.expect("a migration");
+        let made = glowplug::migrate::make_migration(&mut conn, blog::v1::MODELS, dir.path(), "initial")?.expect("a migration");
         assert_eq!(made.paths.len(), 2, "one per backend directory");
         drop(conn);
         db.migrator(Dir::new(dir.path())).run()?;
@@ -416,7 +416,7 @@ schema_tests! {
         let before = schema::introspect(&mut conn)?;
 
         // The models change: generate, apply, no drift, rows kept.
-        let made = schema::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
+        let made = glowplug::migrate::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "blog_v2")?.expect("a migration");
         let shown: Vec<String> = made.differences.iter().map(ToString::to_string).collect();
         assert!(shown.contains(&"articles.headline: the model renames it from `title` (renamed_from), the database still calls it `title`".to_string()), "{shown:#?}");
         assert!(made.warnings.iter().any(|w| w.contains("drops column articles.notes")), "{:?}", made.warnings);
@@ -434,7 +434,7 @@ schema_tests! {
         let dup = exec(&mut conn, "INSERT INTO writers (name) VALUES ('ann')");
         assert!(matches!(dup, Err(Error::UniqueViolation { .. })), "{dup:?}");
         // Nothing left to generate.
-        assert!(schema::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "again")?.is_none());
+        assert!(glowplug::migrate::make_migration(&mut conn, blog::v2::MODELS, dir.path(), "again")?.is_none());
 
         // down.sql restores the schema as it was, and the renamed column's rows.
         drop(conn);

@@ -544,7 +544,7 @@ backend_tests! {
         let mut far_row = Reading { id: kept.id + 1_000, label: "imported".into(), ..kept.clone() };
         far_row.created_at = at(10_000, 1, 1, 0, 0, 0, 0);
         let imported = Reading::upsert_rows(&mut conn, &[kept.clone(), far_row.clone()], OnConflict::Ignore);
-        let upsert = row.clone().upsert(&mut conn);
+        let upsert = row.clone().save_or_insert(&mut conn);
         if sqlite {
             match put {
                 Err(Error::InvalidRow { index: 0, source }) => refused(Err::<(), _>(*source), "Reading", "maybe32", nan_says),

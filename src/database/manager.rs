@@ -2,14 +2,14 @@
 //! `ManageConnection`), and what happens to connections when the last
 //! [`Database`](super::Database) handle is dropped.
 //!
-//! Settings per connection are applied here (SQLite pragmas, PostgreSQL
-//! `connect_timeout`, `statement_timeout` and `lock_timeout`); waiting for
-//! a connection and the pool's own settings belong to [`super`].
+//! Settings per connection are applied here, as the backend modules write
+//! them (SQLite pragmas, PostgreSQL `statement_timeout` and `lock_timeout`;
+//! libpq's `connect_timeout` from [`crate::url`]); waiting for a connection
+//! and the pool's own settings belong to [`super`].
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
@@ -26,7 +26,7 @@ pub struct ConnectionManager {
     pub(super) sqlite_busy_timeout: Duration,
     pub(super) connect_timeout: Duration,
     /// `SET statement_timeout …; SET lock_timeout …` for new PostgreSQL
-    /// connections, when either is set.
+    /// connections, when either is set (`backend::postgres::session_sql`).
     pub(super) pg_session: Option<String>,
     pub(super) life: Arc<Lifecycle>,
 }
@@ -139,6 +139,8 @@ impl ConnectionManager {
     /// Opens and configures one connection.
     pub(super) fn establish(&self) -> Result<AnyConnection> {
         let fail = |message: String| connection_error(&self.spec, message);
+        let configure_failed =
+            |e: diesel::result::Error| fail(format!("could not configure the connection: {e}"));
         match &self.spec {
             ConnectionSpec::Postgres(info) => {
                 let info = info.with_connect_timeout(self.connect_timeout);
@@ -148,10 +150,8 @@ impl ConnectionManager {
                     lost: false,
                     inner: diesel::connection::get_default_instrumentation(),
                 });
-                if let Some(sql) = &self.pg_session {
-                    conn.batch_execute(sql)
-                        .map_err(|e| fail(format!("could not configure the connection: {e}")))?;
-                }
+                crate::backend::postgres::configure(&mut conn, self.pg_session.as_deref())
+                    .map_err(configure_failed)?;
                 Ok(AnyConnection::Postgres(conn))
             }
             ConnectionSpec::Sqlite { path } => {
@@ -166,15 +166,12 @@ impl ConnectionManager {
                 }
                 let mut conn =
                     SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
-                let mut pragmas = format!(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
-                    self.sqlite_busy_timeout.as_millis()
-                );
-                if !self.spec.is_memory() {
-                    pragmas.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-                }
-                conn.batch_execute(&pragmas)
-                    .map_err(|e| fail(format!("could not configure the connection: {e}")))?;
+                crate::backend::sqlite::configure(
+                    &mut conn,
+                    self.sqlite_busy_timeout,
+                    self.spec.is_memory(),
+                )
+                .map_err(configure_failed)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
@@ -190,7 +187,7 @@ impl r2d2::ManageConnection for ConnectionManager {
         {
             let mut state = lock(&life.state);
             if state.closing {
-                return Err(Error::Pool(POOL_CLOSED.into()));
+                return Err(Error::pool(POOL_CLOSED.into()));
             }
             state.in_flight += 1;
         }
@@ -205,7 +202,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     /// statement) on the concrete connection.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<()> {
         if self.life.closing() {
-            return Err(Error::Pool(POOL_CLOSED.into()));
+            return Err(Error::pool(POOL_CLOSED.into()));
         }
         match conn {
             AnyConnection::Postgres(c) => c.ping(),
@@ -235,7 +232,7 @@ pub(super) struct ConnectErrors;
 
 impl r2d2::HandleError<Error> for ConnectErrors {
     fn handle_error(&self, error: Error) {
-        if !matches!(&error, Error::Pool(m) if m == POOL_CLOSED) {
+        if !matches!(&error, Error::Pool { message: m, .. } if m == POOL_CLOSED) {
             r2d2::HandleError::handle_error(&r2d2::LoggingErrorHandler, error);
         }
     }

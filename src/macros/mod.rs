@@ -14,7 +14,9 @@
 //! else is expanded, so it is the only error the user sees (a duplicate
 //! column name included: `parse.rs` explains how `macro_rules!` can tell).
 //! The parse spends three expansion steps per column, so a 32-column
-//! model stays well inside rustc's nesting limit of 128.
+//! model stays well inside rustc's nesting limit of 128, and the models of
+//! one call are expanded side by side (not one inside the other), so their
+//! number does not add to the nesting depth.
 //! `pastey` is used only to build the identifiers `NewUser`, `UserChanges`,
 //! `users` and an `enum(..)` column's type, `PostStatus`.
 //!
@@ -233,6 +235,17 @@ mod types;
 /// them compile; a `many_to_many` needs its join table and target in the
 /// same call as well (its query is a subselect), or that macro written by hand.
 ///
+/// So declare a schema's models in one call. Its models are expanded side
+/// by side, so their number does not count against rustc's nesting limit
+/// of 128; what does is diesel's `allow_tables_to_appear_in_same_query!`,
+/// which nests once per table: one call holds up to about 120 models
+/// (100 are tested, in `tests/scale.rs`) without raising `recursion_limit`.
+/// Tables of different calls that meet in one query need that diesel
+/// macro written by hand for them. `cargo check` of a `model!` call costs
+/// more than the same schema hand-written in diesel (the CRUD operations
+/// are type-checked once per backend); `benches/compile_time.sh` measures
+/// it and `BENCHMARKS.md` has the figures.
+///
 /// The crate that calls `model!` must depend on `diesel` (diesel's own
 /// derives expand to `diesel::` paths) and refer to glowplug by its own name.
 /// A model has at most 32 columns (diesel's default tuple limit). Each
@@ -265,6 +278,6 @@ macro_rules! model {
         );
     };
     ($($input:tt)+) => {
-        $crate::__glowplug_models! { tables = [], rest = [ $($input)+ ] }
+        $crate::__glowplug_models! { $($input)+ }
     };
 }

@@ -20,8 +20,12 @@
 //!
 //! # Stages
 //!
-//! 1. `__glowplug_models!` splits the input into models and computes the
-//!    generated names with `pastey` (`NewUser`, `UserChanges`, `users`).
+//! 1. `__glowplug_models!` matches every model of the call in one rule and
+//!    hands each to its own `__glowplug_model!` call, side by side, with the
+//!    generated names computed by `pastey` (`NewUser`, `UserChanges`,
+//!    `users`); a recursion over the models would nest one level deeper per
+//!    model and hit the nesting limit between 40 and 50 models. Only when some
+//!    piece is not a model does a second rule walk the input to report it.
 //! 2. `__glowplug_parse!` takes one whole column (or `timestamps`) per step.
 //!    Its state is a list of named fields:
 //!    `pending = { cols, data, pk }, d = [$], model = {..}, pk = [..],
@@ -63,37 +67,48 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_models {
-    // Every table of one `model!` call may appear in the same query (joins, subselects).
-    (tables = [$($table:ident)*], rest = []) => {
-        $crate::__glowplug_same_query! { $($table)* }
-    };
-    (tables = [$($tables:ident)*], rest = [ $(#[$attr:meta])* $vis:vis $model:ident as $table:ident { $($body:tt)* } $($rest:tt)* ]) => {
+    // Every model well formed. Each is parsed by its own call, side by side,
+    // never nested in the previous one, so the nesting depth does not grow
+    // with the number of models (see the module docs). A table is written
+    // `{ explicit? default }`; the first identifier is the name (see `__glowplug_model!`).
+    ($( $(#[$attr:meta])* $vis:vis $model:ident $(as $table:ident)? { $($body:tt)* } )+) => {
         $crate::__private::pastey::paste! {
-            $crate::__glowplug_parse! {
-                pending = { cols = [], data = [], pk = [] }, d = [$],
-                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = $table, new = [<New $model>], changes = [<$model Changes>], rels = [], keys = [] },
-                pk = [], cols = [], data = [], seen = [], timestamps = no,
-                rest = [ $($body)* ]
-            }
-        }
-        $crate::__glowplug_models! { tables = [$($tables)* $table], rest = [ $($rest)* ] }
-    };
-    (tables = [$($tables:ident)*], rest = [ $(#[$attr:meta])* $vis:vis $model:ident { $($body:tt)* } $($rest:tt)* ]) => {
-        $crate::__private::pastey::paste! {
-            $crate::__glowplug_parse! {
-                pending = { cols = [], data = [], pk = [] }, d = [$],
-                model = { name = $model, vis = [$vis], attrs = [$(#[$attr])*], table = [<$model:snake s>], new = [<New $model>], changes = [<$model Changes>], rels = [], keys = [] },
-                pk = [], cols = [], data = [], seen = [], timestamps = no,
-                rest = [ $($body)* ]
-            }
-            $crate::__glowplug_models! { tables = [$($tables)* [<$model:snake s>]], rest = [ $($rest)* ] }
+            $( $crate::__glowplug_model! {
+                model = $model, vis = [$vis], attrs = [$(#[$attr])*], table = { $($table)? [<$model:snake s>] },
+                new = [<New $model>], changes = [<$model Changes>], body = [$($body)*]
+            } )+
+            // Every table of one `model!` call may appear in the same query (joins, subselects).
+            $crate::__glowplug_same_query! { $( { $($table)? [<$model:snake s>] } )+ }
         }
     };
-    (tables = $tables:tt, rest = [ $($other:tt)* ]) => {
+    // Something is not a model: skip the models before it, then report it.
+    (find = [ $(#[$attr:meta])* $vis:vis $model:ident $(as $table:ident)? { $($body:tt)* } $($rest:tt)* ]) => {
+        $crate::__glowplug_models! { find = [ $($rest)* ] }
+    };
+    (find = [ $($other:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "glowplug::model!: expected a model such as `User { id: pk, name: text }` or `Category as categories { id: pk, name: text }`, found `",
             ::core::stringify!($($other)*), "`"
         ));
+    };
+    ($($input:tt)*) => {
+        $crate::__glowplug_models! { find = [ $($input)* ] }
+    };
+}
+
+/// One model: the parse stage's start state. The table is the first
+/// identifier of `{ ... }`: the one given with `as`, else the default.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_model {
+    (model = $model:ident, vis = [$vis:vis], attrs = $attrs:tt, table = { $table:ident $($default:ident)? },
+        new = $new:ident, changes = $changes:ident, body = [$($body:tt)*]) => {
+        $crate::__glowplug_parse! {
+            pending = { cols = [], data = [], pk = [] }, d = [$],
+            model = { name = $model, vis = [$vis], attrs = $attrs, table = $table, new = $new, changes = $changes, rels = [], keys = [] },
+            pk = [], cols = [], data = [], seen = [], timestamps = no,
+            rest = [ $($body)* ]
+        }
     };
 }
 
@@ -101,9 +116,8 @@ macro_rules! __glowplug_models {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_same_query {
-    () => {};
-    ($only:ident) => {};
-    ($($table:ident)+) => {
+    ($only:tt) => {};
+    ($( { $table:ident $($default:ident)? } )+) => {
         $crate::__private::diesel::allow_tables_to_appear_in_same_query!($($table),+);
     };
 }

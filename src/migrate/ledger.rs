@@ -21,38 +21,51 @@ use diesel::prelude::*;
 use crate::connection::{BackendConnection, with_backend};
 use crate::error::Result;
 
-diesel::table! {
-    /// diesel's own migration table.
-    __diesel_schema_migrations (version) {
-        version -> VarChar,
-        run_on -> Timestamp,
-    }
-}
+/// Declares both tables once: the diesel `table!`s, their names as
+/// constants and their `CREATE TABLE` statements all come from the two
+/// identifiers given here.
+macro_rules! ledger_tables {
+    ($diesel:ident, $ledger:ident) => {
+        diesel::table! {
+            /// diesel's own migration table.
+            $diesel (version) {
+                version -> VarChar,
+                run_on -> Timestamp,
+            }
+        }
 
-diesel::table! {
-    /// glowplug's ledger.
-    glowplug_migrations (version) {
-        version -> VarChar,
-        name -> Text,
-        batch -> Integer,
-        seq -> BigInt,
-        checksum -> Nullable<VarChar>,
-        applied_at -> Timestamp,
-        duration_us -> BigInt,
-        dirty -> Bool,
-    }
-}
+        diesel::table! {
+            /// glowplug's ledger.
+            $ledger (version) {
+                version -> VarChar,
+                name -> Text,
+                batch -> Integer,
+                seq -> BigInt,
+                checksum -> Nullable<VarChar>,
+                applied_at -> Timestamp,
+                duration_us -> BigInt,
+                dirty -> Bool,
+            }
+        }
 
-/// The name of glowplug's ledger table.
-pub const LEDGER_TABLE: &str = "glowplug_migrations";
+        /// The name of diesel's migration table.
+        pub(crate) const DIESEL_TABLE: &str = stringify!($diesel);
 
-/// diesel's table definition (`diesel_migrations`' `CREATE_MIGRATIONS_TABLE`)
-/// and the ledger's, valid on both backends.
-const CREATE_TABLES: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+        /// The name of glowplug's ledger table.
+        pub const LEDGER_TABLE: &str = stringify!($ledger);
+
+        /// diesel's table definition (`diesel_migrations`' `CREATE_MIGRATIONS_TABLE`)
+        /// and the ledger's, valid on both backends.
+        const CREATE_TABLES: &str = concat!(
+            "CREATE TABLE IF NOT EXISTS ",
+            stringify!($diesel),
+            " (
        version VARCHAR(50) PRIMARY KEY NOT NULL,
        run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS glowplug_migrations (
+CREATE TABLE IF NOT EXISTS ",
+            stringify!($ledger),
+            " (
        version VARCHAR(50) PRIMARY KEY NOT NULL,
        name TEXT NOT NULL,
        batch INTEGER NOT NULL,
@@ -61,7 +74,16 @@ CREATE TABLE IF NOT EXISTS glowplug_migrations (
        applied_at TIMESTAMP NOT NULL,
        duration_us BIGINT NOT NULL,
        dirty BOOLEAN NOT NULL DEFAULT FALSE
-);";
+);"
+        );
+    };
+}
+
+ledger_tables!(__diesel_schema_migrations, glowplug_migrations);
+
+/// Both tables: what [`schema::introspect`](crate::schema::introspect)
+/// leaves out of the application's schema.
+pub(crate) const LEDGER_TABLES: [&str; 2] = [DIESEL_TABLE, LEDGER_TABLE];
 
 /// One ledger row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -120,7 +142,7 @@ pub(crate) fn read(conn: &mut BackendConnection<'_>) -> Result<Recorded> {
     use __diesel_schema_migrations::dsl as d;
     use glowplug_migrations::dsl as g;
     let mut out = Recorded::default();
-    if table_exists(conn, "__diesel_schema_migrations")? {
+    if table_exists(conn, DIESEL_TABLE)? {
         out.diesel = with_backend!(conn, c => d::__diesel_schema_migrations
             .select((d::version, d::run_on))
             .order(d::version)

@@ -129,7 +129,7 @@ fn pg_key(c: &mut PgConnection) -> Result<i64> {
         "SELECT current_database() || '.' || coalesce(current_schema(), '') AS scope",
     )
     .get_result::<Scope>(c)?;
-    let digest = Sha256::digest(format!("glowplug_migrations:{}", scope.scope).as_bytes());
+    let digest = Sha256::digest(format!("{}:{}", super::LEDGER_TABLE, scope.scope).as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     Ok(i64::from_be_bytes(bytes))
@@ -167,8 +167,10 @@ fn sqlite_lock_path(c: &mut SqliteConnection) -> Result<Option<PathBuf>> {
     let main = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
         .get_result::<DbFile>(c)
         .optional()?;
-    Ok(main
-        .map(|m| m.file)
-        .filter(|f| !f.is_empty())
-        .map(|f| PathBuf::from(format!("{f}-glowplug-lock"))))
+    Ok(main.map(|m| m.file).filter(|f| !f.is_empty()).map(|f| {
+        PathBuf::from(format!(
+            "{f}{}",
+            crate::backend::sqlite::MIGRATION_LOCK_SUFFIX
+        ))
+    }))
 }

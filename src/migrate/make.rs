@@ -1,13 +1,18 @@
-//! `make NAME`: a new, timestamped migration directory.
+//! Writing migration directories, the only place that does: `make NAME` (a
+//! new, timestamped, empty migration) and [`make_migration`] (Django's
+//! `makemigrations`: the SQL [`schema`](crate::schema) generates from the
+//! difference between the models and the database).
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
-use super::source::Dir;
+use super::dir::Dir;
 use super::{MigrationError, source_error};
-use crate::connection::Backend;
+use crate::connection::{Backend, DbConnection};
 use crate::error::{Error, Result};
+use crate::meta::ModelMeta;
+use crate::schema::{Difference, compare, migration_sql, models_and_database};
 
 /// The longest migration name [`make`] accepts (without the version).
 pub const MAX_NAME_LEN: usize = 64;
@@ -167,6 +172,57 @@ pub(crate) fn make_with(
         created.push(path);
     }
     Ok(created)
+}
+
+/// What [`make_migration`] wrote.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WrittenMigration {
+    /// The migration directories, one per backend directory.
+    pub paths: Vec<PathBuf>,
+    /// The differences the migration resolves.
+    pub differences: Vec<Difference>,
+    /// Warnings for the reader (see [`Generated::warnings`](crate::schema::Generated::warnings)).
+    pub warnings: Vec<String>,
+}
+
+/// Django's `makemigrations`: compares the models with the database `conn`
+/// is connected to (migrated to date) and writes a new migration `name`
+/// into `dir` with the `up.sql` and `down.sql` that resolve every
+/// difference ([`schema::migration_sql`](crate::schema::migration_sql)).
+/// When `dir` holds one directory per backend (see [`Dir`]), each gets the
+/// SQL for its backend, with one version. Returns `None`, writing nothing,
+/// when there is no difference.
+pub fn make_migration<C: DbConnection + ?Sized>(
+    conn: &mut C,
+    models: &[ModelMeta],
+    dir: &Path,
+    name: &str,
+) -> Result<Option<WrittenMigration>> {
+    validate_name(name)?;
+    let (wanted, live) = models_and_database(conn, models)?;
+    let differences = compare(&wanted, &live);
+    if differences.is_empty() {
+        return Ok(None);
+    }
+    let backend = conn.backend();
+    let mut warnings = Vec::new();
+    let paths = make_with(dir, name, crate::timestamp::now(), backend, &mut |target| {
+        let g = migration_sql(target, &wanted, &live);
+        if target == backend {
+            warnings = g.warnings.clone();
+        }
+        Files {
+            up: g.up,
+            down: g.down,
+            metadata: (!g.run_in_transaction).then(|| "run_in_transaction = false\n".to_owned()),
+        }
+    })?;
+    Ok(Some(WrittenMigration {
+        paths,
+        differences,
+        warnings,
+    }))
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {

@@ -34,7 +34,7 @@
 //!
 //! Each call runs in a transaction (a savepoint inside a migration's). On
 //! SQLite, an alteration its `ALTER TABLE` cannot do rebuilds the table
-//! (see [`make_migration`](super::make_migration)); that needs foreign keys
+//! (see [`migration_sql`](super::migration_sql)); that needs foreign keys
 //! off, which SQLite cannot do inside a transaction, so such a Rust
 //! migration must be built with
 //! [`RustMigration::without_transaction`](crate::migrate::RustMigration::without_transaction)
@@ -46,7 +46,8 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 
 use super::diff::table_delta;
 use super::generate::{SQLITE_FK_CHECK, alter_table};
-use super::{Column, ForeignKey, Index, SqlType, Table, ident, introspect};
+use super::{Column, ForeignKey, Index, SqlType, Table, introspect};
+use crate::backend::ident;
 use crate::connection::{Backend, BackendConnection, DbConnection, SqliteConnection};
 use crate::error::{Error, Result};
 
@@ -86,7 +87,7 @@ default_value_as_display!(bool, i32, i64, f64);
 
 impl DefaultValue for &str {
     fn sql_literal(&self) -> String {
-        super::ddl::quote(self)
+        crate::backend::string_literal(self)
     }
 }
 
@@ -318,7 +319,7 @@ impl TableBuilder {
         if self.errors.is_empty() {
             Ok((self.table, self.renames))
         } else {
-            Err(Error::Schema(format!(
+            Err(Error::schema(format!(
                 "schema builder: {}",
                 self.errors.join("; ")
             )))
@@ -347,7 +348,7 @@ impl TableBuilder {
         f(&mut builder);
         let (table, _) = builder.finish()?;
         if table.columns.is_empty() {
-            return Err(Error::Schema(format!(
+            return Err(Error::schema(format!(
                 "schema builder: `{name}` has no columns; add at least one"
             )));
         }
@@ -377,7 +378,7 @@ pub fn alter<C: DbConnection + ?Sized>(
     let backend = conn.backend();
     let live = introspect(&mut conn)?;
     let Some(current) = live.table(name) else {
-        return Err(Error::Schema(format!(
+        return Err(Error::schema(format!(
             "schema builder: table `{name}` does not exist, so it cannot be altered; create it with `schema::create`"
         )));
     };
@@ -411,11 +412,11 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         .transaction_depth()
         .map_err(Error::from)?
         .is_some();
-    let enforced = crate::connection::sqlite_foreign_keys(conn)?;
+    let enforced = crate::backend::sqlite::foreign_keys(conn)?;
     let body = format!("{}{SQLITE_FK_CHECK}", super::ddl::script(statements));
     let fk_error = |e: diesel::result::Error| -> Error {
         if e.to_string().contains("foreign_keys_must_hold") {
-            Error::Schema(format!(
+            Error::schema(format!(
                 "rebuilding `{table}` would leave rows that reference missing rows (PRAGMA foreign_key_check); nothing was changed"
             ))
         } else {
@@ -426,13 +427,13 @@ fn rebuild(conn: &mut SqliteConnection, table: &str, statements: &[String]) -> R
         return crate::transaction(conn, |c| c.batch_execute(&body)).map_err(fk_error);
     }
     if in_transaction {
-        return Err(Error::Schema(format!(
+        return Err(Error::schema(format!(
             "altering `{table}` needs SQLite's table rebuild, which needs foreign keys off, and SQLite cannot switch them off inside a transaction; build this Rust migration with `.without_transaction()`"
         )));
     }
-    conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+    crate::backend::sqlite::set_foreign_keys(conn, false)?;
     let result = crate::transaction(conn, |c| c.batch_execute(&body)).map_err(fk_error);
-    let restored = conn.batch_execute("PRAGMA foreign_keys = ON");
+    let restored = crate::backend::sqlite::set_foreign_keys(conn, true);
     result?;
     restored.map_err(Error::from)
 }

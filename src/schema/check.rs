@@ -10,8 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::ddl::quote;
-use super::ident;
+use crate::backend::{ident, string_literal};
 
 /// The name glowplug gives an enum column's check: `posts_status_check`
 /// (what PostgreSQL would name it too).
@@ -22,7 +21,7 @@ pub(crate) fn constraint_name(table: &str, column: &str) -> String {
 /// The column constraint of an enum column with `values`:
 /// `CONSTRAINT posts_status_check CHECK (status IN ('Draft', 'Published'))`.
 pub(crate) fn enum_check_sql(table: &str, column: &str, values: &[Cow<'static, str>]) -> String {
-    let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+    let list: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
     format!(
         "CONSTRAINT {} CHECK ({} IN ({}))",
         ident(&constraint_name(table, column)),

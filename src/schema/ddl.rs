@@ -1,7 +1,8 @@
 //! SQL text for tables, columns, keys and indexes, per backend; `create_all`
 //! and `drop_all`.
 
-use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references, ident};
+use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references};
+use crate::backend::{ident, string_literal};
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
 use crate::meta::ModelMeta;
@@ -34,7 +35,7 @@ pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
         SqlType::Enum(values) => values
             .iter()
             .any(|v| *v == compact)
-            .then(|| quote(&compact)),
+            .then(|| string_literal(&compact)),
         t if t.is_numeric() => {
             const SUFFIXES: [&str; 12] = [
                 "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "f32", "f64",
@@ -45,7 +46,7 @@ pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
             }
             canonical_number(ty, &digits)
         }
-        t if t.class() == Class::Text => rust_string(expr.trim()).map(|s| quote(&s)),
+        t if t.class() == Class::Text => rust_string(expr.trim()).map(|s| string_literal(&s)),
         _ => None,
     }
 }
@@ -78,11 +79,6 @@ fn rust_string(lit: &str) -> Option<String> {
         });
     }
     Some(out)
-}
-
-/// `text` as a SQL string literal.
-pub(crate) fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// `digits` as the canonical number for a column of type `ty`.

@@ -14,8 +14,6 @@
 //! checks `pragma_foreign_key_check` before it commits: a row the new table
 //! would orphan fails the migration, and nothing of it is kept.
 
-use std::path::{Path, PathBuf};
-
 use super::check::{constraint_name, enum_check_sql};
 use super::ddl::{
     add_foreign_key, column_sql, create_index, create_table_as, default_sql, index_name, list,
@@ -24,7 +22,8 @@ use super::ddl::{
 use super::diff::{
     Difference, Renames, TableDelta, compare, hinted_renames, rules, same_type, table_delta,
 };
-use super::{Schema, Table, check_references, ident, introspect};
+use super::{Schema, Table, check_references, introspect};
+use crate::backend::ident;
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
 use crate::meta::ModelMeta;
@@ -51,7 +50,7 @@ pub struct Generated {
 
 /// Statements for one direction.
 #[derive(Debug, Default)]
-pub(crate) struct Plan {
+pub(crate) struct MigrationStatements {
     pub(crate) statements: Vec<String>,
     /// Whether a SQLite table is rebuilt (foreign keys must be off).
     pub(crate) rebuild: bool,
@@ -97,8 +96,8 @@ fn needs_rebuild(d: &TableDelta<'_>) -> bool {
 }
 
 /// The statements that alter one table as `d` says, on `backend`.
-pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> Plan {
-    let mut plan = Plan::default();
+pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> MigrationStatements {
+    let mut plan = MigrationStatements::default();
     let t = ident(&d.to.name);
     for c in &d.dropped {
         plan.warnings.push(format!(
@@ -354,8 +353,8 @@ pub(crate) fn plan(
     from: &Schema,
     to: &Schema,
     renames: &dyn Fn(&Table, &Table) -> Renames,
-) -> Plan {
-    let mut out = Plan::default();
+) -> MigrationStatements {
+    let mut out = MigrationStatements::default();
     let rules = rules(from, to);
     let created = Schema {
         backend: None,
@@ -403,7 +402,7 @@ pub(crate) fn plan(
 }
 
 /// The SQL file for one direction of a plan.
-fn file(backend: Backend, plan: &Plan, rebuild: bool) -> String {
+fn file(backend: Backend, plan: &MigrationStatements, rebuild: bool) -> String {
     let body = script(&plan.statements);
     if backend == Backend::Sqlite && rebuild {
         format!(
@@ -439,61 +438,16 @@ pub fn migration_sql(backend: Backend, models: &Schema, database: &Schema) -> Ge
     }
 }
 
-/// What [`make_migration`] wrote.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Made {
-    /// The migration directories, one per backend directory.
-    pub paths: Vec<PathBuf>,
-    /// The differences the migration resolves.
-    pub differences: Vec<Difference>,
-    /// Warnings for the reader (see [`Generated::warnings`]).
-    pub warnings: Vec<String>,
-}
-
-/// Django's `makemigrations`: compares the models with the database `conn`
-/// is connected to (migrated to date) and writes a new migration `name`
-/// into `dir` with the `up.sql` and `down.sql` that resolve every
-/// difference. When `dir` holds one directory per backend (see
-/// [`Dir`](crate::migrate::Dir)), each gets the SQL for its backend, with one
-/// version. Returns `None`, writing nothing, when there is no difference.
-pub fn make_migration<C: DbConnection + ?Sized>(
+/// The two schemas a generated migration goes between: the models' (with
+/// every foreign key pointing at one of them) and the live database's that
+/// `conn` is connected to. [`migrate::make_migration`](crate::migrate::make_migration)
+/// compares them and writes the files.
+pub(crate) fn models_and_database<C: DbConnection + ?Sized>(
     conn: &mut C,
     models: &[ModelMeta],
-    dir: &Path,
-    name: &str,
-) -> Result<Option<Made>> {
-    crate::migrate::validate_name(name)?;
+) -> Result<(Schema, Schema)> {
     let wanted = Schema::from_models(models);
     check_references(&wanted)?;
-    let backend = conn.backend();
     let live = introspect(conn)?;
-    let differences = compare(&wanted, &live);
-    if differences.is_empty() {
-        return Ok(None);
-    }
-    let mut warnings = Vec::new();
-    let paths = crate::migrate::make::make_with(
-        dir,
-        name,
-        crate::support::now(),
-        backend,
-        &mut |target| {
-            let g = migration_sql(target, &wanted, &live);
-            if target == backend {
-                warnings = g.warnings.clone();
-            }
-            crate::migrate::make::Files {
-                up: g.up,
-                down: g.down,
-                metadata: (!g.run_in_transaction)
-                    .then(|| "run_in_transaction = false\n".to_owned()),
-            }
-        },
-    )?;
-    Ok(Some(Made {
-        paths,
-        differences,
-        warnings,
-    }))
+    Ok((wanted, live))
 }

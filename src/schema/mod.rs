@@ -14,7 +14,8 @@
 //!   builder for Rust migrations;
 //! * [`diff`] / [`check`] / [`assert_no_drift`]: every difference between the
 //!   models and the database, readable;
-//! * [`make_migration`]: `up.sql` and `down.sql` from that difference
+//! * [`migration_sql`]: `up.sql` and `down.sql` from that difference, which
+//!   [`migrate::make_migration`](crate::migrate::make_migration) writes
 //!   (Django's `makemigrations`).
 //!
 //! # What is compared, and how
@@ -56,7 +57,8 @@ pub use builder::{ColumnBuilder, DefaultValue, TableBuilder, alter, create, drop
 pub(crate) use ddl::rust_literal as ddl_literal;
 pub use ddl::{create_all, create_sql, drop_all, drop_sql};
 pub use diff::{Difference, assert_no_drift, check, compare, diff};
-pub use generate::{Generated, Made, make_migration, migration_sql};
+pub(crate) use generate::models_and_database;
+pub use generate::{Generated, migration_sql};
 pub use introspect::introspect;
 
 /// The `CREATE TABLE` and `CREATE INDEX` script of one table.
@@ -68,7 +70,7 @@ use crate::connection::Backend;
 use crate::meta::ModelMeta;
 
 /// The tables glowplug's migration harness owns; never part of a model.
-pub(crate) const LEDGER_TABLES: [&str; 2] = ["__diesel_schema_migrations", "glowplug_migrations"];
+pub(crate) use crate::migrate::LEDGER_TABLES;
 
 /// The column type of the schema tools: the same type as the models'
 /// [`ColumnType`](crate::ColumnType) (one list of types, one table of their names: `src/types.rs`).
@@ -346,7 +348,7 @@ fn check_references(schema: &Schema) -> crate::Result<()> {
     for t in &schema.tables {
         for fk in &t.foreign_keys {
             if schema.table(&fk.table).is_none() {
-                return Err(crate::Error::Config(format!(
+                return Err(crate::Error::config(format!(
                     "table `{}` references `{}`, which is not among the models given; pass that model too",
                     t.name, fk.table
                 )));
@@ -354,68 +356,4 @@ fn check_references(schema: &Schema) -> crate::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Quotes `name` for SQL when it is not a plain lower-case identifier or is
-/// a reserved word (both backends accept double quotes).
-pub(crate) fn ident(name: &str) -> String {
-    const RESERVED: &[&str] = &[
-        "all",
-        "and",
-        "as",
-        "by",
-        "case",
-        "check",
-        "column",
-        "constraint",
-        "create",
-        "default",
-        "desc",
-        "distinct",
-        "drop",
-        "else",
-        "end",
-        "from",
-        "group",
-        "having",
-        "in",
-        "index",
-        "is",
-        "join",
-        "key",
-        "limit",
-        "not",
-        "null",
-        "offset",
-        "on",
-        "or",
-        "order",
-        "primary",
-        "references",
-        "select",
-        "set",
-        "table",
-        "then",
-        "to",
-        "union",
-        "unique",
-        "user",
-        "when",
-        "where",
-        "with",
-    ];
-    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain && !RESERVED.contains(&name) {
-        name.to_owned()
-    } else {
-        quoted(name)
-    }
-}
-
-/// `name` in double quotes, as an SQL identifier (any name, on both backends).
-pub(crate) fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

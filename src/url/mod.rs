@@ -63,7 +63,7 @@ impl ConnectionSpec {
     pub(crate) fn parse(url: &str) -> Result<Self> {
         let url = url.trim();
         if url.is_empty() {
-            return Err(Error::Config(
+            return Err(Error::config(
                 "the database URL is empty: set DATABASE_URL to `postgres://user@host/db` or a SQLite path such as `app.db`".into(),
             ));
         }
@@ -85,13 +85,13 @@ impl ConnectionSpec {
         if let Some((scheme, _)) = url.split_once("://") {
             // The rest of the URL may hold a password in a form glowplug
             // does not parse, so only the scheme is shown.
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "unsupported database URL scheme `{}`: glowplug supports postgres://, postgresql://, sqlite:// and plain SQLite file paths",
                 scheme.escape_debug()
             )));
         }
         if looks_like_credentials(url) {
-            return Err(Error::Config(
+            return Err(Error::config(
                 "the database URL looks like `user:password@host/…` without a scheme: write postgres://user:password@host/db (a SQLite file whose name has `:` and `@` is written sqlite://…)".into(),
             ));
         }
@@ -284,7 +284,10 @@ mod tests {
             "{msg}"
         );
         assert!(!msg.contains("pw"), "{msg}");
-        assert!(matches!(ConnectionSpec::parse("  "), Err(Error::Config(_))));
+        assert!(matches!(
+            ConnectionSpec::parse("  "),
+            Err(Error::Config { .. })
+        ));
         assert_eq!(redact_url("mysql://root:pw@localhost/db"), "mysql://***");
         let err = ConnectionSpec::parse("app:s3cret@db.internal/app").unwrap_err();
         assert!(err.to_string().contains("without a scheme"), "{err}");

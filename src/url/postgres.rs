@@ -195,7 +195,7 @@ impl PgConninfo {
     fn check_ports(&self) -> Result<()> {
         let numeric = |p: &str| p.chars().all(|c| c.is_ascii_digit());
         match self.get("port") {
-            Some(ports) if !ports.split(',').all(numeric) => Err(Error::Config(format!(
+            Some(ports) if !ports.split(',').all(numeric) => Err(Error::config(format!(
                 "the PostgreSQL URL's port is not a number: check the host and port \
                  (`host:5432`); {ENCODE_HINT}"
             ))),
@@ -235,13 +235,13 @@ fn check_uri_shape(rest: &str) -> Result<Option<String>> {
         return Ok(None);
     };
     if ats.next().is_some() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "the PostgreSQL URL has more than one `@`: libpq ends the password at the first one \
              and reads the rest as the host; {ENCODE_HINT}"
         )));
     }
     if rest[..at].contains('/') {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "the PostgreSQL URL has a `/` before its `@`: libpq reads a user name and password \
              only before the first `/`, so it would take them for the host and port; {ENCODE_HINT}"
         )));
@@ -254,7 +254,7 @@ fn check_uri_shape(rest: &str) -> Result<Option<String>> {
 /// reworded (see [`libpq_reason`]).
 fn libpq_parse(text: &str) -> Result<Vec<(String, String)>> {
     let c_text = CString::new(text).map_err(|_| {
-        Error::Config("the PostgreSQL connection string contains a NUL character".into())
+        Error::config("the PostgreSQL connection string contains a NUL character".into())
     })?;
     let mut err: *mut c_char = std::ptr::null_mut();
     // SAFETY: `c_text` is a NUL-terminated string that outlives the call;
@@ -272,7 +272,7 @@ fn libpq_parse(text: &str) -> Result<Vec<(String, String)>> {
             unsafe { pq_sys::PQfreemem(err.cast()) };
             message
         };
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "the PostgreSQL connection string could not be read: {}; {ENCODE_HINT}",
             libpq_reason(&message)
         )));
@@ -301,7 +301,7 @@ fn libpq_parse(text: &str) -> Result<Vec<(String, String)>> {
         pq_sys::PQconninfoFree(options);
     }
     match bad_key {
-        Some(key) => Err(Error::Config(format!(
+        Some(key) => Err(Error::config(format!(
             "the PostgreSQL connection string's `{key}` is not valid UTF-8 once percent-decoded \
              (a `%` and two hex digits are read as one encoded byte); {ENCODE_HINT}"
         ))),
@@ -417,7 +417,7 @@ mod tests {
             "postgres://[::1,bcdef/db",
         ] {
             let err = PgConninfo::parse(url).unwrap_err();
-            assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
+            assert!(matches!(err, Error::Config { .. }), "{url}: {err:?}");
             let shown = format!("{err} {err:?}");
             for secret in ["bcdef", "a/b", "secret", "sslmode=x"] {
                 assert!(!shown.contains(secret), "{url}: {shown}");
@@ -429,21 +429,27 @@ mod tests {
     #[test]
     fn libpq_parse_errors_quote_nothing() {
         let reason = |text: &str| match PgConninfo::parse(text) {
-            Err(Error::Config(m)) => m,
+            Err(Error::Config { message: m, .. }) => m,
             other => panic!("{text}: {other:?}"),
         };
-        let m = reason("postgres://h/db?password=abc&defghi=1");
-        assert!(m.contains("an unknown URL parameter"), "{m}");
-        assert!(!m.contains("defghi"), "{m}");
-        let m = reason("postgres://u:a\"%zz\"bcdef@h/db");
-        assert!(m.contains("a `%` not followed by two hex digits"), "{m}");
-        assert!(!m.contains("bcdef"), "{m}");
-        let m = reason("host=h password=abc defghi");
-        assert!(m.contains("a word without `=`"), "{m}");
-        assert!(!m.contains("defghi"), "{m}");
-        let m = reason("postgres://[::1/secret");
-        assert!(m.contains("closing `]`"), "{m}");
-        assert!(!m.contains("secret"), "{m}");
+        for (url, says, hides) in [
+            (
+                "postgres://h/db?password=abc&defghi=1",
+                "an unknown URL parameter",
+                "defghi",
+            ),
+            (
+                "postgres://u:a\"%zz\"bcdef@h/db",
+                "a `%` not followed by two hex digits",
+                "bcdef",
+            ),
+            ("host=h password=abc defghi", "a word without `=`", "defghi"),
+            ("postgres://[::1/secret", "closing `]`", "secret"),
+        ] {
+            let m = reason(url);
+            assert!(m.contains(says), "{m}");
+            assert!(!m.contains(hides), "{m}");
+        }
     }
 
     #[test]

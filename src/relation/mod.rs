@@ -86,7 +86,7 @@
 //! Every level sends one query (`many_to_many`: two, the join table then the
 //! targets), with the keys of all parents in one `IN` list (`= ANY($1)`, one
 //! array parameter, on PostgreSQL). SQLite caps the parameters of one
-//! statement ([`sqlite_variable_limit`]), so more distinct keys than that
+//! statement ([`Backend::max_parameters`](crate::Backend::max_parameters)), so more distinct keys than that
 //! are sent in chunks of that size, one query each. An empty list of
 //! parents, or parents whose keys are all NULL, sends no query. Parents come
 //! back in their order; a parent's children come in the order the database
@@ -108,22 +108,23 @@
 //! that row found again later counts as loaded in a collection too. Tests
 //! switch it on for their own thread; a server can hold a guard for the
 //! span of a request. With no guard, the check costs one thread-local read.
+//!
+//! Rows are registered where they are loaded: [`Crud::all`],
+//! [`Crud::fetch`] (which lazy loads go through) and eager loads call the
+//! crate's `relation::strict` module, which owns the registry.
 
-use std::any::TypeId;
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+mod load;
+pub(crate) mod strict;
+
 use std::fmt;
-use std::hash::{BuildHasher, Hash};
-use std::marker::PhantomData;
+use std::hash::Hash;
 
 use diesel::Table;
 use diesel::associations::HasTable;
 use diesel::query_dsl::LoadQuery;
 use diesel::result::QueryResult;
 
-use crate::connection::{
-    BackendConnection, DbConnection, PgConnection, SqliteConnection, sqlite_variable_limit,
-};
+use crate::connection::{BackendConnection, DbConnection, PgConnection, SqliteConnection};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model};
 
@@ -382,8 +383,7 @@ impl<R: Relation> Eager<R::Parent> for R {
         conn: &mut C,
         parents: &[R::Parent],
     ) -> Result<Vec<Self::Item>> {
-        let (targets, links) = fetch_links::<R, C>(conn, parents)?;
-        links.assemble::<R, _>(targets, parents)
+        load::eager::<R, C, _>(conn, parents, |_, targets| Ok(targets))
     }
 }
 
@@ -395,10 +395,10 @@ impl<R: Relation, N: Eager<R::Target>> Eager<R::Parent> for With<R, N> {
         conn: &mut C,
         parents: &[R::Parent],
     ) -> Result<Vec<Self::Item>> {
-        let (targets, links) = fetch_links::<R, C>(conn, parents)?;
-        let items = self.nested.load_for(conn, &targets)?;
-        let pairs = targets.into_iter().zip(items).collect();
-        links.assemble::<R, _>(pairs, parents)
+        load::eager::<R, C, _>(conn, parents, |conn, targets| {
+            let items = self.nested.load_for(conn, &targets)?;
+            Ok(targets.into_iter().zip(items).collect())
+        })
     }
 }
 
@@ -439,196 +439,6 @@ impl<P> LoadRelated<P> for Vec<P> {
     }
 }
 
-/// Which targets each parent gets: for each distinct key, a run of target
-/// indices (a compressed table, so no per-parent allocation), and each
-/// parent's key position (so assembling hashes nothing).
-struct Links {
-    /// The position of each parent's key among the distinct keys (`None`: a NULL key).
-    parents: Vec<Option<usize>>,
-    /// `starts[p]..starts[p + 1]` is the run of key position `p` in `targets`.
-    starts: Vec<usize>,
-    targets: Vec<usize>,
-}
-
-/// A relation's distinct targets, and which of them each parent gets.
-type TargetsAndLinks<R> = (Vec<<R as Relation>::Target>, Links);
-
-fn fetch_links<R: Relation, C: DbConnection + ?Sized>(
-    conn: &mut C,
-    parents: &[R::Parent],
-) -> Result<TargetsAndLinks<R>> {
-    let mut positions: HashMap<R::Key, usize> = HashMap::with_capacity(parents.len());
-    let mut keys = Vec::with_capacity(parents.len());
-    let parent_positions = parents
-        .iter()
-        .map(|parent| {
-            R::parent_key(parent).map(|key| {
-                *positions.entry(key).or_insert_with(|| {
-                    keys.push(key);
-                    keys.len() - 1
-                })
-            })
-        })
-        .collect();
-    if keys.is_empty() {
-        return Ok((Vec::new(), Links::group(parent_positions, 0, Vec::new())));
-    }
-    let Fetched { targets, links } = R::fetch(&mut conn.backend_connection(), &keys)?;
-    if targets.len() > 1 {
-        strict::register(&targets);
-    }
-    let linked = links
-        .into_iter()
-        .filter_map(|(key, target)| positions.get(&key).map(|&p| (p, target)))
-        .collect();
-    Ok((targets, Links::group(parent_positions, keys.len(), linked)))
-}
-
-impl Links {
-    /// Groups `(key position, target index)` pairs by key position (a counting sort).
-    fn group(parents: Vec<Option<usize>>, keys: usize, linked: Vec<(usize, usize)>) -> Self {
-        let mut starts = vec![0; keys + 1];
-        for &(p, _) in &linked {
-            starts[p + 1] += 1;
-        }
-        for p in 0..keys {
-            starts[p + 1] += starts[p];
-        }
-        let mut next = starts.clone();
-        let mut targets = vec![0; linked.len()];
-        for (p, t) in linked {
-            targets[next[p]] = t;
-            next[p] += 1;
-        }
-        Links {
-            parents,
-            starts,
-            targets,
-        }
-    }
-
-    fn run(&self, parent: usize) -> &[usize] {
-        match self.parents[parent] {
-            Some(p) => &self.targets[self.starts[p]..self.starts[p + 1]],
-            None => &[],
-        }
-    }
-
-    /// Hands each parent its targets: moved on their last use, cloned before.
-    fn assemble<R, X>(
-        &self,
-        items: Vec<X>,
-        parents: &[R::Parent],
-    ) -> Result<Vec<<R::Cardinality as Cardinality>::Out<X>>>
-    where
-        R: Relation,
-        X: Clone,
-    {
-        let mut uses = vec![0u32; items.len()];
-        for parent in 0..parents.len() {
-            for &t in self.run(parent) {
-                uses[t] += 1;
-            }
-        }
-        let mut slots: Vec<Option<X>> = items.into_iter().map(Some).collect();
-        let mut out = Vec::with_capacity(parents.len());
-        for (i, parent) in parents.iter().enumerate() {
-            let found = self.run(i).iter().filter_map(|&t| {
-                uses[t] -= 1;
-                if uses[t] == 0 {
-                    slots[t].take()
-                } else {
-                    slots[t].clone()
-                }
-            });
-            out.push(R::Cardinality::collect(found, || Error::NotFound {
-                model: <R::Target as Model>::NAME,
-                id: R::parent_key(parent).map(|k| k.to_string()),
-            })?);
-        }
-        Ok(out)
-    }
-}
-
-/// The largest number of keys one query sends on this connection: SQLite
-/// caps the parameters of a statement, PostgreSQL receives the keys as one
-/// array parameter.
-fn key_chunk(conn: &BackendConnection<'_>) -> usize {
-    match conn {
-        BackendConnection::Sqlite(_) => sqlite_variable_limit(),
-        BackendConnection::Postgres(_) => usize::MAX,
-    }
-}
-
-/// Loads the targets of a direct relation (`belongs_to`, `has_many`,
-/// `has_one`): one query per chunk of keys.
-#[doc(hidden)]
-pub fn fetch_direct<T, K: Copy>(
-    conn: &mut BackendConnection<'_>,
-    keys: &[K],
-    mut load: impl FnMut(&mut BackendConnection<'_>, &[K]) -> QueryResult<Vec<T>>,
-    key_of: impl Fn(&T) -> Option<K>,
-) -> QueryResult<Fetched<T, K>> {
-    let targets = load_chunked(conn, keys, &mut load)?;
-    let links = targets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| key_of(t).map(|k| (k, i)))
-        .collect();
-    Ok(Fetched { targets, links })
-}
-
-/// Loads the targets of a `many_to_many` relation: the join table's pairs,
-/// then the distinct targets they name.
-#[doc(hidden)]
-pub fn fetch_through<T: Model, K: Copy>(
-    conn: &mut BackendConnection<'_>,
-    keys: &[K],
-    mut load_pairs: impl FnMut(&mut BackendConnection<'_>, &[K]) -> QueryResult<Vec<(K, T::Id)>>,
-    mut load_targets: impl FnMut(&mut BackendConnection<'_>, &[T::Id]) -> QueryResult<Vec<T>>,
-) -> QueryResult<Fetched<T, K>> {
-    let pairs = load_chunked(conn, keys, &mut load_pairs)?;
-    let mut seen = HashSet::with_capacity(pairs.len());
-    let ids: Vec<T::Id> = pairs
-        .iter()
-        .map(|p| p.1)
-        .filter(|id| seen.insert(*id))
-        .collect();
-    if ids.is_empty() {
-        return Ok(Fetched {
-            targets: Vec::new(),
-            links: Vec::new(),
-        });
-    }
-    let targets = load_chunked(conn, &ids, &mut load_targets)?;
-    let index: HashMap<T::Id, usize> = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id(), i))
-        .collect();
-    let links = pairs
-        .into_iter()
-        .filter_map(|(k, id)| index.get(&id).map(|&i| (k, i)))
-        .collect();
-    Ok(Fetched { targets, links })
-}
-
-fn load_chunked<K, T>(
-    conn: &mut BackendConnection<'_>,
-    keys: &[K],
-    load: &mut impl FnMut(&mut BackendConnection<'_>, &[K]) -> QueryResult<Vec<T>>,
-) -> QueryResult<Vec<T>> {
-    let chunk = key_chunk(conn);
-    if keys.len() <= chunk {
-        return load(conn, keys);
-    }
-    let mut all = Vec::new();
-    for part in keys.chunks(chunk) {
-        all.extend(load(conn, part)?);
-    }
-    Ok(all)
-}
-
 /// A lazy load of relation `R` for one parent: the strict-loading check,
 /// then `query`.
 #[doc(hidden)]
@@ -647,179 +457,5 @@ where
     })
 }
 
-/// What a lazy load does under [`strict_loading`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum LazyLoading {
-    /// Lazy loads run (the default).
-    Allow,
-    /// Lazy loads run and each violation is recorded on the guard.
-    Record,
-    /// A lazy load on a model loaded in a collection fails with [`Error::LazyLoad`].
-    Deny,
-}
-
-/// A lazy load caught by [`strict_loading`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LazyLoadViolation {
-    /// The model the relation was loaded on (`"User"`).
-    pub model: &'static str,
-    /// The relation (`"posts"`).
-    pub relation: &'static str,
-    /// The model's key.
-    pub id: String,
-}
-
-impl fmt::Display for LazyLoadViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "lazy load of `{model}.{relation}` for {model} {id}, which was loaded in a collection \
-             (an N+1 query); eager-load it with `.load(&mut conn, {model}::{upper})`",
-            model = self.model,
-            relation = self.relation,
-            id = self.id,
-            upper = self.relation.to_uppercase(),
-        )
-    }
-}
-
-/// Switches strict loading on for the current thread until the guard drops.
-///
-/// ```
-/// use glowplug::{LazyLoading, strict_loading};
-/// let guard = strict_loading(LazyLoading::Deny);
-/// // ... code under test: `user.posts(&mut conn)` inside a loop over
-/// // `User::all(..)` now returns `Err(Error::LazyLoad { .. })`.
-/// drop(guard);
-/// ```
-pub fn strict_loading(mode: LazyLoading) -> StrictLoadingGuard {
-    let previous = strict::STATE.with(|s| {
-        s.replace(Some(strict::State {
-            mode,
-            loaded: HashSet::new(),
-            violations: Vec::new(),
-        }))
-    });
-    strict::ON.with(|on| on.set(mode != LazyLoading::Allow));
-    StrictLoadingGuard {
-        previous,
-        _thread: PhantomData,
-    }
-}
-
-/// Keeps [`strict_loading`] on; restores the previous setting when dropped,
-/// printing recorded violations that were not [taken](Self::take_violations).
-#[must_use = "strict loading ends when the guard is dropped"]
-pub struct StrictLoadingGuard {
-    previous: Option<strict::State>,
-    _thread: PhantomData<*const ()>,
-}
-
-impl fmt::Debug for StrictLoadingGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StrictLoadingGuard").finish_non_exhaustive()
-    }
-}
-
-impl StrictLoadingGuard {
-    /// The violations recorded so far ([`LazyLoading::Record`]), in order;
-    /// they are not printed when the guard drops.
-    pub fn take_violations(&self) -> Vec<LazyLoadViolation> {
-        strict::STATE.with(|s| {
-            s.borrow_mut()
-                .as_mut()
-                .map(|state| std::mem::take(&mut state.violations))
-                .unwrap_or_default()
-        })
-    }
-}
-
-impl Drop for StrictLoadingGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        strict::ON.with(|on| {
-            on.set(
-                previous
-                    .as_ref()
-                    .is_some_and(|p| p.mode != LazyLoading::Allow),
-            )
-        });
-        let ended = strict::STATE.with(|s| s.replace(previous));
-        for violation in ended.map(|s| s.violations).unwrap_or_default() {
-            eprintln!("glowplug strict loading: {violation}");
-        }
-    }
-}
-
-mod strict {
-    use super::*;
-
-    pub(super) struct State {
-        pub(super) mode: LazyLoading,
-        pub(super) loaded: HashSet<(TypeId, u64)>,
-        pub(super) violations: Vec<LazyLoadViolation>,
-    }
-
-    thread_local! {
-        pub(super) static ON: Cell<bool> = const { Cell::new(false) };
-        pub(super) static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
-    }
-
-    fn key<M: Model>(id: &M::Id) -> (TypeId, u64) {
-        (TypeId::of::<M>(), FIXED_HASHER.hash_one(id))
-    }
-
-    /// A hasher with fixed keys: the same id hashes the same on every call.
-    struct FixedHasher;
-    const FIXED_HASHER: FixedHasher = FixedHasher;
-    impl BuildHasher for FixedHasher {
-        type Hasher = std::hash::DefaultHasher;
-        fn build_hasher(&self) -> Self::Hasher {
-            std::hash::DefaultHasher::new()
-        }
-    }
-
-    /// Marks `rows` as loaded in a collection (only while strict loading is on).
-    pub(crate) fn register<M: Model>(rows: &[M]) {
-        if !ON.with(Cell::get) || rows.len() < 2 {
-            return;
-        }
-        STATE.with(|s| {
-            if let Some(state) = s.borrow_mut().as_mut() {
-                state.loaded.extend(rows.iter().map(|r| key::<M>(&r.id())));
-            }
-        });
-    }
-
-    /// Applies the strict-loading mode to a lazy load of `R` on `parent`.
-    pub(super) fn check<R: Relation>(parent: &R::Parent) -> Result<()> {
-        if !ON.with(Cell::get) {
-            return Ok(());
-        }
-        STATE.with(|s| {
-            let mut state = s.borrow_mut();
-            let Some(state) = state.as_mut() else {
-                return Ok(());
-            };
-            if !state.loaded.contains(&key::<R::Parent>(&parent.id())) {
-                return Ok(());
-            }
-            let violation = LazyLoadViolation {
-                model: <R::Parent as Model>::NAME,
-                relation: R::NAME,
-                id: parent.id().to_string(),
-            };
-            match state.mode {
-                LazyLoading::Allow => Ok(()),
-                LazyLoading::Record => {
-                    state.violations.push(violation);
-                    Ok(())
-                }
-                LazyLoading::Deny => Err(Error::LazyLoad(violation)),
-            }
-        })
-    }
-}
-
-pub(crate) use strict::register;
+pub use load::{fetch_direct, fetch_through};
+pub use strict::{LazyLoadViolation, LazyLoading, StrictLoadingGuard, strict_loading};

@@ -1,0 +1,119 @@
+//! SQLite's own SQL and settings: the pragmas every connection gets, the
+//! foreign-key switch, `BEGIN IMMEDIATE`, the bind-parameter limit of the
+//! linked library, and the files a database consists of.
+//!
+//! Opening connections and pooling them belong to [`crate::database`];
+//! what SQLite can store as given is checked in [`crate::validate`].
+
+use std::time::Duration;
+
+use diesel::QueryResult;
+use diesel::RunQueryDsl;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection};
+use diesel::result::Error as DieselError;
+
+use crate::connection::SqliteConnection;
+
+/// The settings every new connection gets: foreign keys enforced (SQLite
+/// leaves them off by default), a busy timeout so writers wait for each
+/// other instead of failing with "database is locked", and for a file
+/// database WAL journaling with `synchronous = NORMAL`, so readers never
+/// block the writer. `memory`: an in-memory database, which has no journal.
+pub(crate) fn configure(
+    conn: &mut SqliteConnection,
+    busy_timeout: Duration,
+    memory: bool,
+) -> QueryResult<()> {
+    let mut pragmas = format!(
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+        busy_timeout.as_millis()
+    );
+    if !memory {
+        pragmas.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    }
+    conn.batch_execute(&pragmas)
+}
+
+/// Whether SQLite enforces foreign keys on `conn` (`PRAGMA foreign_keys`).
+pub(crate) fn foreign_keys(conn: &mut SqliteConnection) -> QueryResult<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        foreign_keys: i64,
+    }
+    diesel::sql_query("SELECT foreign_keys FROM pragma_foreign_keys")
+        .get_result::<Flag>(conn)
+        .map(|f| f.foreign_keys != 0)
+}
+
+/// Switches foreign-key enforcement on or off (`PRAGMA foreign_keys`);
+/// SQLite ignores the switch inside a transaction.
+pub(crate) fn set_foreign_keys(conn: &mut SqliteConnection, on: bool) -> QueryResult<()> {
+    conn.batch_execute(if on {
+        "PRAGMA foreign_keys = ON"
+    } else {
+        "PRAGMA foreign_keys = OFF"
+    })
+}
+
+/// Begins an outermost transaction with `BEGIN IMMEDIATE`, which takes the
+/// write lock up front (waiting up to the busy timeout), so that a
+/// transaction that reads before it writes cannot fail its first write with
+/// "database is locked". Inside a transaction: `AlreadyInTransaction`.
+pub(crate) fn begin_immediate(conn: &mut SqliteConnection) -> QueryResult<()> {
+    AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")
+}
+
+/// Whether a failed `ROLLBACK` failed because SQLite had already rolled the
+/// transaction back by itself (it does on a full disk, an I/O error or out
+/// of memory), so that no transaction is open any more.
+pub(crate) fn rolled_back_already(rollback_error: &DieselError) -> bool {
+    matches!(
+        rollback_error,
+        DieselError::DatabaseError(_, info)
+            if info.message() == "cannot rollback - no transaction is active"
+    )
+}
+
+/// The file [`crate::migrate`] locks while it migrates a SQLite database:
+/// the database's path with this appended.
+pub(crate) const MIGRATION_LOCK_SUFFIX: &str = "-glowplug-lock";
+
+/// The files that belong to a SQLite database besides the database file
+/// itself, as suffixes of its path: the WAL journal, its shared-memory
+/// index, and the migration lock file.
+pub(crate) const COMPANION_SUFFIXES: [&str; 3] = ["-wal", "-shm", MIGRATION_LOCK_SUFFIX];
+
+/// The most parameters one statement may have in the linked SQLite library
+/// (`SQLITE_MAX_VARIABLE_NUMBER`), read once per process; 32 766, the
+/// default of the library's build, if it cannot be read.
+pub(crate) fn max_parameters() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| read_variable_limit().unwrap_or(32_766))
+}
+
+/// `SQLITE_MAX_VARIABLE_NUMBER` of the linked SQLite library, read with
+/// `sqlite3_limit` on a throwaway in-memory database (a new connection's
+/// limit is the library's compiled-in maximum). `None` if SQLite cannot
+/// open one.
+fn read_variable_limit() -> Option<usize> {
+    use libsqlite3_sys as ffi;
+    let mut db: *mut ffi::sqlite3 = std::ptr::null_mut();
+    // SAFETY: the name is a NUL-terminated literal; `db` is an out pointer
+    // SQLite fills in (also on failure, where it must still be closed); the
+    // handle is used only on this thread and closed before returning.
+    unsafe {
+        let opened = ffi::sqlite3_open_v2(
+            c":memory:".as_ptr(),
+            &mut db,
+            ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_MEMORY,
+            std::ptr::null(),
+        );
+        let limit = (opened == ffi::SQLITE_OK)
+            .then(|| ffi::sqlite3_limit(db, ffi::SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+        ffi::sqlite3_close(db);
+        limit
+            .and_then(|l| usize::try_from(l).ok())
+            .filter(|&l| l > 0)
+    }
+}

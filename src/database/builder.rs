@@ -1,0 +1,290 @@
+//! [`DatabaseBuilder`]: the pool's settings, their defaults and limits
+//! (the table in the [module docs](super)), and building the pool from
+//! them. Opening each connection belongs to `manager`; the pool handle,
+//! checkouts and transactions to [`super`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::manager::{self, ConnectionManager, Lifecycle};
+use super::{C_INT_MAX, CHECKOUT_ROUND, DEFAULT_CONNECT_TIMEOUT, Database, MAX_POOL_SIZE, Shared};
+use crate::backend::postgres;
+use crate::error::{Error, Result};
+use crate::url::ConnectionSpec;
+
+/// Settings for a [`Database`]; start with [`Database::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// let db = glowplug::Database::builder("sqlite::memory:")
+///     .connection_timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(db.backend(), glowplug::Backend::Sqlite);
+/// # Ok::<(), glowplug::Error>(())
+/// ```
+#[derive(Clone)]
+#[must_use = "call .build() to open the pool"]
+pub struct DatabaseBuilder {
+    url: String,
+    max_size: u32,
+    min_idle: Option<u32>,
+    connection_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+    test_on_check_out: bool,
+    sqlite_busy_timeout: Duration,
+    connect_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    lock_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for DatabaseBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseBuilder")
+            .field("url", &crate::redact_url(&self.url))
+            .field("max_size", &self.max_size)
+            .field("min_idle", &self.min_idle)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("test_on_check_out", &self.test_on_check_out)
+            .field("sqlite_busy_timeout", &self.sqlite_busy_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("lock_timeout", &self.lock_timeout)
+            .finish()
+    }
+}
+
+impl DatabaseBuilder {
+    pub(super) fn new(url: &str) -> Self {
+        DatabaseBuilder {
+            url: url.to_owned(),
+            max_size: 10,
+            min_idle: None,
+            connection_timeout: Duration::from_secs(30),
+            idle_timeout: Some(Duration::from_secs(600)),
+            max_lifetime: Some(Duration::from_secs(1800)),
+            test_on_check_out: true,
+            sqlite_busy_timeout: Duration::from_secs(5),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            statement_timeout: None,
+            lock_timeout: None,
+        }
+    }
+
+    /// The most connections the pool opens (default 10; 1 to [`MAX_POOL_SIZE`]).
+    pub fn max_size(mut self, max_size: u32) -> Self {
+        self.max_size = max_size;
+        self
+    }
+
+    /// Connections the pool keeps open even when idle, opened in the
+    /// background at start-up and after connections close (default 0:
+    /// connections are opened when checkouts need them).
+    pub fn min_idle(mut self, min_idle: u32) -> Self {
+        self.min_idle = Some(min_idle);
+        self
+    }
+
+    /// How long [`Database::get`] waits for a connection (default 30 s;
+    /// `Duration::MAX` waits without limit).
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// Close connections idle for this long (default 10 min; `None` never).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Replace connections older than this (default 30 min; `None` never).
+    pub fn max_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.max_lifetime = lifetime;
+        self
+    }
+
+    /// The health check: ping each connection (`SELECT 1`) before handing it
+    /// out, and replace it if the ping fails (default `true`). It costs one
+    /// round trip per checkout on PostgreSQL (measured in `BENCHMARKS.md`);
+    /// without it, a connection that died while idle fails its first
+    /// statement with [`Error::ConnectionLost`] and is replaced afterwards.
+    pub fn test_on_check_out(mut self, test: bool) -> Self {
+        self.test_on_check_out = test;
+        self
+    }
+
+    /// How long a SQLite connection waits for a lock held by another writer
+    /// before failing with [`Error::Busy`] (default 5 s; at most
+    /// 2 147 483 647 ms, SQLite's limit).
+    pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.sqlite_busy_timeout = timeout;
+        self
+    }
+
+    /// How long opening a PostgreSQL connection may take before it fails
+    /// (default 10 s; whole seconds, at least 1, as libpq counts them; at
+    /// most 2 147 483 647 s). A `connect_timeout` already in the URL wins.
+    /// Without a limit, a host that drops packets would hold a checkout for
+    /// minutes.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// PostgreSQL's `statement_timeout` for every connection of the pool: the
+    /// server cancels a statement that runs longer, and it fails with
+    /// [`Error::Timeout`] (default: none, the server's setting). Whole
+    /// milliseconds, rounded up; at most 2 147 483 647 ms. SQLite has no
+    /// such setting: there it is not applied.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let db = glowplug::Database::builder("postgres://app@db/app")
+    ///     .statement_timeout(Duration::from_secs(5))
+    ///     .lock_timeout(Duration::from_secs(1))
+    ///     .build()?;
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// PostgreSQL's `lock_timeout` for every connection of the pool: a
+    /// statement that waits longer for a lock (a row another transaction is
+    /// updating, a table an `ALTER TABLE` is changing) is cancelled and fails
+    /// with [`Error::Timeout`] (default: none, wait as long as the holder
+    /// holds it). Whole milliseconds, rounded up; at most 2 147 483 647 ms.
+    /// SQLite's lock wait is [`sqlite_busy_timeout`](Self::sqlite_busy_timeout);
+    /// this one is not applied there.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// Checks the settings, opens one connection to prove the URL works, and
+    /// builds the pool.
+    pub fn build(self) -> Result<Database> {
+        let spec = ConnectionSpec::parse(&self.url)?;
+        self.check()?;
+        let pg_session = postgres::session_sql(self.statement_timeout, self.lock_timeout);
+        let life = Arc::new(Lifecycle::default());
+        let manager = ConnectionManager {
+            spec: spec.clone(),
+            sqlite_busy_timeout: self.sqlite_busy_timeout,
+            connect_timeout: self.connect_timeout,
+            pg_session,
+            life: life.clone(),
+        };
+        // Fail fast with the driver's own message rather than a pool
+        // timeout; the first checkout gets this connection.
+        life.keep_spare(manager.establish()?);
+
+        let memory = spec.is_memory();
+        // r2d2's default worker pool keeps its threads until its next
+        // scheduled job (the reaper, every 30 s) after the pool is dropped,
+        // so a program that builds pools in a loop runs out of threads.
+        let workers = scheduled_thread_pool::ScheduledThreadPool::builder()
+            .num_threads(3)
+            .thread_name_pattern("glowplug-pool-{}")
+            .on_drop_behavior(scheduled_thread_pool::OnPoolDropBehavior::DiscardPendingScheduled)
+            .build();
+        let builder = r2d2::Pool::builder()
+            .thread_pool(Arc::new(workers))
+            .error_handler(Box::new(manager::ConnectErrors))
+            .connection_timeout(CHECKOUT_ROUND)
+            .test_on_check_out(self.test_on_check_out);
+        let builder = if memory {
+            builder
+                .max_size(1)
+                .min_idle(Some(1))
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            builder
+                .max_size(self.max_size)
+                .min_idle(Some(self.min_idle.unwrap_or(0)))
+                .idle_timeout(self.idle_timeout)
+                .max_lifetime(self.max_lifetime)
+        };
+        let pool = builder.build_unchecked(manager);
+        Ok(Database {
+            shared: Arc::new(Shared {
+                pool,
+                backend: spec.backend(),
+                url: spec.redacted(),
+                connection_timeout: self.connection_timeout,
+                max_size: if memory { 1 } else { self.max_size },
+                close_wait: self.connect_timeout.saturating_add(Duration::from_secs(1)),
+                life,
+            }),
+        })
+    }
+
+    /// Every setting within its range (see the module docs' table).
+    fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::config(m));
+        if self.max_size == 0 || self.max_size > MAX_POOL_SIZE {
+            return bad(format!(
+                "max_size must be at least 1 and at most {MAX_POOL_SIZE} (got {})",
+                self.max_size
+            ));
+        }
+        if let Some(min) = self.min_idle.filter(|&m| m > self.max_size) {
+            return bad(format!(
+                "min_idle ({min}) cannot exceed max_size ({})",
+                self.max_size
+            ));
+        }
+        if self.connection_timeout.is_zero() {
+            return bad(
+                "connection_timeout must be longer than zero (Duration::MAX waits without limit)"
+                    .into(),
+            );
+        }
+        for (name, value) in [
+            ("idle_timeout", self.idle_timeout),
+            ("max_lifetime", self.max_lifetime),
+        ] {
+            if value.is_some_and(|v| v.is_zero()) {
+                return bad(format!(
+                    "{name} must be longer than zero; pass None for no limit"
+                ));
+            }
+        }
+        if self.connect_timeout.as_secs() > C_INT_MAX {
+            return bad(format!(
+                "connect_timeout must be at most {C_INT_MAX} s, libpq's limit (got {:?})",
+                self.connect_timeout
+            ));
+        }
+        if self.sqlite_busy_timeout.as_millis() > u128::from(C_INT_MAX) {
+            return bad(format!(
+                "sqlite_busy_timeout must be at most {C_INT_MAX} ms (about 24 days), SQLite's limit (got {:?})",
+                self.sqlite_busy_timeout
+            ));
+        }
+        for (name, value) in [
+            ("statement_timeout", self.statement_timeout),
+            ("lock_timeout", self.lock_timeout),
+        ] {
+            match value {
+                Some(v) if v.is_zero() => {
+                    return bad(format!(
+                        "{name} must be longer than zero (PostgreSQL reads 0 as no limit; leave it unset for that)"
+                    ));
+                }
+                Some(v) if postgres::millis_ceil(v) > C_INT_MAX => {
+                    return bad(format!(
+                        "{name} must be at most {C_INT_MAX} ms, PostgreSQL's limit (got {v:?})"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
