@@ -115,6 +115,8 @@ fn null_word(nullable: bool) -> &'static str {
 }
 
 impl fmt::Display for Difference {
+    // One arm per variant, the message each difference prints; longer than
+    // 80 lines only because rustfmt spreads each arm's fields.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Difference::MissingTable(t) => write!(f, "table `{t}` is missing from the database"),
@@ -435,48 +437,7 @@ fn delta_differences(d: &TableDelta<'_>) -> Vec<Difference> {
         });
     }
     for (have, want) in &d.changed {
-        let column = want.name.clone();
-        if have.auto_increment != want.auto_increment {
-            let assigned = |c: &Column| {
-                format!(
-                    "{} ({})",
-                    c.name,
-                    if c.auto_increment {
-                        "assigned by the database"
-                    } else {
-                        "not assigned by the database"
-                    }
-                )
-            };
-            out.push(Difference::PrimaryKey {
-                table: table.clone(),
-                model: assigned(want),
-                database: assigned(have),
-            });
-        }
-        if !same_type(d.backend, have, want) {
-            out.push(Difference::Type {
-                table: table.clone(),
-                column: column.clone(),
-                model: want.ty.clone(),
-                database: have.ty.clone(),
-            });
-        }
-        if have.nullable != want.nullable {
-            out.push(Difference::Nullability {
-                table: table.clone(),
-                column: column.clone(),
-                model: want.nullable,
-            });
-        }
-        if have.default != want.default && !want.auto_increment {
-            out.push(Difference::Default {
-                table: table.clone(),
-                column,
-                model: want.default.clone(),
-                database: have.default.clone(),
-            });
-        }
+        column_differences(&table, d.backend, have, want, &mut out);
     }
     for i in &d.added_indexes {
         out.push(Difference::MissingIndex {
@@ -503,6 +464,59 @@ fn delta_differences(d: &TableDelta<'_>) -> Vec<Difference> {
         });
     }
     out
+}
+
+/// How one column differs between the database (`have`) and the model (`want`).
+fn column_differences(
+    table: &str,
+    backend: Backend,
+    have: &Column,
+    want: &Column,
+    out: &mut Vec<Difference>,
+) {
+    let table = table.to_owned();
+    let column = want.name.clone();
+    if have.auto_increment != want.auto_increment {
+        let assigned = |c: &Column| {
+            format!(
+                "{} ({})",
+                c.name,
+                if c.auto_increment {
+                    "assigned by the database"
+                } else {
+                    "not assigned by the database"
+                }
+            )
+        };
+        out.push(Difference::PrimaryKey {
+            table: table.clone(),
+            model: assigned(want),
+            database: assigned(have),
+        });
+    }
+    if !same_type(backend, have, want) {
+        out.push(Difference::Type {
+            table: table.clone(),
+            column: column.clone(),
+            model: want.ty.clone(),
+            database: have.ty.clone(),
+        });
+    }
+    if have.nullable != want.nullable {
+        out.push(Difference::Nullability {
+            table: table.clone(),
+            column: column.clone(),
+            model: want.nullable,
+        });
+    }
+    if have.default != want.default && !want.auto_increment {
+        out.push(Difference::Default {
+            table: table.clone(),
+            column,
+            model: want.default.clone(),
+            database: have.default.clone(),
+        });
+    }
 }
 
 /// Every difference between the models and the database `conn` is

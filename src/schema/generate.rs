@@ -99,38 +99,7 @@ fn needs_rebuild(d: &TableDelta<'_>) -> bool {
 pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> MigrationStatements {
     let mut plan = MigrationStatements::default();
     let t = ident(&d.to.name);
-    for c in &d.dropped {
-        plan.warnings.push(format!(
-            "drops column {}.{}: its data is lost (down.sql restores the column, not the data)",
-            d.to.name, c.name
-        ));
-    }
-    for c in &d.added {
-        if !c.nullable && c.default.is_none() && !c.auto_increment {
-            plan.warnings.push(format!(
-                "adds {}.{} as NOT NULL without a default: this fails if `{}` has rows; give it a default(..) or make it null, then backfill",
-                d.to.name, c.name, d.to.name
-            ));
-        }
-    }
-    for (have, want) in &d.changed {
-        if have.nullable && !want.nullable && want.default.is_none() {
-            plan.warnings.push(format!(
-                "makes {}.{} NOT NULL without a default: this fails if it holds NULLs; give it a default(..) (NULLs are then set to it) or update them first",
-                d.to.name, want.name
-            ));
-        }
-    }
-    if d.primary_key_changed
-        || d.changed
-            .iter()
-            .any(|(a, b)| a.auto_increment != b.auto_increment)
-    {
-        plan.warnings.push(format!(
-            "changes the primary key of `{}`: not generated; write that part of the migration by hand",
-            d.to.name
-        ));
-    }
+    plan.warnings = alter_warnings(d);
     if backend == Backend::Sqlite && needs_rebuild(d) {
         plan.rebuild = true;
         plan.statements = rebuild_table(backend, d);
@@ -180,47 +149,7 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> MigrationStat
         ));
     }
     for (have, want) in &d.changed {
-        let col = ident(&want.name);
-        // An enum is TEXT and its check: a changed value list changes only the check.
-        let retype = !same_type(d.backend, have, want)
-            && type_sql(backend, &have.ty) != type_sql(backend, &want.ty);
-        let [drop_check, add_check] = enum_check_changes(d, have, want);
-        s.extend(drop_check);
-        if retype {
-            let ty = type_sql(backend, &want.ty);
-            if have.default.is_some() {
-                s.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
-            }
-            s.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"
-            ));
-        }
-        s.extend(add_check);
-        if let Some(fill) = backfill(have, want) {
-            s.push(format!(
-                "UPDATE {t} SET {col} = {} WHERE {col} IS NULL",
-                default_sql(backend, &want.ty, fill)
-            ));
-        }
-        if have.nullable != want.nullable {
-            let action = if want.nullable { "DROP" } else { "SET" };
-            s.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {col} {action} NOT NULL"
-            ));
-        }
-        let default_dropped = retype && have.default.is_some();
-        if want.default != have.default || default_dropped {
-            match &want.default {
-                Some(v) => s.push(format!(
-                    "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {}",
-                    default_sql(backend, &want.ty, v)
-                )),
-                None if !default_dropped => {
-                    s.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"))
-                }
-                None => {}
-            }
-        }
+        alter_column(backend, d, have, want, s);
     }
     for i in &d.added_indexes {
         if i.constraint && backend == Backend::Postgres {
@@ -239,6 +168,99 @@ pub(crate) fn alter_table(backend: Backend, d: &TableDelta<'_>) -> MigrationStat
         }
     }
     plan
+}
+
+/// What a reader of the generated migration must know before running it:
+/// data that is dropped, NOT NULL columns that fail on existing rows, key
+/// changes that are not generated.
+fn alter_warnings(d: &TableDelta<'_>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for c in &d.dropped {
+        warnings.push(format!(
+            "drops column {}.{}: its data is lost (down.sql restores the column, not the data)",
+            d.to.name, c.name
+        ));
+    }
+    for c in &d.added {
+        if !c.nullable && c.default.is_none() && !c.auto_increment {
+            warnings.push(format!(
+                "adds {}.{} as NOT NULL without a default: this fails if `{}` has rows; give it a default(..) or make it null, then backfill",
+                d.to.name, c.name, d.to.name
+            ));
+        }
+    }
+    for (have, want) in &d.changed {
+        if have.nullable && !want.nullable && want.default.is_none() {
+            warnings.push(format!(
+                "makes {}.{} NOT NULL without a default: this fails if it holds NULLs; give it a default(..) (NULLs are then set to it) or update them first",
+                d.to.name, want.name
+            ));
+        }
+    }
+    if d.primary_key_changed
+        || d.changed
+            .iter()
+            .any(|(a, b)| a.auto_increment != b.auto_increment)
+    {
+        warnings.push(format!(
+            "changes the primary key of `{}`: not generated; write that part of the migration by hand",
+            d.to.name
+        ));
+    }
+    warnings
+}
+
+/// The statements that change one column from `have` to `want` (type,
+/// enum check, backfill, nullability, default), appended to `s`.
+fn alter_column(
+    backend: Backend,
+    d: &TableDelta<'_>,
+    have: &super::Column,
+    want: &super::Column,
+    s: &mut Vec<String>,
+) {
+    let t = ident(&d.to.name);
+    let col = ident(&want.name);
+    // An enum is TEXT and its check: a changed value list changes only the check.
+    let retype = !same_type(d.backend, have, want)
+        && type_sql(backend, &have.ty) != type_sql(backend, &want.ty);
+    let [drop_check, add_check] = enum_check_changes(d, have, want);
+    s.extend(drop_check);
+    if retype {
+        let ty = type_sql(backend, &want.ty);
+        if have.default.is_some() {
+            s.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"));
+        }
+        s.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"
+        ));
+    }
+    s.extend(add_check);
+    if let Some(fill) = backfill(have, want) {
+        s.push(format!(
+            "UPDATE {t} SET {col} = {} WHERE {col} IS NULL",
+            default_sql(backend, &want.ty, fill)
+        ));
+    }
+    if have.nullable != want.nullable {
+        let action = if want.nullable { "DROP" } else { "SET" };
+        s.push(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} {action} NOT NULL"
+        ));
+    }
+    let default_dropped = retype && have.default.is_some();
+    if want.default != have.default || default_dropped {
+        match &want.default {
+            Some(v) => s.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {}",
+                default_sql(backend, &want.ty, v)
+            )),
+            None if !default_dropped => {
+                s.push(format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"))
+            }
+            None => {}
+        }
+    }
 }
 
 /// When an enum column is renamed on PostgreSQL, its check's new name, as

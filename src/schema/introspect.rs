@@ -336,6 +336,15 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
             renamed_from: None,
         });
     }
+    sqlite_enums(conn, &mut table)?;
+    sqlite_indexes(conn, &mut table)?;
+    sqlite_foreign_keys(conn, &mut table)?;
+    Ok(table)
+}
+
+/// The values of `table`'s enum columns, read from their checks in the table's SQL.
+fn sqlite_enums(conn: &mut SqliteConnection, table: &mut Table) -> Result<()> {
+    use diesel::sql_types::Text as T;
     // An enum's values are in its check, which only the table's SQL holds.
     let created =
         sql_query("SELECT sql AS name FROM sqlite_master WHERE type = 'table' AND name = ?")
@@ -349,9 +358,15 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
             .map(|c| c.name.clone())
             .collect();
         for column in text {
-            read_enum(&mut table, &column, sql);
+            read_enum(table, &column, sql);
         }
     }
+    Ok(())
+}
+
+/// `table`'s indexes and unique keys, but not its primary key, partial or expression indexes.
+fn sqlite_indexes(conn: &mut SqliteConnection, table: &mut Table) -> Result<()> {
+    use diesel::sql_types::Text as T;
     let indexes = sql_query(
         "SELECT name, \"unique\" AS is_unique, origin, partial FROM pragma_index_list(?) ORDER BY name",
     )
@@ -374,6 +389,12 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
             constraint: i.origin == "u",
         });
     }
+    Ok(())
+}
+
+/// `table`'s foreign keys, in declaration order.
+fn sqlite_foreign_keys(conn: &mut SqliteConnection, table: &mut Table) -> Result<()> {
+    use diesel::sql_types::Text as T;
     let fks = sql_query(
         "SELECT id, \"table\" AS ref_table, \"from\" AS col, \"to\" AS ref_col \
          FROM pragma_foreign_key_list(?) ORDER BY id, seq",
@@ -407,7 +428,7 @@ fn sqlite_table(conn: &mut SqliteConnection, name: String) -> Result<Table> {
         table.foreign_keys.push(key);
     }
     table.foreign_keys.reverse(); // SQLite lists them last-declared first
-    Ok(table)
+    Ok(())
 }
 
 /// The portable type for a SQLite declared type (the type table's `sqlite_names`).
