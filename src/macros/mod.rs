@@ -27,6 +27,7 @@
 
 mod enums;
 mod expand;
+mod ops;
 mod parse;
 mod relation;
 mod types;

@@ -1,0 +1,204 @@
+//! The CRUD operations `model!` generates for each model, once per
+//! backend connection type (`SqliteConnection`, `PgConnection`): the
+//! `ModelOps` impl with one diesel statement per operation, PostgreSQL's
+//! `COPY`, the `ON CONFLICT` endings of upserts and the `updated_at` bump.
+//!
+//! Each operation is plain diesel on the concrete connection, so diesel's
+//! prepared-statement cache applies as in hand-written code. These bodies
+//! are most of what `model!` costs to type-check (BENCHMARKS.md, "Compile
+//! time of `model!`"): the upserts and `save`/`update` above all.
+
+/// The CRUD operations on one backend's connection type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_ops {
+    (conn = [$conn:ty], copy = $copy:ident, model = $model:ident, table = $table:ident, pk = $pk:ident,
+        cols = [$($cn:ident)*], data = [$($dn:ident)*], timestamps = $ts:ident) => {
+        impl $crate::__private::ModelOps<$conn> for $model {
+            fn op_all(conn: &mut $conn) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
+                <Self as $crate::Model>::query().load(conn)
+            }
+
+            fn op_find(
+                conn: &mut $conn,
+                id: <Self as $crate::Model>::Id,
+            ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
+                <Self as $crate::Model>::query().filter($table::$pk.eq(id)).get_result(conn).optional()
+            }
+
+            fn op_count(conn: &mut $conn) -> $crate::__private::QueryResult<i64> {
+                $table::table.count().get_result(conn)
+            }
+
+            fn op_insert(conn: &mut $conn, new: &<Self as $crate::Model>::New) -> $crate::__private::QueryResult<Self> {
+                $crate::__private::diesel::insert_into($table::table)
+                    .values(new)
+                    .returning(( $( $table::$cn, )* ))
+                    .get_result(conn)
+            }
+
+            fn op_save(conn: &mut $conn, row: &Self) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
+                $crate::__private::diesel::update($table::table.find(row.$pk))
+                    .set($crate::__glowplug_touch!($ts, $table, row))
+                    .returning(( $( $table::$cn, )* ))
+                    .get_result(conn)
+                    .optional()
+            }
+
+            fn op_update(
+                conn: &mut $conn,
+                id: <Self as $crate::Model>::Id,
+                changes: &<Self as $crate::Model>::Changes,
+            ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
+                $crate::__private::diesel::update($table::table.find(id))
+                    .set($crate::__glowplug_touch!($ts, $table, changes))
+                    .returning(( $( $table::$cn, )* ))
+                    .get_result(conn)
+                    .optional()
+            }
+
+            fn op_delete(conn: &mut $conn, id: <Self as $crate::Model>::Id) -> $crate::__private::QueryResult<usize> {
+                $crate::__private::diesel::delete($table::table.find(id)).execute(conn)
+            }
+
+            fn op_insert_rows(conn: &mut $conn, rows: &[<Self as $crate::Model>::New]) -> $crate::__private::QueryResult<usize> {
+                $crate::__private::diesel::insert_into($table::table).values(rows).execute(conn)
+            }
+
+            fn op_insert_rows_returning(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New],
+            ) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
+                $crate::__private::diesel::insert_into($table::table)
+                    .values(rows)
+                    .returning(( $( $table::$cn, )* ))
+                    .get_results(conn)
+            }
+
+            fn op_insert_array<const N: usize>(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New; N],
+            ) -> $crate::__private::QueryResult<usize> {
+                $crate::__private::diesel::insert_into($table::table).values(rows).execute(conn)
+            }
+
+            fn op_insert_array_returning<const N: usize>(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New; N],
+            ) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
+                $crate::__private::diesel::insert_into($table::table)
+                    .values(rows)
+                    .returning(( $( $table::$cn, )* ))
+                    .get_results(conn)
+            }
+
+            fn op_upsert_rows<K: $crate::UniqueKey<Self>>(
+                conn: &mut $conn,
+                rows: &[<Self as $crate::Model>::New],
+                key: K,
+                action: $crate::OnConflict,
+            ) -> $crate::__private::QueryResult<usize> {
+                let insert = $crate::__private::diesel::insert_into($table::table).values(rows).on_conflict(key);
+                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts, |q| q.execute(conn))
+            }
+
+            fn op_upsert_one<K: $crate::UniqueKey<Self>>(
+                conn: &mut $conn,
+                row: &<Self as $crate::Model>::New,
+                key: K,
+                action: $crate::OnConflict,
+            ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
+                let insert = $crate::__private::diesel::insert_into($table::table).values(row).on_conflict(key);
+                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts,
+                    |q| q.returning(( $( $table::$cn, )* )).get_result(conn).optional())
+            }
+
+            fn op_put_rows(
+                conn: &mut $conn,
+                rows: &[Self],
+                action: $crate::OnConflict,
+            ) -> $crate::__private::QueryResult<usize> {
+                let values: $crate::__private::Vec<_> =
+                    rows.iter().map(|row| ( $( $table::$cn.eq(&row.$cn), )* )).collect();
+                let insert = $crate::__private::diesel::insert_into($table::table).values(values).on_conflict($table::$pk);
+                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts, |q| q.execute(conn))
+            }
+
+            $crate::__glowplug_copy! { $copy, $conn, $table }
+        }
+    };
+}
+
+/// `op_copy_rows` through PostgreSQL's binary `COPY … FROM STDIN` (PostgreSQL only).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_copy {
+    (yes, $conn:ty, $table:ident) => {
+        fn op_copy_rows(
+            conn: &mut $conn,
+            rows: &[<Self as $crate::Model>::New],
+        ) -> $crate::__private::QueryResult<usize> {
+            $crate::__private::diesel::copy_from($table::table)
+                .from_insertable(rows)
+                .execute(conn)
+        }
+    };
+    (no, $conn:ty, $table:ident) => {};
+}
+
+/// Finishes an `INSERT … ON CONFLICT (key)`: `DO NOTHING`, or `DO UPDATE SET`
+/// every written column but `created_at` to the value the row would have
+/// inserted (`excluded`), then runs it with `$run`. A model with nothing but
+/// its key has nothing to update: both actions are `DO NOTHING`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_on_conflict {
+    ($insert:ident, $action:ident, $table:ident, [], no, |$q:ident| $run:expr) => {{
+        let _ = $action;
+        let $q = $insert.do_nothing();
+        $run
+    }};
+    ($insert:ident, $action:ident, $table:ident, [$($dn:ident)*], $ts:ident, |$q:ident| $run:expr) => {
+        match $action {
+            $crate::OnConflict::Ignore => {
+                let $q = $insert.do_nothing();
+                $run
+            }
+            $crate::OnConflict::Update => {
+                let $q = $insert.do_update().set($crate::__glowplug_excluded!($ts, $table, [$($dn)*]));
+                $run
+            }
+        }
+    };
+}
+
+/// The `DO UPDATE SET` list: `column = excluded.column` for every data column
+/// (and `updated_at` on models with timestamps).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_excluded {
+    (yes, $table:ident, [$($dn:ident)*]) => {
+        (
+            $( $table::$dn.eq($crate::__private::diesel::upsert::excluded($table::$dn)), )*
+            $table::updated_at.eq($crate::__private::diesel::upsert::excluded($table::updated_at)),
+        )
+    };
+    (no, $table:ident, [$($dn:ident)*]) => {
+        ( $( $table::$dn.eq($crate::__private::diesel::upsert::excluded($table::$dn)), )* )
+    };
+}
+
+/// A changeset, with `updated_at` bumped on models with timestamps.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_touch {
+    (yes, $table:ident, $changes:expr) => {
+        (
+            $changes,
+            $table::updated_at.eq($crate::__private::Stamp($crate::__private::now())),
+        )
+    };
+    (no, $table:ident, $changes:expr) => {
+        $changes
+    };
+}
