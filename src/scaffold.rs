@@ -24,7 +24,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::schema::{Column, ForeignKey, Index, SqlType, Table};
+use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 
 /// One parsed field spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct Field {
     /// The type as `model!` spells it (`varchar(200)`, `bigint`).
     pub ty: String,
     /// The portable type.
-    pub sql_type: SqlType,
+    pub sql_type: ColumnType,
     /// The referenced model, for `fk(Model)`.
     pub references: Option<String>,
     /// `null`.
@@ -58,7 +58,7 @@ pub struct ModelSpec {
     pub fields: Vec<Field>,
     /// `timestamps` (`Timestamp`) or `timestamps(tz)` (`TimestampTz`): the
     /// type of `created_at` and `updated_at`, if given.
-    pub timestamps: Option<SqlType>,
+    pub timestamps: Option<ColumnType>,
 }
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
@@ -160,9 +160,11 @@ impl Field {
         }
         let (word, arg) = call(ty).ok_or_else(|| bad(spec, format!("`{ty}` is not a type")))?;
         let (sql_type, references, shown) = match (word, arg) {
-            ("fk", Some(model)) if is_model_name(model) => {
-                (SqlType::BigInt, Some(model.to_owned()), "bigint".to_owned())
-            }
+            ("fk", Some(model)) if is_model_name(model) => (
+                ColumnType::BigInt,
+                Some(model.to_owned()),
+                "bigint".to_owned(),
+            ),
             ("fk", _) => {
                 return Err(bad(spec, "`fk` needs the referenced model: `fk(User)`"));
             }
@@ -261,8 +263,8 @@ impl ModelSpec {
         for spec in specs {
             let spec = spec.as_ref();
             let stamps = match spec {
-                "timestamps" => Some(SqlType::Timestamp),
-                "timestamps(tz)" => Some(SqlType::TimestampTz),
+                "timestamps" => Some(ColumnType::Timestamp),
+                "timestamps(tz)" => Some(ColumnType::TimestampTz),
                 _ => None,
             };
             if stamps.is_some() {
@@ -298,7 +300,7 @@ impl ModelSpec {
             out.push_str(&format!("        {},\n", f.source()));
         }
         match self.timestamps {
-            Some(SqlType::TimestampTz) => out.push_str("        timestamps(tz),\n"),
+            Some(ColumnType::TimestampTz) => out.push_str("        timestamps(tz),\n"),
             Some(_) => out.push_str("        timestamps,\n"),
             None => {}
         }
@@ -310,7 +312,7 @@ impl ModelSpec {
     pub fn table(&self) -> Table {
         let mut table = Table::new(self.table_name());
         table.primary_key = vec!["id".into()];
-        let mut id = Column::new("id", SqlType::BigInt);
+        let mut id = Column::new("id", ColumnType::BigInt);
         id.auto_increment = true;
         table.columns.push(id);
         for f in &self.fields {
@@ -358,15 +360,15 @@ mod tests {
     #[test]
     fn fields() {
         let f = Field::parse("title:varchar(200):unique:default(\"x\")").unwrap();
-        assert_eq!(f.sql_type, SqlType::Varchar(Some(200)));
+        assert_eq!(f.sql_type, ColumnType::Varchar(Some(200)));
         assert!(f.unique && !f.null);
         assert_eq!(f.default.as_deref(), Some("\"x\""));
         let f = Field::parse("author_id:fk(User):index").unwrap();
         assert_eq!(f.references.as_deref(), Some("User"));
         let f = Field::parse("serial:uuid:unique").unwrap();
-        assert_eq!((f.sql_type, f.ty.as_str()), (SqlType::Uuid, "uuid"));
+        assert_eq!((f.sql_type, f.ty.as_str()), (ColumnType::Uuid, "uuid"));
         let f = Field::parse("seen_at:timestamptz:null").unwrap();
-        assert_eq!((f.sql_type, f.null), (SqlType::TimestampTz, true));
+        assert_eq!((f.sql_type, f.null), (ColumnType::TimestampTz, true));
         let spec = ModelSpec::parse("Device", &["serial:uuid", "timestamps(tz)"]).unwrap();
         assert!(
             spec.source()
@@ -375,7 +377,10 @@ mod tests {
             spec.source()
         );
         let table = spec.table();
-        assert_eq!(table.column("updated_at").unwrap().ty, SqlType::TimestampTz);
+        assert_eq!(
+            table.column("updated_at").unwrap().ty,
+            ColumnType::TimestampTz
+        );
         let cases = [
             ("title", "has no type"),
             ("Title:text", "not a column name"),

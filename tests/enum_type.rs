@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use glowplug::prelude::*;
 use glowplug::scaffold::ModelSpec;
-use glowplug::schema::{self, Difference, Schema, SqlType};
+use glowplug::schema::{self, ColumnType, Difference, Schema};
 use glowplug::{Backend, ColumnEnum, ModelMeta};
 
 glowplug::model! {
@@ -64,8 +64,8 @@ mod v3 {
 
 const MODELS: &[ModelMeta] = &[Article::META];
 
-fn values(names: &[&'static str]) -> SqlType {
-    SqlType::Enum(
+fn values(names: &[&'static str]) -> ColumnType {
+    ColumnType::Enum(
         names
             .iter()
             .map(|n| Cow::Borrowed(*n))
@@ -344,7 +344,7 @@ backend_tests! {
         // The drift check sees a text column where the model has an enum.
         let differences = schema::compare(&Schema::from_models(MODELS), &live(&mut conn)?);
         assert!(
-            differences.iter().any(|d| matches!(d, Difference::Type { column, database: SqlType::Text, .. } if column == "status")),
+            differences.iter().any(|d| matches!(d, Difference::Type { column, database: ColumnType::Text, .. } if column == "status")),
             "{differences:?}"
         );
         Ok(())
@@ -361,7 +361,7 @@ backend_tests! {
         assert!(!status.nullable);
         let review = table.column("review").unwrap();
         assert_eq!((&review.ty, review.nullable), (&values(&["Pending", "Approved"]), true));
-        assert_eq!(table.column("title").unwrap().ty, SqlType::Text);
+        assert_eq!(table.column("title").unwrap().ty, ColumnType::Text);
         let differences = schema::compare(&Schema::from_models(MODELS), &live);
         assert!(differences.is_empty(), "{differences:?}");
         assert_no_drift(&mut conn, MODELS);

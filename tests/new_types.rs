@@ -9,7 +9,7 @@ mod common;
 use chrono::{DateTime, TimeZone, Utc};
 use glowplug::prelude::*;
 use glowplug::scaffold::ModelSpec;
-use glowplug::schema::{self, Schema, SqlType};
+use glowplug::schema::{self, ColumnType, Schema};
 use glowplug::{Backend, Decimal, ModelMeta, UtcDateTime, Uuid};
 
 glowplug::model! {
@@ -228,13 +228,13 @@ backend_tests! {
         schema::create_all(&mut conn, MODELS)?;
         let live = live(&mut conn)?;
         let gadgets = live.table("gadgets").unwrap();
-        assert_eq!(gadgets.column("owner_id").unwrap().ty, SqlType::Uuid);
-        assert_eq!(gadgets.column("left_at").unwrap().ty, SqlType::TimestampTz);
+        assert_eq!(gadgets.column("owner_id").unwrap().ty, ColumnType::Uuid);
+        assert_eq!(gadgets.column("left_at").unwrap().ty, ColumnType::TimestampTz);
         assert!(gadgets.column("left_at").unwrap().nullable);
         let owners = live.table("owners").unwrap();
-        assert_eq!(owners.column("id").unwrap().ty, SqlType::Uuid);
+        assert_eq!(owners.column("id").unwrap().ty, ColumnType::Uuid);
         assert!(!owners.column("id").unwrap().auto_increment);
-        assert_eq!(live.table("prices").unwrap().column("rate").unwrap().ty, SqlType::Decimal(5, 4));
+        assert_eq!(live.table("prices").unwrap().column("rate").unwrap().ty, ColumnType::Decimal(5, 4));
         let differences = schema::compare(&Schema::from_models(MODELS), &live);
         assert!(differences.is_empty(), "{differences:?}");
         Ok(())
@@ -277,15 +277,18 @@ fn generate_model_takes_the_new_types() -> common::TestResult {
     assert!(source.contains("price: decimal(12,2),"), "{source}");
     assert_eq!(
         spec.table().column("price").unwrap().ty,
-        SqlType::Decimal(12, 2)
+        ColumnType::Decimal(12, 2)
     );
     for bad in ["x:decimal", "x:decimal(2,3)", "x:decimal(a,1)"] {
         let err = ModelSpec::parse("Device", &[bad]).unwrap_err().to_string();
         assert!(err.contains("decimal(P, S)"), "{bad}: {err}");
     }
     let table = spec.table();
-    assert_eq!(table.column("serial").unwrap().ty, SqlType::Uuid);
-    assert_eq!(table.column("created_at").unwrap().ty, SqlType::TimestampTz);
+    assert_eq!(table.column("serial").unwrap().ty, ColumnType::Uuid);
+    assert_eq!(
+        table.column("created_at").unwrap().ty,
+        ColumnType::TimestampTz
+    );
     let pg = schema::create_sql(Backend::Postgres, &[])?;
     assert!(pg.is_empty());
     Ok(())

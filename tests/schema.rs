@@ -12,7 +12,7 @@ use common::TestResult;
 use common::models::ALL;
 use diesel::prelude::*;
 use glowplug::migrate::{Dir, MigrationSource, Rollback, RustMigration};
-use glowplug::schema::{self, SqlType};
+use glowplug::schema::{self, ColumnType};
 use glowplug::{Backend, DbConnection, Error, NewModel};
 
 /// Stamps out `sqlite::$name` and `postgres::$name`, each given an empty database.
@@ -175,7 +175,7 @@ schema_tests! {
         assert_eq!(report.applied.len(), 2);
         let mut conn = db.get()?;
         let books = schema::introspect(&mut conn)?.table("books").cloned().unwrap();
-        assert_eq!(books.column("title").unwrap().ty, SqlType::Text);
+        assert_eq!(books.column("title").unwrap().ty, ColumnType::Text);
         assert_eq!(books.column("title").unwrap().default.as_deref(), Some("''"));
         assert_eq!(books.foreign_keys.len(), 1);
         assert!(books.indexes.iter().any(|i| i.columns == ["author_id"]));
@@ -237,7 +237,7 @@ schema_tests! {
         let posts = live.table("posts").unwrap();
         assert_eq!(posts.primary_key, ["id"]);
         assert!(posts.column("id").unwrap().auto_increment);
-        assert_eq!(posts.column("title").unwrap().ty, SqlType::Varchar(Some(200)));
+        assert_eq!(posts.column("title").unwrap().ty, ColumnType::Varchar(Some(200)));
         assert_eq!(posts.column("body").unwrap().default.as_deref(), Some("''"));
         assert_eq!(posts.foreign_keys[0].table, "users");
         let samples = live.table("samples").unwrap();
@@ -370,7 +370,7 @@ schema_tests! {
         })?;
         let live = schema::introspect(&mut conn)?;
         let books = live.table("books").unwrap();
-        assert_eq!(books.column("title").unwrap().ty, SqlType::Text);
+        assert_eq!(books.column("title").unwrap().ty, ColumnType::Text);
         assert_eq!(books.foreign_keys.len(), 1, "the foreign key survives");
         assert_eq!(books.foreign_keys[0].table, "authors");
         assert_eq!(count(&mut conn, "books"), 3, "no row lost");

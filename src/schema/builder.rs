@@ -2,7 +2,7 @@
 //! a table with a [`TableBuilder`], on whichever backend the connection is.
 //!
 //! ```
-//! use glowplug::schema::{self, SqlType};
+//! use glowplug::schema::{self, ColumnType};
 //! # fn main() -> glowplug::Result<()> {
 //! use glowplug::prelude::*;
 //! let db = Database::connect("sqlite::memory:")?;
@@ -24,7 +24,7 @@
 //!     t.drop_column("published");
 //! })?;
 //! let books = schema::introspect(&mut conn)?.table("books").cloned().unwrap();
-//! assert_eq!(books.column("name").unwrap().ty, SqlType::Varchar(Some(200)));
+//! assert_eq!(books.column("name").unwrap().ty, ColumnType::Varchar(Some(200)));
 //! assert!(books.column("summary").unwrap().nullable);
 //! assert!(books.column("published").is_none());
 //! schema::drop(&mut conn, "books")?;
@@ -46,7 +46,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 
 use super::diff::table_delta;
 use super::generate::{SQLITE_FK_CHECK, alter_table};
-use super::{Column, ForeignKey, Index, SqlType, Table, introspect};
+use super::{Column, ColumnType, ForeignKey, Index, Table, introspect};
 use crate::backend::ident;
 use crate::connection::{Backend, BackendConnection, DbConnection, SqliteConnection};
 use crate::error::{Error, Result};
@@ -146,7 +146,7 @@ impl TableBuilder {
     }
 
     /// Adds a column of type `ty`, not null, without default.
-    pub fn column(&mut self, name: &str, ty: SqlType) -> ColumnBuilder<'_> {
+    pub fn column(&mut self, name: &str, ty: ColumnType) -> ColumnBuilder<'_> {
         if self.table.column(name).is_some() {
             self.errors.push(format!(
                 "column `{name}` is added twice to `{}`",
@@ -170,39 +170,39 @@ impl TableBuilder {
             ));
         }
         self.table.primary_key = vec![name.to_owned()];
-        let mut column = self.column(name, SqlType::BigInt);
+        let mut column = self.column(name, ColumnType::BigInt);
         column.column().auto_increment = true;
         column
     }
 
     /// A 32-bit integer column.
     pub fn integer(&mut self, name: &str) -> ColumnBuilder<'_> {
-        self.column(name, SqlType::Integer)
+        self.column(name, ColumnType::Integer)
     }
 
     /// A 64-bit integer column.
     pub fn bigint(&mut self, name: &str) -> ColumnBuilder<'_> {
-        self.column(name, SqlType::BigInt)
+        self.column(name, ColumnType::BigInt)
     }
 
     /// An unbounded text column.
     pub fn text(&mut self, name: &str) -> ColumnBuilder<'_> {
-        self.column(name, SqlType::Text)
+        self.column(name, ColumnType::Text)
     }
 
     /// A text column of at most `max` characters.
     pub fn varchar(&mut self, name: &str, max: u32) -> ColumnBuilder<'_> {
-        self.column(name, SqlType::Varchar(Some(max)))
+        self.column(name, ColumnType::Varchar(Some(max)))
     }
 
     /// A boolean column.
     pub fn boolean(&mut self, name: &str) -> ColumnBuilder<'_> {
-        self.column(name, SqlType::Bool)
+        self.column(name, ColumnType::Bool)
     }
 
     /// A timestamp column (without time zone).
     pub fn timestamp(&mut self, name: &str) -> ColumnBuilder<'_> {
-        self.column(name, SqlType::Timestamp)
+        self.column(name, ColumnType::Timestamp)
     }
 
     /// `created_at` and `updated_at`, timestamps, not null (as `timestamps` in `model!`).

@@ -1,7 +1,7 @@
 //! SQL text for tables, columns, keys and indexes, per backend; `create_all`
 //! and `drop_all`.
 
-use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references};
+use super::{Column, ColumnType, ForeignKey, Index, Schema, Table, check_references};
 use crate::backend::{ident, string_literal};
 use crate::connection::{Backend, DbConnection};
 use crate::error::Result;
@@ -10,16 +10,16 @@ use crate::types::Class;
 
 /// The backend's name for `ty` (`BIGINT`, `VARCHAR(200)`, `BYTEA`/`BLOB`),
 /// from the type table (`src/types.rs`).
-pub(crate) fn type_sql(backend: Backend, ty: &SqlType) -> String {
+pub(crate) fn type_sql(backend: Backend, ty: &ColumnType) -> String {
     ty.ddl_name(backend)
 }
 
 /// A canonical default (see [`canonical_default`]) as `backend` writes it.
-pub(crate) fn default_sql(backend: Backend, ty: &SqlType, default: &str) -> String {
+pub(crate) fn default_sql(backend: Backend, ty: &ColumnType, default: &str) -> String {
     match (backend, ty, default) {
-        (Backend::Sqlite, SqlType::Bool, "true") => "1".into(),
-        (Backend::Sqlite, SqlType::Bool, "false") => "0".into(),
-        (Backend::Postgres, SqlType::Bool, d) => d.to_ascii_uppercase(),
+        (Backend::Sqlite, ColumnType::Bool, "true") => "1".into(),
+        (Backend::Sqlite, ColumnType::Bool, "false") => "0".into(),
+        (Backend::Postgres, ColumnType::Bool, d) => d.to_ascii_uppercase(),
         (_, _, d) => d.to_owned(),
     }
 }
@@ -27,12 +27,12 @@ pub(crate) fn default_sql(backend: Backend, ty: &SqlType, default: &str) -> Stri
 /// The canonical SQL literal for a `default(expr)` written in a model, or
 /// `None` when `expr` is not a Rust literal of the column's type (glowplug
 /// then applies it on insert and the database has no default).
-pub(crate) fn rust_literal(ty: &SqlType, expr: &str) -> Option<String> {
+pub(crate) fn rust_literal(ty: &ColumnType, expr: &str) -> Option<String> {
     let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
     match ty {
-        SqlType::Bool => matches!(compact.as_str(), "true" | "false").then_some(compact),
+        ColumnType::Bool => matches!(compact.as_str(), "true" | "false").then_some(compact),
         // `default(Draft)` names a value; the database default is its name.
-        SqlType::Enum(values) => values
+        ColumnType::Enum(values) => values
             .iter()
             .any(|v| *v == compact)
             .then(|| string_literal(&compact)),
@@ -82,7 +82,7 @@ fn rust_string(lit: &str) -> Option<String> {
 }
 
 /// `digits` as the canonical number for a column of type `ty`.
-fn canonical_number(ty: &SqlType, digits: &str) -> Option<String> {
+fn canonical_number(ty: &ColumnType, digits: &str) -> Option<String> {
     if ty.is_integer() {
         digits.parse::<i64>().ok().map(|n| n.to_string())
     } else {
@@ -97,7 +97,7 @@ fn canonical_number(ty: &SqlType, digits: &str) -> Option<String> {
 /// The canonical form of a default the database reports: casts and
 /// parentheses stripped, booleans as `true`/`false`, numbers as Rust prints
 /// them, strings as `'…'`; any other expression as written.
-pub(crate) fn canonical_default(ty: &SqlType, raw: &str) -> String {
+pub(crate) fn canonical_default(ty: &ColumnType, raw: &str) -> String {
     let mut text = raw.trim().to_owned();
     loop {
         let before = text.clone();
@@ -113,7 +113,7 @@ pub(crate) fn canonical_default(ty: &SqlType, raw: &str) -> String {
         .filter(|t| !t.replace("''", "").contains('\''));
     let lower = unquoted.unwrap_or(&text).to_ascii_lowercase();
     match ty {
-        SqlType::Bool => match lower.as_str() {
+        ColumnType::Bool => match lower.as_str() {
             "true" | "1" | "t" => return "true".into(),
             "false" | "0" | "f" => return "false".into(),
             _ => {}
@@ -181,8 +181,8 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
         match backend {
             Backend::Sqlite => return format!("{name} INTEGER PRIMARY KEY AUTOINCREMENT"),
             Backend::Postgres => match column.ty {
-                SqlType::SmallInt => format!("{name} SMALLSERIAL PRIMARY KEY"),
-                SqlType::Integer => format!("{name} SERIAL PRIMARY KEY"),
+                ColumnType::SmallInt => format!("{name} SMALLSERIAL PRIMARY KEY"),
+                ColumnType::Integer => format!("{name} SERIAL PRIMARY KEY"),
                 _ => format!("{name} BIGSERIAL PRIMARY KEY"),
             },
         }
@@ -218,7 +218,7 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
             ));
         }
     }
-    if let SqlType::Enum(values) = &column.ty {
+    if let ColumnType::Enum(values) = &column.ty {
         out.push(' ');
         out.push_str(&super::check::enum_check_sql(
             &table.name,
@@ -231,8 +231,8 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
     // makes SQLite refuse such a write, as PostgreSQL does.
     if backend == Backend::Sqlite {
         let range = match column.ty {
-            SqlType::SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
-            SqlType::Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+            ColumnType::SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
+            ColumnType::Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
             _ => None,
         };
         if let Some((min, max)) = range {
@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn rust_literals() {
-        let text = SqlType::Text;
+        let text = ColumnType::Text;
         assert_eq!(rust_literal(&text, "\"it's\"").as_deref(), Some("'it''s'"));
         assert_eq!(rust_literal(&text, "\"\"").as_deref(), Some("''"));
         assert_eq!(
@@ -475,47 +475,54 @@ mod tests {
         assert_eq!(rust_literal(&text, "\"a\\\"b\"").as_deref(), Some("'a\"b'"));
         assert_eq!(rust_literal(&text, "String::new()"), None);
         assert_eq!(
-            rust_literal(&SqlType::Bool, "true").as_deref(),
+            rust_literal(&ColumnType::Bool, "true").as_deref(),
             Some("true")
         );
         assert_eq!(
-            rust_literal(&SqlType::Integer, "- 3").as_deref(),
+            rust_literal(&ColumnType::Integer, "- 3").as_deref(),
             Some("-3")
         );
         assert_eq!(
-            rust_literal(&SqlType::BigInt, "1_000i64").as_deref(),
+            rust_literal(&ColumnType::BigInt, "1_000i64").as_deref(),
             Some("1000")
         );
-        assert_eq!(rust_literal(&SqlType::Double, "2.0").as_deref(), Some("2"));
         assert_eq!(
-            rust_literal(&SqlType::Float, "1.5f32").as_deref(),
+            rust_literal(&ColumnType::Double, "2.0").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            rust_literal(&ColumnType::Float, "1.5f32").as_deref(),
             Some("1.5")
         );
-        assert_eq!(rust_literal(&SqlType::Integer, "i32::MAX"), None);
-        assert_eq!(rust_literal(&SqlType::Timestamp, "\"2020\""), None);
+        assert_eq!(rust_literal(&ColumnType::Integer, "i32::MAX"), None);
+        assert_eq!(rust_literal(&ColumnType::Timestamp, "\"2020\""), None);
     }
 
     #[test]
     fn database_defaults() {
         let cases = [
-            (SqlType::Bool, "true", "true"),
-            (SqlType::Bool, "1", "true"),
-            (SqlType::Bool, "FALSE", "false"),
-            (SqlType::Text, "''::text", "''"),
+            (ColumnType::Bool, "true", "true"),
+            (ColumnType::Bool, "1", "true"),
+            (ColumnType::Bool, "FALSE", "false"),
+            (ColumnType::Text, "''::text", "''"),
             (
-                SqlType::Varchar(None),
+                ColumnType::Varchar(None),
                 "'a''b'::character varying",
                 "'a''b'",
             ),
-            (SqlType::Integer, "(-3)", "-3"),
-            (SqlType::Integer, "'-3'::integer", "-3"),
-            (SqlType::Double, "2.50", "2.5"),
+            (ColumnType::Integer, "(-3)", "-3"),
+            (ColumnType::Integer, "'-3'::integer", "-3"),
+            (ColumnType::Double, "2.50", "2.5"),
             (
-                SqlType::BigInt,
+                ColumnType::BigInt,
                 "nextval('users_id_seq'::regclass)",
                 "nextval('users_id_seq'::regclass)",
             ),
-            (SqlType::Timestamp, "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+            (
+                ColumnType::Timestamp,
+                "CURRENT_TIMESTAMP",
+                "CURRENT_TIMESTAMP",
+            ),
         ];
         for (ty, raw, want) in cases {
             assert_eq!(canonical_default(&ty, raw), want, "{raw}");

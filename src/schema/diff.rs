@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{Column, ForeignKey, Index, Schema, SqlType, Table, check_references, introspect};
+use super::{Column, ColumnType, ForeignKey, Index, Schema, Table, check_references, introspect};
 use crate::connection::{Backend, DbConnection};
 use crate::error::{Error, Result};
 use crate::meta::ModelMeta;
@@ -47,9 +47,9 @@ pub enum Difference {
         /// The column (the model's name).
         column: String,
         /// The model's type.
-        model: SqlType,
+        model: ColumnType,
         /// The database's type.
-        database: SqlType,
+        database: ColumnType,
     },
     /// A column accepts NULL on one side only.
     Nullability {
@@ -272,13 +272,13 @@ pub(crate) fn same_type(backend: Backend, a: &Column, b: &Column) -> bool {
         return true;
     }
     // The values of an enum's check are a set.
-    if let (SqlType::Enum(x), SqlType::Enum(y)) = (&a.ty, &b.ty) {
+    if let (ColumnType::Enum(x), ColumnType::Enum(y)) = (&a.ty, &b.ty) {
         return x.len() == y.len() && x.iter().all(|v| y.contains(v));
     }
     backend == Backend::Sqlite
         && (matches!(
             (&a.ty, &b.ty),
-            (SqlType::Json, SqlType::Text) | (SqlType::Text, SqlType::Json)
+            (ColumnType::Json, ColumnType::Text) | (ColumnType::Text, ColumnType::Json)
         ) || (a.auto_increment && b.auto_increment && a.ty.is_integer() && b.ty.is_integer()))
 }
 

@@ -5,7 +5,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 
 use super::ddl::canonical_default;
-use super::{Column, ForeignKey, Index, LEDGER_TABLES, Schema, SqlType, Table};
+use super::{Column, ColumnType, ForeignKey, Index, LEDGER_TABLES, Schema, Table};
 use crate::connection::{Backend, BackendConnection, DbConnection, PgConnection, SqliteConnection};
 use crate::error::Result;
 
@@ -17,7 +17,7 @@ use crate::error::Result;
 /// ```
 /// # fn main() -> glowplug::Result<()> {
 /// use glowplug::prelude::*;
-/// use glowplug::schema::SqlType;
+/// use glowplug::schema::ColumnType;
 /// let db = Database::connect("sqlite::memory:")?;
 /// let mut conn = db.get()?;
 /// conn.backend_connection().batch_execute(
@@ -25,7 +25,7 @@ use crate::error::Result;
 /// )?;
 /// let schema = glowplug::schema::introspect(&mut conn)?;
 /// let body = schema.table("notes").unwrap().column("body").unwrap();
-/// assert_eq!(body.ty, SqlType::Varchar(Some(20)));
+/// assert_eq!(body.ty, ColumnType::Varchar(Some(20)));
 /// assert_eq!(body.default.as_deref(), Some("''"));
 /// # Ok(())
 /// # }
@@ -221,16 +221,16 @@ fn named<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
 /// check limiting it to a list of values (`schema/check.rs`).
 fn read_enum(table: &mut Table, column: &str, sql: &str) {
     if let Some(c) = table.columns.iter_mut().find(|c| c.name == column)
-        && c.ty == SqlType::Text
+        && c.ty == ColumnType::Text
         && let Some(values) = super::check::enum_values(sql, column)
     {
-        c.ty = SqlType::Enum(values.into());
+        c.ty = ColumnType::Enum(values.into());
     }
 }
 
 /// The portable type for PostgreSQL's `format_type` text (the type table's `pg_names`).
-fn pg_type(name: &str) -> SqlType {
-    SqlType::from_database(Backend::Postgres, name)
+fn pg_type(name: &str) -> ColumnType {
+    ColumnType::from_database(Backend::Postgres, name)
 }
 
 #[derive(QueryableByName)]
@@ -354,7 +354,7 @@ fn sqlite_enums(conn: &mut SqliteConnection, table: &mut Table) -> Result<()> {
         let text: Vec<String> = table
             .columns
             .iter()
-            .filter(|c| c.ty == SqlType::Text)
+            .filter(|c| c.ty == ColumnType::Text)
             .map(|c| c.name.clone())
             .collect();
         for column in text {
@@ -432,8 +432,8 @@ fn sqlite_foreign_keys(conn: &mut SqliteConnection, table: &mut Table) -> Result
 }
 
 /// The portable type for a SQLite declared type (the type table's `sqlite_names`).
-fn sqlite_type(declared: &str) -> SqlType {
-    SqlType::from_database(Backend::Sqlite, declared)
+fn sqlite_type(declared: &str) -> ColumnType {
+    ColumnType::from_database(Backend::Sqlite, declared)
 }
 
 #[cfg(test)]
@@ -442,13 +442,16 @@ mod tests {
 
     #[test]
     fn type_names() {
-        assert_eq!(pg_type("character varying(50)"), SqlType::Varchar(Some(50)));
-        assert_eq!(pg_type("jsonb"), SqlType::Other("jsonb".into()));
-        assert_eq!(sqlite_type("varchar(8)"), SqlType::Varchar(Some(8)));
-        assert_eq!(sqlite_type("DOUBLE"), SqlType::Double);
+        assert_eq!(
+            pg_type("character varying(50)"),
+            ColumnType::Varchar(Some(50))
+        );
+        assert_eq!(pg_type("jsonb"), ColumnType::Other("jsonb".into()));
+        assert_eq!(sqlite_type("varchar(8)"), ColumnType::Varchar(Some(8)));
+        assert_eq!(sqlite_type("DOUBLE"), ColumnType::Double);
         assert_eq!(
             sqlite_type("numeric(10,2)"),
-            SqlType::Other("numeric(10,2)".into())
+            ColumnType::Other("numeric(10,2)".into())
         );
     }
 }

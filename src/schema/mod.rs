@@ -20,8 +20,8 @@
 //!
 //! # What is compared, and how
 //!
-//! * **Types** are glowplug's portable types ([`SqlType`]); a column of a type
-//!   glowplug does not model is [`SqlType::Other`] with the database's name.
+//! * **Types** are glowplug's portable types ([`ColumnType`]); a column of a type
+//!   glowplug does not model is [`ColumnType::Other`] with the database's name.
 //!   On SQLite a `json` column may be declared `TEXT` (SQLite has no JSON
 //!   type), and an auto-increment key is `INTEGER PRIMARY KEY` whatever its
 //!   Rust width.
@@ -74,7 +74,7 @@ pub(crate) use crate::migrate::LEDGER_TABLES;
 
 /// The column type of the schema tools: the same type as the models'
 /// [`ColumnType`](crate::ColumnType) (one list of types, one table of their names: `src/types.rs`).
-pub use crate::meta::ColumnType as SqlType;
+pub use crate::meta::ColumnType;
 
 /// One column of a [`Table`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub struct Column {
     /// The column name.
     pub name: String,
     /// The type.
-    pub ty: SqlType,
+    pub ty: ColumnType,
     /// Whether it accepts NULL.
     pub nullable: bool,
     /// The default as a canonical SQL literal (`'text'`, `7`, `true`), or the
@@ -98,7 +98,7 @@ pub struct Column {
 
 impl Column {
     /// A column of type `ty`, not null, without default.
-    pub fn new(name: impl Into<String>, ty: SqlType) -> Column {
+    pub fn new(name: impl Into<String>, ty: ColumnType) -> Column {
         Column {
             name: name.into(),
             ty,
