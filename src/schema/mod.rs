@@ -62,6 +62,7 @@ pub use generate::{Generated, migration_sql};
 pub use introspect::introspect;
 
 /// The `CREATE TABLE` and `CREATE INDEX` script of one table.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // `generate model` only
 pub(crate) fn create_table_sql(backend: Backend, table: &Table) -> String {
     ddl::script(&ddl::create_table(backend, table, &[]))
 }

@@ -173,6 +173,7 @@ pub fn backend_of(url: &str) -> Result<Backend> {
 /// `connect_timeout` set to `timeout`, unless it sets one, as a libpq
 /// `key='value'` string (it holds the password: never show it). Any other
 /// URL unchanged.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // the CLI's connections only
 pub(crate) fn with_connect_timeout(url: &str, timeout: Duration) -> Result<String> {
     match ConnectionSpec::parse(url)? {
         ConnectionSpec::Postgres(info) => Ok(info.with_connect_timeout(timeout).conninfo()),
