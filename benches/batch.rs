@@ -52,7 +52,6 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
 use diesel::pg::CopyFormat;
@@ -70,49 +69,15 @@ use models::{NewUser, User, users};
 mod setup;
 
 use setup::{MIGRATIONS, pg_bench_schema};
+
+#[path = "support/rows.rs"]
+mod rows;
+
+use rows::{DNewUser, diesel_users, new_users};
 const PG_SCHEMA: &str = "glowplug_bench_batch";
 
 /// Rows per batch.
 const SIZES: &[usize] = &[10_000, 100_000];
-
-/// The insert struct a diesel user writes for the same six columns.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = users, treat_none_as_default_value = false)]
-struct DNewUser {
-    username: String,
-    email: String,
-    bio: Option<String>,
-    active: bool,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-}
-
-/// `n` rows for glowplug.
-fn new_users(n: usize) -> Vec<NewUser> {
-    (0..n)
-        .map(|i| NewUser {
-            username: format!("user{i}"),
-            email: format!("user{i}@example.com"),
-            bio: (i % 2 == 0).then(|| format!("bio of user {i}")),
-            active: None,
-        })
-        .collect()
-}
-
-/// The same rows for diesel (the declared default applied, stamped now).
-fn diesel_users(rows: &[NewUser]) -> Vec<DNewUser> {
-    let now = glowplug::__private::now();
-    rows.iter()
-        .map(|r| DNewUser {
-            username: r.username.clone(),
-            email: r.email.clone(),
-            bio: r.bio.clone(),
-            active: r.active.unwrap_or(true),
-            created_at: now,
-            updated_at: now,
-        })
-        .collect()
-}
 
 /// Hand-written diesel for one connection type.
 macro_rules! hand_written {

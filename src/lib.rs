@@ -73,6 +73,7 @@ pub mod sql_types;
 mod timestamp;
 mod transaction;
 mod types;
+mod upsert;
 pub mod url;
 mod validate;
 pub mod values;
@@ -129,6 +130,7 @@ pub mod __private {
         primary_key_of,
     };
     pub use crate::timestamp::{Stamp, now};
+    pub use crate::upsert::Excluded;
     pub use crate::validate::{SqliteFidelity, TextLen, check_max_len, check_sqlite};
     pub use crate::values::{UtcDateTime, Uuid, new_uuid};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

@@ -33,13 +33,22 @@ fn statements(queries: &Queries, verb: &str) -> usize {
 }
 
 /// The INSERT statements a plain batch of `n` rows sends: chunks of `per`
-/// rows, each as statements of `ARRAY_ROWS` rows and one for the rest.
+/// rows, each as statements of `ARRAY_ROWS` rows, then of 128, 64, 32 or 16
+/// rows while more than 16 are left, then one for the rest.
 fn insert_statements(n: usize, per: usize) -> usize {
     (0..n)
         .step_by(per)
         .map(|start| {
             let len = per.min(n - start);
-            len / ARRAY_ROWS + usize::from(!len.is_multiple_of(ARRAY_ROWS))
+            let mut rest = len % ARRAY_ROWS;
+            let mut statements = len / ARRAY_ROWS;
+            for size in [128, 64, 32, 16] {
+                if rest > 16 && rest >= size {
+                    rest -= size;
+                    statements += 1;
+                }
+            }
+            statements + usize::from(rest > 0)
         })
         .sum()
 }
@@ -78,8 +87,10 @@ backend_tests! {
             _ => glowplug::Backend::Sqlite.max_parameters() / 6,
         };
         assert_eq!(per, expected);
-        // SQLite's 5 461 rows: 21 statements of 256 rows and one of 85.
-        assert_eq!(insert_statements(5_461, 5_461), 22);
+        // SQLite's 5 461 rows: 21 statements of 256 rows, then 85 = 64 + 16 + 5.
+        assert_eq!(insert_statements(5_461, 5_461), 24);
+        assert_eq!(insert_statements(100, 5_461), 3, "64 + 32 + 4");
+        assert_eq!(insert_statements(10, 5_461), 1);
         let queries = Queries::record(&mut *conn);
         let batch = || User::batch().copy(CopyMode::Never);
 
@@ -99,9 +110,36 @@ backend_tests! {
         let n = 10 * ARRAY_ROWS + 3;
         assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(0, n))?, n);
         assert_eq!(inserts(&queries), 11, "ten full-size statements and one for the rest");
-        assert_eq!(queries.cached(), 1, "the ten full-size statements share one prepared statement");
+        assert_eq!(queries.cached(), 2, "the ten full-size statements share one prepared statement; the rest has one");
         assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(n, ARRAY_ROWS))?, ARRAY_ROWS);
-        assert_eq!(queries.cached(), 1, "and the next batch reuses it");
+        assert_eq!(queries.cached(), 2, "and the next batch reuses it");
+        Ok(())
+    }
+
+    fn small_batches_are_cached_statements_without_a_transaction(db) {
+        let mut conn = db.get()?;
+        let queries = Queries::record(&mut *conn);
+        for (round, from) in [0, 1_000].into_iter().enumerate() {
+            assert_eq!(User::insert_batch(&mut conn, &users(from, 1))?, 1);
+            assert_eq!(User::insert_batch(&mut conn, &users(from + 1, 10))?, 10);
+            assert_eq!(User::insert_batch_returning(&mut conn, &users(from + 11, 16))?.len(), 16);
+            assert_eq!(
+                queries.take().iter().map(|q| q.split(' ').next().unwrap_or("").to_owned()).collect::<Vec<_>>(),
+                ["INSERT", "INSERT", "INSERT"],
+                "one statement each, no BEGIN or COMMIT"
+            );
+            // 100 rows: 64 + 32 + 4 in one transaction (PostgreSQL's COPY when allowed).
+            assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(from + 27, 100))?, 100);
+            let sent = queries.take();
+            assert_eq!(sent.iter().filter(|q| q.starts_with("INSERT")).count(), 3, "{sent:?}");
+            assert!(sent.first().is_some_and(|q| q.starts_with("BEGIN") || q.starts_with("SAVEPOINT")), "{sent:?}");
+            let cached = queries.cached();
+            match round {
+                0 => assert_eq!(cached, 6, "sizes 1, 10, 16 (returning), 64, 32, 4: one prepared statement each"),
+                _ => assert_eq!(cached, 6, "the second round prepares nothing new"),
+            }
+        }
+        assert_eq!(User::count(&mut conn)?, 254);
         Ok(())
     }
 

@@ -61,20 +61,6 @@ macro_rules! __glowplug_ops {
                 $crate::__private::diesel::delete($table::table.find(id)).execute(conn)
             }
 
-            fn op_insert_rows(conn: &mut $conn, rows: &[<Self as $crate::Model>::New]) -> $crate::__private::QueryResult<usize> {
-                $crate::__private::diesel::insert_into($table::table).values(rows).execute(conn)
-            }
-
-            fn op_insert_rows_returning(
-                conn: &mut $conn,
-                rows: &[<Self as $crate::Model>::New],
-            ) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
-                $crate::__private::diesel::insert_into($table::table)
-                    .values(rows)
-                    .returning(( $( $table::$cn, )* ))
-                    .get_results(conn)
-            }
-
             fn op_insert_array<const N: usize>(
                 conn: &mut $conn,
                 rows: &[<Self as $crate::Model>::New; N],
@@ -99,7 +85,7 @@ macro_rules! __glowplug_ops {
                 action: $crate::OnConflict,
             ) -> $crate::__private::QueryResult<usize> {
                 let insert = $crate::__private::diesel::insert_into($table::table).values(rows).on_conflict(key);
-                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts, |q| q.execute(conn))
+                $crate::__glowplug_on_conflict!(shared, insert, action, $model, |q| q.execute(conn))
             }
 
             fn op_upsert_one<K: $crate::UniqueKey<Self>>(
@@ -109,7 +95,7 @@ macro_rules! __glowplug_ops {
                 action: $crate::OnConflict,
             ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
                 let insert = $crate::__private::diesel::insert_into($table::table).values(row).on_conflict(key);
-                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts,
+                $crate::__glowplug_on_conflict!(one, insert, action, $model,
                     |q| q.returning(( $( $table::$cn, )* )).get_result(conn).optional())
             }
 
@@ -121,7 +107,7 @@ macro_rules! __glowplug_ops {
                 let values: $crate::__private::Vec<_> =
                     rows.iter().map(|row| ( $( $table::$cn.eq(&row.$cn), )* )).collect();
                 let insert = $crate::__private::diesel::insert_into($table::table).values(values).on_conflict($table::$pk);
-                $crate::__glowplug_on_conflict!(insert, action, $table, [$($dn)*], $ts, |q| q.execute(conn))
+                $crate::__glowplug_on_conflict!(shared, insert, action, $model, |q| q.execute(conn))
             }
 
             $crate::__glowplug_copy! { $copy, $conn, $table }
@@ -146,46 +132,38 @@ macro_rules! __glowplug_copy {
     (no, $conn:ty, $table:ident) => {};
 }
 
-/// Finishes an `INSERT … ON CONFLICT (key)`: `DO NOTHING`, or `DO UPDATE SET`
-/// every written column but `created_at` to the value the row would have
-/// inserted (`excluded`), then runs it with `$run`. A model with nothing but
-/// its key has nothing to update: both actions are `DO NOTHING`.
+/// Finishes an `INSERT … ON CONFLICT (key)` with `DO UPDATE SET` every
+/// written column but `created_at` to the value the row would have inserted
+/// (`excluded`, from the model's metadata by `upsert::Excluded`), or with
+/// `DO NOTHING` for `OnConflict::Ignore`, then runs it with `$run`.
+///
+/// `one`: the two actions as two statements, so the `DO NOTHING` one stays in
+/// diesel's statement cache (single-row upserts). `shared`: one statement
+/// type for both (batch upserts, which are uncached slices anyway): half
+/// the type checking per model.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_on_conflict {
-    ($insert:ident, $action:ident, $table:ident, [], no, |$q:ident| $run:expr) => {{
-        let _ = $action;
-        let $q = $insert.do_nothing();
-        $run
-    }};
-    ($insert:ident, $action:ident, $table:ident, [$($dn:ident)*], $ts:ident, |$q:ident| $run:expr) => {
+    (one, $insert:ident, $action:ident, $model:ident, |$q:ident| $run:expr) => {
         match $action {
             $crate::OnConflict::Ignore => {
                 let $q = $insert.do_nothing();
                 $run
             }
             $crate::OnConflict::Update => {
-                let $q = $insert.do_update().set($crate::__glowplug_excluded!($ts, $table, [$($dn)*]));
+                let $q = $insert
+                    .do_update()
+                    .set($crate::__private::Excluded::<$model>::new($action));
                 $run
             }
         }
     };
-}
-
-/// The `DO UPDATE SET` list: `column = excluded.column` for every data column
-/// (and `updated_at` on models with timestamps).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __glowplug_excluded {
-    (yes, $table:ident, [$($dn:ident)*]) => {
-        (
-            $( $table::$dn.eq($crate::__private::diesel::upsert::excluded($table::$dn)), )*
-            $table::updated_at.eq($crate::__private::diesel::upsert::excluded($table::updated_at)),
-        )
-    };
-    (no, $table:ident, [$($dn:ident)*]) => {
-        ( $( $table::$dn.eq($crate::__private::diesel::upsert::excluded($table::$dn)), )* )
-    };
+    (shared, $insert:ident, $action:ident, $model:ident, |$q:ident| $run:expr) => {{
+        let $q = $insert
+            .do_update()
+            .set($crate::__private::Excluded::<$model>::new($action));
+        $run
+    }};
 }
 
 /// A changeset, with `updated_at` bumped on models with timestamps.

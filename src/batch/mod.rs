@@ -58,10 +58,13 @@
 //!   ([`Backend::max_parameters`]: 32 766 for the bundled library).
 //!
 //! Within a chunk, plain inserts go as statements of [`ARRAY_ROWS`] rows
-//! (diesel's `&[T; N]` insert), then one statement for the rest. diesel
-//! caches the prepared statement of a fixed-size array insert and never
-//! that of a `Vec` insert, whose SQL it rebuilds and SQLite re-parses every
-//! time. Measured with hand-written diesel on SQLite in memory (6 columns
+//! (diesel's `&[T; N]` insert), then of 128, 64, 32 or 16 rows while more
+//! than 16 are left, then one statement of the exact rest: 100 rows go as
+//! 64 + 32 + 4, 10 rows as one statement of 10. Each is a fixed-size
+//! insert, whose prepared statement diesel caches, so a batch of any size
+//! reuses at most twenty prepared statements per model and parses none
+//! twice; diesel never caches a `Vec` insert, whose SQL it rebuilds and
+//! SQLite re-parses every time. Measured with hand-written diesel on SQLite in memory (6 columns
 //! written per row, no secondary index, 100 000 rows, medians of 7): `Vec` chunks of the full 5 461 rows 139 ms, 1 000-row `Vec` chunks
 //! 133 ms, arrays of 5 461 rows 102 ms, of 1 024 rows 96 ms, of 256 rows
 //! 87 ms, of 64 rows 90 ms; one INSERT per row 162 ms; raw `rusqlite` with
@@ -106,10 +109,17 @@
 //! primary key; rows that carry theirs (imports, syncs) are upserted by key
 //! with [`Crud::upsert_rows`].
 //!
+//! Chunks are also bounded in bytes: about [`CHUNK_BYTES`] (4 MiB) of rows,
+//! estimated from the serialized size of a chunk's first eight rows. Narrow
+//! rows are not affected (100 000 rows of a few columns are well under it);
+//! a streaming batch of 1 KB rows holds about 4 000 rows at a time instead
+//! of 100 000 (BENCHMARKS.md, "Peak memory of streaming batches").
+//!
 //! # Atomicity and bad input
 //!
 //! All statements of a batch run in one transaction (a savepoint inside an
-//! enclosing transaction): a failure in any chunk, such as a unique
+//! enclosing transaction); a batch that is one statement (up to 16 rows,
+//! or one `COPY`) is atomic by itself and sends no `BEGIN`. A failure in any chunk, such as a unique
 //! violation in the third of five, leaves nothing of the batch behind and
 //! returns the database's error ([`Error::UniqueViolation`] names the
 //! constraint where the backend reports it). Rows are validated against
@@ -135,9 +145,10 @@ use crate::connection::{DbConnection, with_backend};
 use crate::error::{Error, Result};
 use crate::model::{Crud, Model, ModelOps, NewModel};
 
-/// Rows per fixed-size INSERT statement (see the module docs for the
-/// measurements behind it).
-pub const ARRAY_ROWS: usize = 256;
+mod statements;
+
+pub use statements::{ARRAY_ROWS, CHUNK_BYTES};
+use statements::{SendArray, fill_chunk, rows_within_budget, statement_sizes, statements};
 
 /// The rows from which [`CopyMode::Auto`] uses `COPY` on PostgreSQL
 /// (measured: `COPY` is already faster than INSERT at 100 rows).
@@ -289,13 +300,13 @@ impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
         }
         let backend = conn.backend();
         validate(rows, 0, |row: &M::New| row.validate_for(backend))?;
-        let per = rows_per_statement(backend, binds_per_row::<M>());
-        let arrays = arrays_fit::<M>(conn.backend());
+        let per = rows_per_statement(backend, binds_per_row::<M>()).min(rows_within_budget(rows));
+        let one_statement = statement_sizes(rows.len(), per).count() == 1;
         let total = Some(rows.len());
-        with_backend!(conn, c => crate::transaction(c, |c| {
+        with_backend!(conn, c => atomic(c, one_statement, |c| {
             let mut out = Vec::with_capacity(rows.len());
             for chunk in rows.chunks(per) {
-                insert_returning_chunk::<M, _>(c, chunk, arrays, &mut out)?;
+                insert_returning_chunk::<M, _>(c, chunk, per, &mut out)?;
                 self.report(out.len(), total);
             }
             Ok::<_, Error>(out)
@@ -326,9 +337,14 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         }
         let backend = conn.backend();
         validate(rows, 0, |row: &M::New| row.validate_for(backend))?;
-        let plan = self.write.plan(backend, rows.len());
+        let plan = self
+            .write
+            .plan(backend, rows.len())
+            .within(rows_within_budget(rows));
+        let one_statement =
+            rows.len() <= plan.chunk && self.write.statements(&plan, rows.len()) == 1;
         let total = Some(rows.len());
-        with_backend!(conn, c => crate::transaction(c, |c| {
+        with_backend!(conn, c => atomic(c, one_statement, |c| {
             let (mut sent, mut written) = (0, 0);
             for chunk in rows.chunks(plan.chunk) {
                 written += self.write.chunk(c, chunk, &plan)?;
@@ -363,8 +379,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
             let mut chunk = Vec::with_capacity(per.min(16_384));
             let (mut sent, mut written) = (0, 0);
             loop {
-                chunk.clear();
-                chunk.extend(rows.by_ref().take(per));
+                fill_chunk(&mut chunk, &mut rows, per);
                 if chunk.is_empty() {
                     break;
                 }
@@ -399,12 +414,6 @@ fn validate<T>(rows: &[T], offset: usize, check: impl Fn(&T) -> Result<()>) -> R
     Ok(())
 }
 
-/// Whether [`ARRAY_ROWS`]-row statements fit the backend's parameter limit
-/// (always, unless SQLite was built with a limit below 8 192).
-fn arrays_fit<M: Model>(backend: Backend) -> bool {
-    ARRAY_ROWS * binds_per_row::<M>() <= backend.max_parameters()
-}
-
 /// How a batch sends its chunks, decided once per batch (or chunk).
 #[doc(hidden)]
 #[derive(Debug)]
@@ -413,7 +422,6 @@ pub struct ChunkPlan {
     chunk: usize,
     /// Rows per INSERT statement (the parameter limit).
     per: usize,
-    arrays: bool,
     copy: bool,
 }
 
@@ -428,6 +436,28 @@ pub trait Write<M: Model> {
     fn chunk<C>(&self, conn: &mut C, chunk: &[M::New], plan: &ChunkPlan) -> QueryResult<usize>
     where
         M: ModelOps<C>;
+    /// How many statements [`chunk`](Write::chunk) sends for `rows` rows.
+    fn statements(&self, plan: &ChunkPlan, rows: usize) -> usize;
+}
+
+impl ChunkPlan {
+    /// This plan with chunks of at most `rows` rows (the byte budget).
+    fn within(mut self, rows: usize) -> Self {
+        self.chunk = self.chunk.min(rows).max(1);
+        self
+    }
+}
+
+/// Runs `f` in one transaction, unless the batch is a single statement,
+/// which is atomic by itself (a hand-written insert sends no `BEGIN` either).
+fn atomic<C, T>(conn: &mut C, one_statement: bool, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T>
+where
+    C: diesel::Connection + DbConnection,
+{
+    match one_statement {
+        true => f(conn),
+        false => crate::transaction(conn, f),
+    }
 }
 
 impl<M: Model> Write<M> for PlainInsert {
@@ -449,7 +479,6 @@ impl<M: Model> Write<M> for PlainInsert {
         ChunkPlan {
             chunk: if copy { COPY_ROWS } else { per },
             per,
-            arrays: arrays_fit::<M>(backend),
             copy,
         }
     }
@@ -462,45 +491,46 @@ impl<M: Model> Write<M> for PlainInsert {
             return M::op_copy_rows(conn, chunk);
         }
         let mut written = 0;
-        for rows in chunk.chunks(plan.per) {
-            statements(
-                conn,
-                rows,
-                plan.arrays,
-                M::op_insert_array,
-                M::op_insert_rows,
-                |n| written += n,
-            )?;
-        }
+        statements(conn, chunk, plan.per, &Inserts::<M>::new(), |n| {
+            written += n
+        })?;
         Ok(written)
+    }
+
+    fn statements(&self, plan: &ChunkPlan, rows: usize) -> usize {
+        match plan.copy {
+            true => rows.div_ceil(plan.chunk),
+            false => statement_sizes(rows, plan.per).count(),
+        }
     }
 }
 
-/// Sends `rows` as statements of [`ARRAY_ROWS`] rows (`array`, when
-/// `arrays`), then one statement for the rest (`rest`), handing each
-/// statement's result to `fold`.
-fn statements<C, T, R>(
-    conn: &mut C,
-    rows: &[T],
-    arrays: bool,
-    array: impl Fn(&mut C, &[T; ARRAY_ROWS]) -> QueryResult<R>,
-    rest: impl Fn(&mut C, &[T]) -> QueryResult<R>,
-    mut fold: impl FnMut(R),
-) -> QueryResult<()> {
-    let mut remainder = rows;
-    if arrays {
-        let mut full = rows.chunks_exact(ARRAY_ROWS);
-        for chunk in &mut full {
-            let chunk =
-                <&[T; ARRAY_ROWS]>::try_from(chunk).expect("chunks_exact yields ARRAY_ROWS rows");
-            fold(array(conn, chunk)?);
-        }
-        remainder = full.remainder();
+/// Plain INSERT statements of `M`'s insert structs.
+struct Inserts<M>(PhantomData<fn() -> M>);
+
+/// INSERT … RETURNING statements of `M`'s insert structs.
+struct InsertsReturning<M>(PhantomData<fn() -> M>);
+
+impl<M> Inserts<M> {
+    fn new() -> Self {
+        Inserts(PhantomData)
     }
-    if !remainder.is_empty() {
-        fold(rest(conn, remainder)?);
+}
+
+impl<M: ModelOps<C>, C> SendArray<C, M::New> for Inserts<M> {
+    type Output = usize;
+
+    fn send<const N: usize>(&self, conn: &mut C, rows: &[M::New; N]) -> QueryResult<usize> {
+        M::op_insert_array(conn, rows)
     }
-    Ok(())
+}
+
+impl<M: ModelOps<C>, C> SendArray<C, M::New> for InsertsReturning<M> {
+    type Output = Vec<M>;
+
+    fn send<const N: usize>(&self, conn: &mut C, rows: &[M::New; N]) -> QueryResult<Vec<M>> {
+        M::op_insert_array_returning(conn, rows)
+    }
 }
 
 impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
@@ -513,7 +543,6 @@ impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
         ChunkPlan {
             chunk: per,
             per,
-            arrays: false,
             copy: false,
         }
     }
@@ -524,29 +553,27 @@ impl<M: Model, K: UniqueKey<M>> Write<M> for Upsert<K> {
     {
         M::op_upsert_rows(conn, chunk, self.key, self.action)
     }
+
+    fn statements(&self, _plan: &ChunkPlan, _rows: usize) -> usize {
+        1
+    }
 }
 
 /// Inserts one chunk with RETURNING, appending the stored rows in input order.
 fn insert_returning_chunk<M, C>(
     conn: &mut C,
     chunk: &[M::New],
-    arrays: bool,
+    per: usize,
     out: &mut Vec<M>,
 ) -> QueryResult<()>
 where
     M: ModelOps<C>,
 {
-    statements(
-        conn,
-        chunk,
-        arrays,
-        M::op_insert_array_returning,
-        M::op_insert_rows_returning,
-        |mut returned: Vec<M>| {
-            returned.sort_by_key(|row| row.id());
-            out.append(&mut returned);
-        },
-    )
+    let sender = InsertsReturning::<M>(PhantomData);
+    statements(conn, chunk, per, &sender, |mut returned: Vec<M>| {
+        returned.sort_by_key(|row| row.id());
+        out.append(&mut returned);
+    })
 }
 
 /// Inserts or updates full rows by primary key, in one transaction; on

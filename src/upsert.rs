@@ -1,0 +1,110 @@
+//! The `DO UPDATE SET` list of glowplug's upserts, written from the model's
+//! metadata instead of generated per model.
+//!
+//! An upsert that overwrites (`OnConflict::Update`) sets every column but
+//! the key and `created_at` to the value the row would have inserted:
+//! `"name" = excluded."name", …`. As a diesel changeset tuple, that list was
+//! one large type per model, per backend and per upsert operation, and it
+//! was most of what `model!` cost to type-check (BENCHMARKS.md, "Compile
+//! time of `model!`"). [`Excluded`] is one generic changeset that writes the
+//! same SQL from [`Model::META`](crate::Model::META), so each model's
+//! upserts reuse the proofs of its plain inserts.
+
+use std::marker::PhantomData;
+
+use diesel::backend::Backend as DieselBackend;
+use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
+use diesel::result::QueryResult;
+
+use crate::batch::OnConflict;
+use crate::meta::ColumnMeta;
+use crate::model::Model;
+
+/// `column = excluded.column` for every column of `M` an overwriting upsert
+/// writes: all but the primary key and `created_at` (`updated_at` included,
+/// so it takes the inserted row's value).
+///
+/// An empty list makes diesel send `DO NOTHING` instead of `DO UPDATE SET`;
+/// it is empty for a model with no such column, and for
+/// [`OnConflict::Ignore`], so both actions share one statement type (one
+/// type to check per model; diesel prepares `DO UPDATE` statements afresh
+/// each time anyway, and the batch upserts that use this are uncached
+/// slices).
+#[doc(hidden)]
+pub struct Excluded<M> {
+    overwrite: bool,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Excluded<M> {
+    /// The list for `M` under `action`.
+    pub fn new(action: OnConflict) -> Self {
+        Excluded {
+            overwrite: action == OnConflict::Update,
+            model: PhantomData,
+        }
+    }
+}
+
+impl<M> Clone for Excluded<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for Excluded<M> {}
+
+impl<M> std::fmt::Debug for Excluded<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Excluded")
+            .field("overwrite", &self.overwrite)
+            .finish()
+    }
+}
+
+/// Whether an overwriting upsert writes `column`.
+fn overwritten(column: &ColumnMeta) -> bool {
+    let created_at = column.managed && column.name == "created_at";
+    !column.primary_key && !created_at
+}
+
+impl<M: Model> AsChangeset for Excluded<M>
+where
+    M::Table: diesel::QuerySource,
+{
+    type Target = M::Table;
+    type Changeset = Self;
+
+    fn as_changeset(self) -> Self {
+        self
+    }
+}
+
+impl<M: Model, DB: DieselBackend> QueryFragment<DB> for Excluded<M> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let columns = M::META.columns.iter().filter(|c| overwritten(c));
+        for (i, column) in columns.enumerate() {
+            if !self.overwrite {
+                break;
+            }
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_identifier(column.name)?;
+            out.push_sql(" = excluded.");
+            out.push_identifier(column.name)?;
+        }
+        Ok(())
+    }
+
+    fn is_noop(&self, _backend: &DB) -> QueryResult<bool> {
+        Ok(!self.overwrite || !M::META.columns.iter().any(overwritten))
+    }
+}
+
+/// Not static: the SQL depends on the action (diesel does not cache these
+/// statements either way).
+impl<M: 'static> QueryId for Excluded<M> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
