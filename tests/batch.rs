@@ -7,7 +7,7 @@ mod common;
 
 use common::models::*;
 use common::{Queries, new_user};
-use glowplug::batch::{ARRAY_ROWS, COPY_ROWS, COPY_THRESHOLD, rows_per_statement};
+use glowplug::batch::{ARRAY_ROWS, CHUNK_BYTES, COPY_ROWS, COPY_THRESHOLD, rows_per_statement};
 use glowplug::prelude::*;
 use glowplug::{CopyMode, Error, Model, Progress};
 
@@ -51,6 +51,16 @@ fn insert_statements(n: usize, per: usize) -> usize {
             statements + usize::from(rest > 0)
         })
         .sum()
+}
+
+/// The rows of each chunk, from the progress callback's running totals.
+fn chunk_sizes(ends: &[usize]) -> Vec<usize> {
+    ends.iter().scan(0, |done, &end| Some(end - std::mem::replace(done, end))).collect()
+}
+
+/// A row's size as glowplug estimates it: its JSON.
+fn json_len(row: &impl serde::Serialize) -> usize {
+    serde_json::to_vec(row).map(|v| v.len()).unwrap_or(0)
 }
 
 /// Rows per statement for `User` (6 columns written per row) on this connection.
@@ -148,17 +158,53 @@ backend_tests! {
         let mut conn = db.get()?;
         let per = per_statement(&mut conn);
         let queries = Queries::record(&mut *conn);
-        let rows = (0..N).map(|i| new_user(&format!("s{i}")));
-        assert_eq!(User::insert_batch_iter(&mut conn, rows)?, N);
+        let row = |i: usize| new_user(&format!("s{i}"));
+        let mut ends = Vec::new();
+        let written = User::batch().progress(|p: Progress| ends.push(p.done)).insert_iter(&mut conn, (0..N).map(row))?;
+        assert_eq!(written, N);
+        let chunks = chunk_sizes(&ends);
+        assert_eq!(chunks.iter().sum::<usize>(), N);
+        let bytes = |from: usize, len: usize| (from..from + len).map(|i| json_len(&row(i))).sum::<usize>();
         match conn.backend() {
-            Backend::Postgres => assert_eq!(statements(&queries, "COPY"), N.div_ceil(COPY_ROWS), "one COPY per {COPY_ROWS} rows"),
-            _ => assert_eq!(inserts(&queries), insert_statements(N, per)),
+            Backend::Postgres => {
+                assert_eq!(statements(&queries, "COPY"), chunks.len(), "one COPY per chunk");
+                assert!(bytes(0, N) > CHUNK_BYTES && chunks.len() > N.div_ceil(COPY_ROWS), "the byte budget cuts 100 000 rows into several COPYs: {chunks:?}");
+                let mut from = 0;
+                for &len in &chunks {
+                    // Estimated from the chunk's first rows, whose names are shorter.
+                    assert!(len <= COPY_ROWS && bytes(from, len) <= CHUNK_BYTES + CHUNK_BYTES / 4, "chunk of {len} rows");
+                    from += len;
+                }
+            }
+            _ => {
+                assert!(chunks.iter().all(|&len| len == per || len == chunks[chunks.len() - 1]), "{chunks:?}");
+                assert_eq!(inserts(&queries), insert_statements(N, per));
+            }
         }
         assert_eq!(User::count(&mut conn)?, N as i64);
         let last = User::fetch(&mut conn, User::query().filter(users::username.eq(format!("s{}", N - 1))))?;
         assert_eq!(last.len(), 1);
         assert!(last[0].active, "defaults applied to batch rows");
         assert_eq!(last[0].created_at, last[0].updated_at, "timestamps stamped");
+        Ok(())
+    }
+
+    fn wide_rows_stream_in_chunks_bounded_by_bytes(db) {
+        const N: usize = 12_000;
+        let mut conn = db.get()?;
+        let queries = Queries::record(&mut *conn);
+        let row = |i: usize| NewUser { bio: Some("b".repeat(1024)), ..new_user(&format!("w{i}")) };
+        let mut ends = Vec::new();
+        let written = User::batch().progress(|p: Progress| ends.push(p.done)).insert_iter(&mut conn, (0..N).map(row))?;
+        assert_eq!(written, N);
+        let chunks = chunk_sizes(&ends);
+        // About 1.1 KB of JSON a row: under 4 MiB is under about 3 800 rows.
+        let most = CHUNK_BYTES / json_len(&row(0)) + 1;
+        assert!(chunks.len() >= N.div_ceil(most) && chunks.iter().all(|&len| len <= most), "chunks of at most {most} rows: {chunks:?}");
+        if conn.backend() == Backend::Postgres {
+            assert_eq!(statements(&queries, "COPY"), chunks.len(), "one COPY per chunk");
+        }
+        assert_eq!(User::count(&mut conn)?, N as i64);
         Ok(())
     }
 
