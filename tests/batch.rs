@@ -55,7 +55,9 @@ fn insert_statements(n: usize, per: usize) -> usize {
 
 /// The rows of each chunk, from the progress callback's running totals.
 fn chunk_sizes(ends: &[usize]) -> Vec<usize> {
-    ends.iter().scan(0, |done, &end| Some(end - std::mem::replace(done, end))).collect()
+    ends.iter()
+        .scan(0, |done, &end| Some(end - std::mem::replace(done, end)))
+        .collect()
 }
 
 /// A row's size as glowplug estimates it: its JSON.

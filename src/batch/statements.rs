@@ -31,7 +31,8 @@ const SIZES: [usize; 20] = [
 /// Up to this many rows, the rest of a chunk goes as one statement.
 const EXACT_ROWS: usize = 16;
 
-/// About how many bytes of rows one chunk holds (see [`rows_within_budget`]).
+/// About how many bytes of rows one chunk holds, estimated from the
+/// serialized (JSON) size of its first eight rows.
 pub const CHUNK_BYTES: usize = 4 << 20;
 
 /// How many rows of a chunk are measured for [`rows_within_budget`].
