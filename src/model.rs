@@ -236,9 +236,10 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         }
     }
 
-    /// Inserts `rows` in as few statements as the backend's parameter limit
-    /// allows (or PostgreSQL's `COPY` for large batches), all in one
-    /// transaction, and returns how many were inserted.
+    /// Inserts `rows` in cached fixed-size statements sized to the backend's
+    /// parameter limit (or PostgreSQL's `COPY` for large batches), all in
+    /// one transaction (none when it is one statement: up to 16 rows), and
+    /// returns how many were inserted.
     ///
     /// Every row is validated first ([`Error::InvalidRow`] names the first
     /// bad row's index; nothing is written). An empty slice sends nothing.
