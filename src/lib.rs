@@ -91,7 +91,7 @@ pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
-    StrictLoadingGuard, strict_loading,
+    StrictLoadingGuard, WithRelations, strict_loading,
 };
 pub use transaction::transaction;
 pub use url::redact_url;
