@@ -66,6 +66,7 @@ mod macros;
 mod meta;
 pub mod migrate;
 mod model;
+pub mod pagination;
 pub mod relation;
 pub mod scaffold;
 pub mod schema;
@@ -111,6 +112,7 @@ pub mod prelude {
     pub use crate::database::{Database, PooledConnection};
     pub use crate::migrate::EmbeddedMigrations;
     pub use crate::model::{Crud, Model, ModelChanges, NewModel};
+    pub use crate::pagination::Paginate;
     pub use crate::relation::{LoadRelated, Relation};
     pub use diesel::prelude::*;
 }
