@@ -3,12 +3,13 @@
 //! The first element says which model and ordering issued it, so a cursor
 //! used with another ordering is refused rather than misread. The values
 //! are read from the last row's own serialization (the model's field named
-//! like each column), so no code per model is needed. Cursors are opaque to
-//! clients but not secret or signed: a client may forge one, and it only
-//! changes where its page starts (the values are bound parameters).
+//! like each column; only those fields are kept), so no code per model is
+//! needed. Cursors are opaque to clients but not secret or signed: a
+//! client may forge one, and it only changes where its page starts (the
+//! values are bound parameters).
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Serialize, ser};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -22,17 +23,21 @@ pub(super) fn encode<T: Serialize>(
     columns: &[&'static str],
     row: &T,
 ) -> Result<String> {
-    let fields = serde_json::to_value(row)
-        .map_err(|e| bad(model, format!("cannot serialize the row: {e}")))?;
-    let mut parts = vec![Value::String(signature.to_owned())];
-    for column in columns {
-        let value = fields.get(column).ok_or_else(|| {
+    let mut pick = Pick {
+        names: columns,
+        found: vec![None; columns.len()],
+    };
+    row.serialize(&mut pick)
+        .map_err(|e| bad(model, format!("cannot read the cursor from the row: {e}")))?;
+    let mut parts = Vec::with_capacity(columns.len() + 1);
+    parts.push(Value::String(signature.to_owned()));
+    for (column, value) in columns.iter().zip(pick.found) {
+        parts.push(value.ok_or_else(|| {
             bad(
                 model,
                 format!("the ordering column `{column}` is not a field of the model, so a cursor cannot be read from its rows"),
             )
-        })?;
-        parts.push(value.clone());
+        })?);
     }
     Ok(base64url(
         serde_json::to_string(&parts)
@@ -102,10 +107,7 @@ fn from_base64url(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;
     }
-    let digits: Vec<u32> = text
-        .bytes()
-        .map(|c| ALPHABET.iter().position(|&a| a == c).map(|p| p as u32))
-        .collect::<Option<_>>()?;
+    let digits: Vec<u32> = text.bytes().map(digit).collect::<Option<_>>()?;
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);
     for chunk in digits.chunks(4) {
         let n = chunk
@@ -117,6 +119,143 @@ fn from_base64url(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The value of one base64url character.
+fn digit(c: u8) -> Option<u32> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+/// A serializer that keeps only the struct fields named in `names`, as JSON
+/// values: the key of a row, without serializing the whole row.
+struct Pick<'a> {
+    names: &'a [&'static str],
+    found: Vec<Option<Value>>,
+}
+
+type NotAStruct = ser::Impossible<(), serde_json::Error>;
+
+fn not_a_struct<T>() -> std::result::Result<T, serde_json::Error> {
+    Err(ser::Error::custom("a model serializes as a struct"))
+}
+
+macro_rules! not_a_struct {
+    ($($method:ident($($arg:ty),*);)*) => {$(
+        fn $method(self $(, _: $arg)*) -> std::result::Result<(), serde_json::Error> {
+            not_a_struct()
+        }
+    )*};
+}
+
+impl<'p> ser::Serializer for &mut Pick<'p> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    type SerializeSeq = NotAStruct;
+    type SerializeTuple = NotAStruct;
+    type SerializeTupleStruct = NotAStruct;
+    type SerializeTupleVariant = NotAStruct;
+    type SerializeMap = NotAStruct;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = NotAStruct;
+
+    not_a_struct! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str); serialize_bytes(&[u8]);
+        serialize_none(); serialize_unit(); serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(
+        self,
+        _: &T,
+    ) -> std::result::Result<(), serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> std::result::Result<(), serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> std::result::Result<(), serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> std::result::Result<NotAStruct, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_tuple(self, _: usize) -> std::result::Result<NotAStruct, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<NotAStruct, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<NotAStruct, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_map(self, _: Option<usize>) -> std::result::Result<NotAStruct, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<Self, serde_json::Error> {
+        Ok(self)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<NotAStruct, serde_json::Error> {
+        not_a_struct()
+    }
+}
+
+impl ser::SerializeStruct for &mut Pick<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> std::result::Result<(), serde_json::Error> {
+        if let Some(i) = self.names.iter().position(|n| *n == key) {
+            self.found[i] = Some(serde_json::to_value(value)?);
+        }
+        Ok(())
+    }
+
+    fn end(self) -> std::result::Result<(), serde_json::Error> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
