@@ -81,8 +81,8 @@ pub mod values;
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
-    ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder,
-    MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
+    ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_CACHE_SIZE, DEFAULT_SQLITE_PATH,
+    Database, DatabaseBuilder, MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
