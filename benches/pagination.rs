@@ -58,13 +58,16 @@ fn seed(conn: &mut impl SimpleConnection, numbers: &str, from: &str, ts: &str, a
     .expect("seed users");
 }
 
+/// A page by offset and the total, as hand-written diesel returns them.
+type OffsetPage = (Vec<User>, i64);
+
 macro_rules! hand_written {
     ($module:ident, $conn:ty) => {
         mod $module {
             use super::*;
 
             /// Page `PAGE` by offset, and the total: two statements.
-            pub fn offset(conn: &mut $conn) -> QueryResult<(Vec<User>, i64)> {
+            pub fn offset(conn: &mut $conn) -> QueryResult<OffsetPage> {
                 let items = User::query()
                     .order(users::id)
                     .limit(PER_PAGE as i64)
@@ -109,7 +112,7 @@ fn suite<C: DbConnection>(
     c: &mut Criterion,
     name: &str,
     conn: &mut C,
-    offset: fn(&mut C) -> QueryResult<(Vec<User>, i64)>,
+    offset: fn(&mut C) -> QueryResult<OffsetPage>,
     keyset: fn(&mut C, i64) -> QueryResult<Vec<User>>,
 ) {
     let cursor = cursor_to_deep_page(conn);
