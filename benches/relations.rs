@@ -10,8 +10,9 @@
 //! users has one post with 4 comments and three posts with none: fan-out and
 //! childless parents at both levels.
 //!
-//! Each iteration loads the whole tree into
-//! `Vec<(User, Vec<(Post, Vec<Comment>)>)>`:
+//! Each iteration loads the whole tree: glowplug's eager load into its
+//! typed result (`WithRelations`, read with `user.get(User::POSTS)`), the
+//! other two into `Vec<(User, Vec<(Post, Vec<Comment>)>)>`:
 //!
 //! * `glowplug`: `User::all(&mut conn)?.load(&mut conn, User::POSTS.with(Post::COMMENTS))`,
 //!   three queries;
@@ -51,6 +52,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion
 use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use glowplug::prelude::*;
+use glowplug::relation::Has;
 
 #[allow(dead_code)]
 #[path = "../tests/common/models.rs"]
@@ -67,8 +69,23 @@ const PG_SCHEMA: &str = "glowplug_bench_relations";
 /// Rows per level (users, posts, comments).
 const SIZES: &[usize] = &[100, 1_000, 10_000];
 
-/// The nested result of glowplug's eager load and of the lazy loop.
+/// The nested result of the lazy loop.
 type Nested = Vec<Tree<Post, Comment>>;
+/// The result of glowplug's eager load.
+type Eagerly = Vec<
+    glowplug::WithRelations<
+        User,
+        glowplug::relation::Field<
+            models::UserPostsRelation,
+            Vec<
+                glowplug::WithRelations<
+                    Post,
+                    glowplug::relation::Field<models::PostCommentsRelation, Vec<Comment>>,
+                >,
+            >,
+        >,
+    >,
+>;
 /// The nested result of hand-written diesel.
 type DieselNested = Vec<Tree<DPost, DComment>>;
 /// One user with its posts, each with its comments.
@@ -131,8 +148,24 @@ hand_written!(sqlite_diesel, SqliteConnection);
 hand_written!(pg_diesel, PgConnection);
 
 /// glowplug's eager load: three queries.
-fn eager<C: DbConnection>(conn: &mut C) -> glowplug::Result<Nested> {
+fn eager<C: DbConnection>(conn: &mut C) -> glowplug::Result<Eagerly> {
     User::all(conn)?.load(conn, User::POSTS.with(Post::COMMENTS))
+}
+
+/// glowplug's eager result as the tuples the other sides give (outside the timed runs).
+fn as_tree(eager: Eagerly) -> Nested {
+    eager
+        .into_iter()
+        .map(|user| {
+            let (user, posts) = user.into_parts();
+            let posts = posts.into_field();
+            let posts = posts.into_iter().map(|p| {
+                let (post, comments) = p.into_parts();
+                (post, comments.into_field())
+            });
+            (user, posts.collect())
+        })
+        .collect()
 }
 
 /// The lazy N+1 loop: one query for the users, one per user, one per post.
@@ -360,7 +393,7 @@ fn suite<C: DbConnection + SimpleConnection>(
             .expect("seed users, posts and comments");
         check(
             n,
-            &eager(conn).expect("eager load"),
+            &as_tree(eager(conn).expect("eager load")),
             &diesel(conn).expect("diesel load"),
             &lazy(conn).expect("lazy load"),
         );

@@ -119,7 +119,8 @@ fn main() -> glowplug::Result<()> {
         first.author(&mut conn)?.username
     );
     let with_posts = vec![alice.clone(), bob.clone()].load(&mut conn, User::POSTS)?;
-    for (user, posts) in &with_posts {
+    for user in &with_posts {
+        let posts = user.get(User::POSTS);
         println!("{} has {} posts", user.username, posts.len());
     }
 

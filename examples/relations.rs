@@ -187,14 +187,18 @@ fn tour(conn: &mut AnyConnection, sent: &dyn Fn() -> usize) -> glowplug::Result<
             User::PROFILE,
         ),
     )?;
-    for (user, (posts, profile)) in &loaded {
+    for user in &loaded {
+        let profile = user.get(User::PROFILE);
         println!("{} (profile: {})", user.username, profile.is_some());
-        for (post, (comments, tags)) in posts {
+        for post in user.get(User::POSTS) {
             println!(
                 "  {:?}: {} comments, tags {:?}",
                 post.title,
-                comments.len(),
-                tags.iter().map(|t| &t.name).collect::<Vec<_>>()
+                post.get(Post::COMMENTS).len(),
+                post.get(Post::TAGS)
+                    .iter()
+                    .map(|t| &t.name)
+                    .collect::<Vec<_>>()
             );
         }
     }
@@ -202,16 +206,23 @@ fn tour(conn: &mut AnyConnection, sent: &dyn Fn() -> usize) -> glowplug::Result<
         "({} queries: users, posts, comments, post_tags + tags, profiles)",
         sent()
     );
+    println!(
+        "as JSON: {}",
+        serde_json::to_string(&loaded[1]).expect("models serialize")
+    );
 
     let comments = Comment::fetch(
         conn,
         Comment::query().filter(comments::post_id.eq_any(posts.iter().map(|p| p.id))),
     )?
     .load(conn, Comment::POST.with(Post::AUTHOR))?;
-    for (comment, (post, author)) in &comments {
+    for comment in &comments {
+        let post = comment.get(Comment::POST);
         println!(
             "{:?} on {:?} by {}",
-            comment.body, post.title, author.username
+            comment.body,
+            post.title,
+            post.get(Post::AUTHOR).username
         );
     }
     println!(
@@ -248,12 +259,16 @@ fn tour(conn: &mut AnyConnection, sent: &dyn Fn() -> usize) -> glowplug::Result<
             .order(employees::id),
     )?
     .load(conn, (Employee::MANAGER, Employee::REPORTS))?;
-    for (employee, (manager, reports)) in &staff {
+    for employee in &staff {
         println!(
             "{} reports to {:?} and manages {:?}",
             employee.name,
-            manager.as_ref().map(|m| &m.name),
-            reports.iter().map(|r| &r.name).collect::<Vec<_>>()
+            employee.get(Employee::MANAGER).as_ref().map(|m| &m.name),
+            employee
+                .get(Employee::REPORTS)
+                .iter()
+                .map(|r| &r.name)
+                .collect::<Vec<_>>()
         );
     }
 

@@ -206,6 +206,17 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// A page was asked for with bad input: page or `per_page` 0, or a
+    /// cursor that is not one this model and ordering issued (see
+    /// [`crate::pagination`]). Nothing was sent.
+    #[error("bad pagination request for {model}: {message}")]
+    Pagination {
+        /// The model being paged.
+        model: &'static str,
+        /// What was wrong and what is accepted.
+        message: String,
+    },
+
     /// A relation was loaded lazily on a model loaded in a collection while
     /// [`strict_loading`](crate::strict_loading) denies it (an N+1 query).
     #[error("{0}")]

@@ -66,6 +66,7 @@ mod macros;
 mod meta;
 pub mod migrate;
 mod model;
+pub mod pagination;
 pub mod relation;
 pub mod scaffold;
 pub mod schema;
@@ -81,8 +82,8 @@ pub mod values;
 pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
-    ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_PATH, Database, DatabaseBuilder,
-    MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
+    ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_CACHE_SIZE, DEFAULT_SQLITE_PATH,
+    Database, DatabaseBuilder, MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
 };
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
@@ -92,7 +93,7 @@ pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
-    StrictLoadingGuard, strict_loading,
+    StrictLoadingGuard, WithRelations, strict_loading,
 };
 pub use transaction::transaction;
 pub use url::redact_url;
@@ -112,6 +113,7 @@ pub mod prelude {
     pub use crate::database::{Database, PooledConnection};
     pub use crate::migrate::EmbeddedMigrations;
     pub use crate::model::{Crud, Model, ModelChanges, NewModel};
+    pub use crate::pagination::Paginate;
     pub use crate::relation::{LoadRelated, Relation};
     pub use diesel::prelude::*;
 }

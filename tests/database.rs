@@ -40,6 +40,39 @@ backend_tests! {
         Ok(())
     }
 
+    fn sqlite_connections_get_the_configured_page_cache(db) {
+        // PRAGMA cache_size reads back negative KiB when set in bytes.
+        fn cache_kib(conn: &mut glowplug::PooledConnection) -> glowplug::Result<Option<i64>> {
+            #[derive(diesel::QueryableByName)]
+            struct Pragma {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                cache_size: i64,
+            }
+            Ok(match conn.backend_connection() {
+                glowplug::BackendConnection::Sqlite(c) => {
+                    Some(diesel::sql_query("PRAGMA cache_size").get_result::<Pragma>(c)?.cache_size)
+                }
+                _ => None,
+            })
+        }
+        let sqlite = db.backend() == Backend::Sqlite;
+        let default = cache_kib(&mut db.get()?)?;
+        assert_eq!(default, sqlite.then_some(-(glowplug::DEFAULT_SQLITE_CACHE_SIZE as i64 / 1024)));
+        assert_eq!(glowplug::DEFAULT_SQLITE_CACHE_SIZE, 64 << 20);
+        let small = Database::builder(&db.url).sqlite_cache_size(2 << 20).build()?;
+        assert_eq!(cache_kib(&mut small.get()?)?, sqlite.then_some(-2048));
+        // Every connection of the pool, not only the first; bytes round up to whole KiB.
+        let odd = Database::builder(&db.url).sqlite_cache_size(1_000_000).max_size(2).build()?;
+        let (mut a, mut b) = (odd.get()?, odd.get()?);
+        assert_eq!((cache_kib(&mut a)?, cache_kib(&mut b)?), (sqlite.then_some(-977), sqlite.then_some(-977)));
+        // On PostgreSQL the setting is accepted and not applied.
+        new_user("cached").insert(&mut a)?;
+        assert_eq!(User::count(&mut b)?, 1);
+        let err = Database::builder(&db.url).sqlite_cache_size(u64::MAX).build().unwrap_err();
+        assert!(matches!(err, Error::Config { .. }) && err.to_string().contains("sqlite_cache_size must be at most"), "{err}");
+        Ok(())
+    }
+
     fn a_failed_transaction_rolls_back(db) {
         let result: Result<(), Error> = db.transaction(|conn| {
             new_user("kept-if-committed").insert(conn)?;

@@ -139,8 +139,8 @@ mod relations_across_modules {
             assert_eq!(lines.iter().map(|l| l.label.as_str()).collect::<Vec<_>>(), ["a", "b"]);
             assert_eq!(lines[0].invoice(&mut conn)?, invoice);
             let loaded = Invoice::all(&mut conn)?.load(&mut conn, (Invoice::ACCOUNT, Invoice::LINES))?;
-            assert_eq!(loaded[0].1.0, acme);
-            assert_eq!(loaded[0].1.1.len(), 2);
+            assert_eq!(loaded[0].get(Invoice::ACCOUNT), &acme);
+            assert_eq!(loaded[0].get(Invoice::LINES).len(), 2);
             let names: Vec<String> = Account::query()
                 .inner_join(invoices::table)
                 .select(accounts::accounts::name)
@@ -156,8 +156,8 @@ mod relations_across_modules {
             assert_eq!(ed.edits(&mut conn)?, vec![edited.clone()]);
             assert_eq!(ann.articles(&mut conn)?.len(), 2);
             let by_editor = vec![edited.clone(), unedited.clone()].load(&mut conn, (Article::AUTHOR, Article::EDITOR))?;
-            assert_eq!(by_editor[0].1, (ann.clone(), Some(ed.clone())));
-            assert_eq!(by_editor[1].1, (ann.clone(), None));
+            let pairs: Vec<_> = by_editor.iter().map(|a| (a.get(Article::AUTHOR).clone(), a.get(Article::EDITOR).clone())).collect();
+            assert_eq!(pairs, vec![(ann.clone(), Some(ed.clone())), (ann.clone(), None)]);
             let authors: Vec<String> = Article::query()
                 .inner_join(writers::table)
                 .filter(articles::id.eq(edited.id))

@@ -90,7 +90,26 @@ backend_tests! {
         assert_eq!(g.owner(&mut conn)?, ann);
         assert_eq!(ann.gadgets(&mut conn)?.len(), 1);
         let loaded = Owner::all(&mut conn)?.load(&mut conn, Owner::GADGETS)?;
-        assert_eq!(loaded.iter().map(|(_, gs)| gs.len()).sum::<usize>(), 2);
+        assert_eq!(loaded.iter().map(|o| o.get(Owner::GADGETS).len()).sum::<usize>(), 2);
+
+        // Keyset pages by a uuid key and by a timestamptz key: cursors carry both types.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = Owner::cursor_paginate(&mut conn, Owner::query(), owners::id.asc(), after.as_deref(), 1)?;
+            seen.extend(page.items.iter().map(|o| o.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let mut expected = vec![ann.id, bob.id];
+        expected.sort();
+        assert_eq!(seen, expected, "uuid order is the same on both backends");
+        let newest = Gadget::cursor_paginate(&mut conn, Gadget::query(), (gadgets::seen_at.desc(), gadgets::id.desc()), None, 1)?;
+        assert_eq!(newest.items[0].seen_at, at(2026, 1, 2, 0));
+        let older = Gadget::cursor_paginate(&mut conn, Gadget::query(), (gadgets::seen_at.desc(), gadgets::id.desc()), newest.next.as_deref(), 1)?;
+        assert_eq!((older.items[0].id, older.next), (g.id, None));
 
         // A foreign key to a missing owner is refused on both backends.
         let err = gadget(Uuid::new_v4(), at(2026, 1, 3, 0)).insert(&mut conn).unwrap_err();

@@ -151,9 +151,18 @@ backend_tests! {
         let tree = Category::fetch(&mut conn, Category::query().order(categories::id))?
             .load(&mut conn, (Category::PARENT, Category::CHILDREN))?;
         assert_eq!(queries.count(), 3, "the categories, then one query per relation");
-        assert_eq!(tree[0], (root.clone(), (None, vec![a.clone(), b.clone()])));
-        assert_eq!(tree[1], (a.clone(), (Some(root.clone()), vec![])));
-        assert_eq!(tree[2], (b.clone(), (Some(root), vec![])));
+        let got: Vec<_> = tree
+            .iter()
+            .map(|c| (c.model().clone(), c.get(Category::PARENT).clone(), c.get(Category::CHILDREN).clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (root.clone(), None, vec![a.clone(), b.clone()]),
+                (a.clone(), Some(root.clone()), vec![]),
+                (b.clone(), Some(root), vec![]),
+            ]
+        );
         Ok(())
     }
 
@@ -183,7 +192,7 @@ backend_tests! {
         let users = vec![b.cy.clone(), b.ada.clone(), b.bob.clone(), b.ada.clone()];
         let loaded = users.load(&mut conn, User::POSTS)?;
         assert_eq!(queries.count(), 1);
-        let got: Vec<(i64, Vec<i64>)> = loaded.iter().map(|(u, posts)| (u.id, ids(posts))).collect();
+        let got: Vec<(i64, Vec<i64>)> = loaded.iter().map(|u| (u.id, ids(u.get(User::POSTS)))).collect();
         assert_eq!(
             got,
             vec![
@@ -194,11 +203,11 @@ backend_tests! {
             ],
             "parents keep their order, a repeated parent gets its children again"
         );
-        assert_eq!(loaded[2].1, vec![b.p3.clone()], "children are the stored rows");
+        assert_eq!(*loaded[2].get(User::POSTS), vec![b.p3.clone()], "children are the stored rows");
 
         let profiles = User::fetch(&mut conn, User::query().order(users::id))?.load(&mut conn, User::PROFILE)?;
         assert_eq!(queries.count(), 2, "fetch + one query for has_one");
-        assert_eq!(profiles.into_iter().map(|(_, p)| p).collect::<Vec<_>>(), vec![Some(b.profile), None, None]);
+        assert_eq!(profiles.into_iter().map(|u| u.take(User::PROFILE)).collect::<Vec<_>>(), vec![Some(b.profile), None, None]);
         Ok(())
     }
 
@@ -212,16 +221,15 @@ backend_tests! {
         assert_eq!(sent.len(), 1, "{sent:?}");
         let binds = sent[0].rsplit("binds:").next().unwrap_or_default();
         assert_eq!(binds.matches(',').count(), 1, "two distinct authors sent once each: {}", sent[0]);
-        assert_eq!(
-            loaded,
-            vec![(b.p1.clone(), b.ada.clone()), (b.p3.clone(), b.bob.clone()), (b.p2.clone(), b.ada.clone())]
-        );
+        let pairs: Vec<(Post, User)> = loaded.iter().map(|p| (p.model().clone(), p.get(Post::AUTHOR).clone())).collect();
+        assert_eq!(pairs, vec![(b.p1.clone(), b.ada.clone()), (b.p3.clone(), b.bob.clone()), (b.p2.clone(), b.ada.clone())]);
 
         let comments = Comment::all(&mut conn)?.load(&mut conn, Comment::POST.with(Post::AUTHOR))?;
         assert_eq!(queries.count(), 3, "all + posts + authors");
-        for (comment, (post, author)) in &comments {
+        for comment in &comments {
+            let post = comment.get(Comment::POST);
             assert_eq!(comment.post_id, post.id);
-            assert_eq!(post.author_id, author.id);
+            assert_eq!(post.author_id, post.get(Post::AUTHOR).id);
         }
         assert_eq!(comments.len(), 3);
         Ok(())
@@ -233,12 +241,12 @@ backend_tests! {
         let queries = Queries::record(&mut *conn);
         let loaded = vec![b.p1.clone(), b.p2.clone(), b.p3.clone()].load(&mut conn, Post::TAGS)?;
         assert_eq!(queries.count(), 2, "the join table, then the tags");
-        let got: Vec<Vec<i64>> = loaded.iter().map(|(_, tags)| ids(tags)).collect();
+        let got: Vec<Vec<i64>> = loaded.iter().map(|p| ids(p.get(Post::TAGS))).collect();
         assert_eq!(got, vec![vec![b.rust.id, b.sql.id], vec![b.rust.id], vec![]]);
 
         let by_tag = Tag::fetch(&mut conn, Tag::query().order(tags::id))?.load(&mut conn, Tag::POSTS)?;
         assert_eq!(queries.count(), 3);
-        let got: Vec<(String, Vec<i64>)> = by_tag.iter().map(|(t, p)| (t.name.clone(), ids(p))).collect();
+        let got: Vec<(String, Vec<i64>)> = by_tag.iter().map(|t| (t.name.clone(), ids(t.get(Tag::POSTS)))).collect();
         assert_eq!(
             got,
             vec![("rust".into(), vec![b.p1.id, b.p2.id]), ("sql".into(), vec![b.p1.id]), ("unused".into(), vec![])]
@@ -246,7 +254,7 @@ backend_tests! {
 
         let untagged = vec![b.p3.clone()].load(&mut conn, Post::TAGS)?;
         assert_eq!(queries.count(), 1, "no join rows: the targets query is skipped");
-        assert!(untagged[0].1.is_empty());
+        assert!(untagged[0].get(Post::TAGS).is_empty());
         Ok(())
     }
 
@@ -254,16 +262,17 @@ backend_tests! {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
         let queries = Queries::record(&mut *conn);
-        let users: Vec<(User, Vec<(Post, Vec<Comment>)>)> =
+        let users =
             User::fetch(&mut conn, User::query().order(users::id))?.load(&mut conn, User::POSTS.with(Post::COMMENTS))?;
         assert_eq!(queries.count(), 3, "users, posts, comments");
         let shape: Vec<(String, Vec<(String, Vec<String>)>)> = users
             .iter()
-            .map(|(u, posts)| {
-                let mut posts: Vec<_> = posts
+            .map(|u| {
+                let mut posts: Vec<_> = u
+                    .get(User::POSTS)
                     .iter()
-                    .map(|(p, cs)| {
-                        let mut cs: Vec<String> = cs.iter().map(|c| c.body.clone()).collect();
+                    .map(|p| {
+                        let mut cs: Vec<String> = p.get(Post::COMMENTS).iter().map(|c| c.body.clone()).collect();
                         cs.sort();
                         (p.title.clone(), cs)
                     })
@@ -284,11 +293,49 @@ backend_tests! {
         // Three relations on two levels: posts with their comments and tags, and the profile.
         let wide = vec![b.ada.clone()].load(&mut conn, (User::POSTS.with((Post::COMMENTS, Post::TAGS)), User::PROFILE))?;
         assert_eq!(queries.count(), 5, "posts, comments, post_tags, tags, profiles");
-        let (user, (posts, profile)) = &wide[0];
-        assert_eq!(user, &b.ada);
-        assert_eq!(profile.as_ref(), Some(&b.profile));
-        let p1 = posts.iter().find(|(p, _)| p.id == b.p1.id).expect("p1 loaded");
-        assert_eq!((ids(&p1.1.0), ids(&p1.1.1)), (vec![b.c1.id, b.c2.id], vec![b.rust.id, b.sql.id]));
+        let user = &wide[0];
+        assert_eq!(user.model(), &b.ada);
+        assert_eq!(user.get(User::PROFILE).as_ref(), Some(&b.profile));
+        let p1 = user.get(User::POSTS).iter().find(|p| p.id == b.p1.id).expect("p1 loaded");
+        assert_eq!(
+            (ids(p1.get(Post::COMMENTS)), ids(p1.get(Post::TAGS))),
+            (vec![b.c1.id, b.c2.id], vec![b.rust.id, b.sql.id])
+        );
+        Ok(())
+    }
+
+    fn eager_results_serialize_as_objects_keyed_by_relation(db) {
+        let mut conn = db.get()?;
+        let b = blog(&mut conn)?;
+        let queries = Queries::record(&mut *conn);
+        let users = User::fetch(&mut conn, User::query().filter(users::id.eq(b.ada.id)))?
+            .load(&mut conn, (User::POSTS.with((Post::COMMENTS, Post::TAGS)), User::PROFILE))?;
+        assert_eq!(queries.count(), 6, "users, posts, comments, post_tags, tags, profiles");
+        let json = serde_json::to_value(&users)?;
+        let ada = &json[0];
+        assert_eq!(ada["id"], b.ada.id);
+        assert_eq!(ada["username"], "ada");
+        assert_eq!(ada["profile"]["website"], b.profile.website.as_str());
+        let mut posts = ada["posts"].as_array().expect("posts is an array").clone();
+        posts.sort_by_key(|p| p["id"].as_i64());
+        assert_eq!(posts.len(), 2);
+        assert_eq!((&posts[0]["id"], &posts[0]["title"]), (&b.p1.id.into(), &"p1".into()));
+        let mut bodies: Vec<&str> = posts[0]["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap()).collect();
+        bodies.sort();
+        assert_eq!(bodies, ["c1", "c2"]);
+        assert_eq!(posts[1]["comments"], serde_json::json!([]));
+        let mut tags: Vec<&str> = posts[0]["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        tags.sort();
+        assert_eq!(tags, ["rust", "sql"]);
+        let keys: Vec<&str> = ada.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(keys.contains(&"created_at") && keys.len() == 9, "the model's 7 fields and 2 relations: {keys:?}");
+
+        // A belongs_to by a not-null key is an object; Debug names the relations too.
+        let comment = Comment::fetch(&mut conn, Comment::query().filter(comments::id.eq(b.c3.id)))?.load(&mut conn, Comment::POST)?;
+        let json = serde_json::to_value(&comment[0])?;
+        assert_eq!((&json["body"], &json["post"]["title"]), (&"c3".into(), &"p3".into()));
+        let debug = format!("{:?}", comment[0]);
+        assert!(debug.starts_with("WithRelations { model: Comment {") && debug.contains("post: Post {"), "{debug}");
         Ok(())
     }
 
@@ -302,7 +349,7 @@ backend_tests! {
         let root = NewCategory { name: "root".into(), parent_id: None }.insert(&mut conn)?;
         queries.count();
         let loaded = vec![root.clone()].load(&mut conn, Category::PARENT)?;
-        assert_eq!(loaded, vec![(root, None)]);
+        assert_eq!((loaded[0].model(), loaded[0].get(Category::PARENT)), (&root, &None));
         assert_eq!(queries.count(), 0, "only NULL keys: nothing to fetch");
         Ok(())
     }
@@ -358,7 +405,7 @@ backend_tests! {
         assert!(err.to_string().contains("User::POSTS"), "the message names the fix: {err}");
         let loaded = users.clone().load(&mut conn, User::POSTS)?;
         assert_eq!(loaded.len(), 3, "eager loading is always allowed");
-        let posts: Vec<Post> = loaded.into_iter().flat_map(|(_, posts)| posts).collect();
+        let posts: Vec<Post> = loaded.into_iter().flat_map(|u| u.take(User::POSTS)).collect();
         assert!(
             matches!(posts[0].author(&mut conn), Err(Error::LazyLoad(_))),
             "eager-loaded children count as loaded in a collection"
@@ -405,7 +452,8 @@ backend_tests! {
         assert_eq!(queries.count(), expected, "one query per chunk of keys");
         assert!(expected >= 2 || conn.backend() == Backend::Postgres, "40 000 keys exceed SQLite's limit");
         assert_eq!(loaded.len() as i64, N);
-        for (manager, reports) in &loaded {
+        for manager in &loaded {
+            let reports = manager.get(Employee::REPORTS);
             assert_eq!(reports.len(), 1, "manager {}", manager.id);
             assert_eq!(reports[0].id, manager.id + N);
         }
@@ -414,7 +462,7 @@ backend_tests! {
         queries.count();
         let with_managers = reports.load(&mut conn, Employee::MANAGER)?;
         assert_eq!(queries.count(), expected);
-        assert!(with_managers.iter().all(|(r, m)| m.as_ref().map(|m| m.id) == r.manager_id));
+        assert!(with_managers.iter().all(|r| r.get(Employee::MANAGER).as_ref().map(|m| m.id) == r.manager_id));
         Ok(())
     }
 }

@@ -24,6 +24,8 @@ use crate::url::ConnectionSpec;
 pub struct ConnectionManager {
     pub(super) spec: ConnectionSpec,
     pub(super) sqlite_busy_timeout: Duration,
+    /// SQLite's page cache per connection, in KiB.
+    pub(super) sqlite_cache_kib: u64,
     pub(super) connect_timeout: Duration,
     /// `SET statement_timeout …; SET lock_timeout …` for new PostgreSQL
     /// connections, when either is set (`backend::postgres::session_sql`).
@@ -169,6 +171,7 @@ impl ConnectionManager {
                 crate::backend::sqlite::configure(
                     &mut conn,
                     self.sqlite_busy_timeout,
+                    self.sqlite_cache_kib,
                     self.spec.is_memory(),
                 )
                 .map_err(configure_failed)?;

@@ -227,7 +227,7 @@ mod types;
 /// |---|---|
 /// | `user.posts(&mut conn)` | the lazy load: `Vec<Post>` (`Option<_>` for `has_one` and a `null` `belongs_to` key, the row itself for a `not null` one) |
 /// | `user.posts_query()` | the unrun diesel query, to filter or order further and run with `Post::fetch` |
-/// | `User::POSTS` | the relation for eager loading: `users.load(&mut conn, User::POSTS.with(Post::COMMENTS))` |
+/// | `User::POSTS` | the relation for eager loading: `users.load(&mut conn, User::POSTS.with(Post::COMMENTS))`, and the key to read it back: `loaded.get(User::POSTS)` |
 /// | `struct UserPostsRelation` | the type of `User::POSTS`; implements [`Relation`](crate::Relation) |
 /// | `impl JoinTo` (`belongs_to` only) | diesel's implicit join both ways, unless `(no_join)` or self-referential |
 ///

@@ -68,20 +68,33 @@
 //! NewComment { post_id: post.id, body: "First".into() }.insert(&mut conn)?;
 //!
 //! // Three queries, whatever the number of users, posts and comments.
-//! let users: Vec<(User, Vec<(Post, Vec<Comment>)>)> =
-//!     User::all(&mut conn)?.load(&mut conn, User::POSTS.with(Post::COMMENTS))?;
-//! let (user, posts) = &users[0];
-//! assert_eq!(user.name, "ada");
-//! assert_eq!(posts[0].1[0].body, "First");
+//! let users = User::all(&mut conn)?.load(&mut conn, User::POSTS.with(Post::COMMENTS))?;
+//! let user = &users[0];
+//! assert_eq!(user.name, "ada"); // the model's fields, through `Deref`
+//! assert_eq!(user.get(User::POSTS)[0].get(Post::COMMENTS)[0].body, "First");
 //!
-//! // Several relations at once: a tuple of relations gives a tuple of items.
+//! // Several relations at once: a tuple of relations, each read by name.
 //! let posts = Post::all(&mut conn)?.load(&mut conn, (Post::AUTHOR, Post::COMMENTS))?;
-//! let (post, (author, comments)) = &posts[0];
-//! assert_eq!((author.name.as_str(), comments.len()), ("ada", 1));
-//! # let _ = post;
+//! let post = &posts[0];
+//! assert_eq!((post.get(Post::AUTHOR).name.as_str(), post.get(Post::COMMENTS).len()), ("ada", 1));
+//!
+//! // JSON for an API: the model's fields and each relation under its name.
+//! assert_eq!(
+//!     serde_json::to_value(post).unwrap(),
+//!     serde_json::json!({"id": 1, "author_id": 1, "title": "Notes",
+//!                        "author": {"id": 1, "name": "ada"},
+//!                        "comments": [{"id": 1, "post_id": 1, "body": "First"}]}),
+//! );
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Each parent comes back as a [`WithRelations`]: it dereferences to the
+//! model, [`WithRelations::get`] reads a loaded relation by its constant
+//! (`user.get(User::POSTS)`; a relation that was not loaded does not
+//! compile), and it serializes as one object with each relation under its
+//! name. A relation loaded `.with(..)` nested ones gives `WithRelations` of
+//! its targets in turn.
 //!
 //! Every level sends one query (`many_to_many`: two, the join table then the
 //! targets), with the keys of all parents in one `IN` list (`= ANY($1)`, one
@@ -113,6 +126,7 @@
 //! [`Crud::fetch`] (which lazy loads go through) and eager loads call the
 //! crate's `relation::strict` module, which owns the registry.
 
+mod eager;
 mod load;
 pub(crate) mod strict;
 
@@ -335,7 +349,7 @@ pub trait Relation: Copy + Send + Sync + 'static {
     /// `User::POSTS.with(Post::COMMENTS)`.
     fn with<N: Eager<Self::Target>>(self, nested: N) -> With<Self, N> {
         With {
-            _relation: self,
+            relation: self,
             nested,
         }
     }
@@ -347,96 +361,6 @@ pub trait Relation: Copy + Send + Sync + 'static {
 pub struct Fetched<T, K> {
     pub targets: Vec<T>,
     pub links: Vec<(K, usize)>,
-}
-
-/// A relation with a nested relation loaded for each of its targets (see [`Relation::with`]).
-#[derive(Debug, Clone, Copy)]
-pub struct With<R, N> {
-    _relation: R,
-    nested: N,
-}
-
-/// What can be eager-loaded for parents of type `P`: a relation, a
-/// relation [`with`](Relation::with) nested ones, or a tuple of those (up to four).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be loaded for `{P}`",
-    label = "expected a relation declared on `{P}` (such as `{P}::POSTS`), a `.with(..)` of one, or a tuple of them",
-    note = "relations are declared in `glowplug::model!`: `has_many posts: Post by author_id,`"
-)]
-pub trait Eager<P>: Copy {
-    /// What each parent gets.
-    type Item: Clone;
-
-    /// Loads the item of each parent, in the parents' order.
-    fn load_for<C: DbConnection + ?Sized>(
-        self,
-        conn: &mut C,
-        parents: &[P],
-    ) -> Result<Vec<Self::Item>>;
-}
-
-impl<R: Relation> Eager<R::Parent> for R {
-    type Item = Loaded<R>;
-
-    fn load_for<C: DbConnection + ?Sized>(
-        self,
-        conn: &mut C,
-        parents: &[R::Parent],
-    ) -> Result<Vec<Self::Item>> {
-        load::eager::<R, C, _>(conn, parents, |_, targets| Ok(targets))
-    }
-}
-
-impl<R: Relation, N: Eager<R::Target>> Eager<R::Parent> for With<R, N> {
-    type Item = <R::Cardinality as Cardinality>::Out<(R::Target, N::Item)>;
-
-    fn load_for<C: DbConnection + ?Sized>(
-        self,
-        conn: &mut C,
-        parents: &[R::Parent],
-    ) -> Result<Vec<Self::Item>> {
-        load::eager::<R, C, _>(conn, parents, |conn, targets| {
-            let items = self.nested.load_for(conn, &targets)?;
-            Ok(targets.into_iter().zip(items).collect())
-        })
-    }
-}
-
-macro_rules! eager_tuples {
-    ($( ($($name:ident),+) )*) => {$(
-        impl<P, $($name: Eager<P>),+> Eager<P> for ($($name,)+) {
-            type Item = ($($name::Item,)+);
-
-            #[allow(non_snake_case)]
-            fn load_for<C: DbConnection + ?Sized>(self, conn: &mut C, parents: &[P]) -> Result<Vec<Self::Item>> {
-                let ($($name,)+) = self;
-                $( let mut $name = $name.load_for(conn, parents)?.into_iter(); )+
-                Ok((0..parents.len()).filter_map(|_| Some(($($name.next()?,)+))).collect())
-            }
-        }
-    )*};
-}
-eager_tuples!((E1, E2)(E1, E2, E3)(E1, E2, E3, E4));
-
-/// Eager loading for a list of loaded models: `users.load(&mut conn, User::POSTS)`.
-pub trait LoadRelated<P>: Sized {
-    /// Loads `relations` for every model of the list and pairs each model
-    /// with its item, in order: one query per relation and level.
-    fn load<E, C>(self, conn: &mut C, relations: E) -> Result<Vec<(P, E::Item)>>
-    where
-        E: Eager<P>,
-        C: DbConnection + ?Sized;
-}
-
-impl<P> LoadRelated<P> for Vec<P> {
-    fn load<E, C>(self, conn: &mut C, relations: E) -> Result<Vec<(P, E::Item)>>
-    where
-        E: Eager<P>,
-        C: DbConnection + ?Sized,
-    {
-        let items = relations.load_for(conn, &self)?;
-        Ok(self.into_iter().zip(items).collect())
-    }
 }
 
 /// A lazy load of relation `R` for one parent: the strict-loading check,
@@ -457,5 +381,10 @@ where
     })
 }
 
+pub use eager::{
+    DebugFields, Eager, Field, Has, Here, InFirstOf2, InFirstOf3, InFirstOf4, InFourthOf4,
+    InSecondOf2, InSecondOf3, InSecondOf4, InThirdOf3, InThirdOf4, LoadRelated, SerializeFields,
+    With, WithRelations,
+};
 pub use load::{fetch_direct, fetch_through};
 pub use strict::{LazyLoadViolation, LazyLoading, StrictLoadingGuard, strict_loading};
