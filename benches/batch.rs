@@ -73,7 +73,7 @@ use setup::{MIGRATIONS, pg_bench_schema};
 #[path = "support/rows.rs"]
 mod rows;
 
-use rows::{DNewUser, diesel_users, new_users};
+use rows::{DNewUser, PG_PLAIN_DDL, diesel_users, new_users};
 const PG_SCHEMA: &str = "glowplug_bench_batch";
 
 /// Rows per batch.
@@ -301,11 +301,6 @@ impl Table {
         }
     }
 }
-
-/// The PostgreSQL DDL of [`Table::Plain`].
-const PG_PLAIN_DDL: &str = "CREATE TABLE users (id BIGSERIAL PRIMARY KEY, username VARCHAR(50) NOT NULL, \
-     email VARCHAR NOT NULL, bio TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, \
-     created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)";
 
 /// Runs every side once, checks they store the same rows, then benches
 /// them. `skip` names sides left out of the timed runs.

@@ -54,3 +54,8 @@ pub fn diesel_users(rows: &[NewUser]) -> Vec<DNewUser> {
     let now = glowplug::__private::now();
     rows.iter().map(|r| diesel_user(r, now)).collect()
 }
+
+/// PostgreSQL's `users` with the same columns and no index but the key.
+pub const PG_PLAIN_DDL: &str = "CREATE TABLE users (id BIGSERIAL PRIMARY KEY, username VARCHAR(50) NOT NULL, \
+     email VARCHAR NOT NULL, bio TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, \
+     created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)";
