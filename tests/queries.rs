@@ -246,6 +246,25 @@ backend_tests! {
         Ok(())
     }
 
+    fn relation_counts_per_parent_in_one_query(db) {
+        let mut conn = db.get()?;
+        let [a, b, c] = seed(&mut conn)?;
+        NewProfile { user_id: b.id, website: "b.io".into() }.insert(&mut conn)?;
+        let log = Recorder::record(&mut *conn);
+        let counted = User::scope().order(users::id.asc()).with_count(&mut conn, User::POSTS)?;
+        let counts: Vec<(i64, i64)> = counted.iter().map(|(u, n)| (u.id, *n)).collect();
+        assert_eq!(counts, [(a.id, 2), (b.id, 1), (c.id, 0)]);
+        assert_eq!(counted[0].0, a, "the parent rows are whole");
+        let active = User::filter(users::active.eq(true)).order(users::id.desc()).limit(1).with_count(&mut conn, User::POSTS)?;
+        assert_eq!(active.iter().map(|(u, n)| (u.id, *n)).collect::<Vec<_>>(), [(b.id, 1)]);
+        let profiles = User::scope().order(users::id.asc()).with_count(&mut conn, User::PROFILE)?;
+        assert_eq!(profiles.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [0, 1, 0]);
+        let sql = log.take();
+        assert_eq!(sql.len(), 3, "one query each, whatever the number of parents: {sql:#?}");
+        assert!(sql[0].contains("SELECT COUNT(*)"), "{}", sql[0]);
+        Ok(())
+    }
+
     fn any_diesel_query_runs_through_the_concrete_backend(db) {
         let mut conn = db.get()?;
         let [a, b, c] = seed(&mut conn)?;

@@ -31,7 +31,7 @@ use diesel::sqlite::Sqlite;
 
 pub use run::{Loadable, RunDsl};
 pub(crate) use run::{fetch_optional, fetch_rows};
-pub use scope::{DeleteAll, Filtered, OneRow, Scope, UpdateAll, Windowed};
+pub use scope::{DeleteAll, Filtered, OneRow, Scope, TableOf, UpdateAll, Windowed};
 
 use crate::connection::DbConnection;
 use crate::error::{Error, Result};
@@ -149,6 +149,61 @@ pub(crate) fn describe<P: QueryFragment<Sqlite>>(condition: &P) -> String {
         _ => sql,
     };
     format!("{sql} (binds: {binds})")
+}
+
+/// A relation whose targets can be counted per parent with
+/// [`Scope::with_count`]: `has_many` and `has_one` (implemented by `model!`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be counted per parent",
+    label = "`with_count` counts a `has_many` or `has_one` relation",
+    note = "declare it in `glowplug::model!`: `has_many posts: Post by author_id,`"
+)]
+pub trait CountRelation: crate::Relation {
+    /// The target's column that holds the parent's key (`posts::author_id`).
+    type ForeignKey: Default;
+}
+
+/// The expression `(SELECT COUNT(*) FROM targets WHERE fk = parents.pk)`
+/// of [`Scope::with_count`]; implemented for every [`CountRelation`].
+pub trait CountOf<M> {
+    /// The correlated subquery.
+    type Expr;
+    /// The correlated subquery.
+    fn count_of() -> Self::Expr;
+}
+
+/// The target query of relation `R` filtered to the rows of one parent of `M`.
+type ChildrenOf<R, M> = dsl::Filter<
+    <<R as crate::Relation>::Target as crate::Model>::Query,
+    dsl::Eq<<R as CountRelation>::ForeignKey, crate::relation::PrimaryKeyOf<M>>,
+>;
+
+impl<R, M> CountOf<M> for R
+where
+    R: CountRelation,
+    M: diesel::associations::HasTable,
+    R::ForeignKey: diesel::ExpressionMethods,
+    <R::ForeignKey as diesel::Expression>::SqlType: diesel::sql_types::SqlType,
+    crate::relation::PrimaryKeyOf<M>:
+        diesel::expression::AsExpression<<R::ForeignKey as diesel::Expression>::SqlType>,
+    <R::Target as crate::Model>::Query:
+        FilterDsl<dsl::Eq<R::ForeignKey, crate::relation::PrimaryKeyOf<M>>>,
+    ChildrenOf<R, M>: diesel::query_dsl::methods::SelectDsl<dsl::CountStar>,
+    dsl::Select<ChildrenOf<R, M>, dsl::CountStar>: diesel::query_dsl::methods::SingleValueDsl,
+    dsl::SingleValue<dsl::Select<ChildrenOf<R, M>, dsl::CountStar>>:
+        diesel::NullableExpressionMethods,
+{
+    type Expr = dsl::AssumeNotNull<dsl::SingleValue<dsl::Select<ChildrenOf<R, M>, dsl::CountStar>>>;
+    fn count_of() -> Self::Expr {
+        use diesel::query_dsl::methods::{SelectDsl, SingleValueDsl};
+        let children = <R::Target as crate::Model>::query().filter(diesel::ExpressionMethods::eq(
+            R::ForeignKey::default(),
+            crate::relation::primary_key_of::<M>(),
+        ));
+        diesel::NullableExpressionMethods::assume_not_null(
+            children.select(dsl::count_star()).single_value(),
+        )
+    }
 }
 
 /// The changeset of a bulk update with `updated_at` bumped on models with

@@ -17,12 +17,12 @@ use diesel::query_dsl::methods::{
 use diesel::result::{EmptyChangeset, Error as DieselError};
 use diesel::sql_types::{Foldable, IntoNullable, SingleValue, SqlOrd, SqlType};
 
-use super::Touch;
 use super::parts::{
     Apply, FirstOrder, FirstWindow, Join, LastOrder, NoFilter, NoJoin, NoOrder, NoWindow, OrderBy,
     Where, Window,
 };
 use super::run::{Loadable, exec, fetch_one, fetch_optional, fetch_rows};
+use super::{CountOf, Touch};
 use crate::connection::{DbConnection, PgConnection, SqliteConnection};
 use crate::error::Result;
 use crate::model::Crud;
@@ -241,6 +241,9 @@ pub type Filtered<M, J, W> = <W as Apply<<J as Apply<<M as crate::Model>::Query>
 /// [`Filtered`] with the order `O` and the window `L` on it.
 pub type Windowed<M, J, W, O, L> = <L as Apply<<O as Apply<Filtered<M, J, W>>>::Output>>::Output;
 
+/// Every column of model `M`'s table, in the model's field order.
+pub type AllColumns<M> = <<M as crate::Model>::Table as diesel::Table>::AllColumns;
+
 /// The query of one row by the order `O` (`first`/`last`).
 pub type OneRow<Q, O> = dsl::Offset<dsl::Limit<dsl::Order<Q, O>>>;
 
@@ -354,6 +357,53 @@ where
         };
         let (query, order, _) = self.split();
         fetch_optional(conn, window.apply(query.order(order.last_order())))
+    }
+
+    /// The rows, each with the number of its targets in `relation` (a
+    /// `has_many` or `has_one`), in one query: Laravel's `withCount`. The
+    /// count is a correlated subquery on the target's base query
+    /// (`SELECT users.*, (SELECT COUNT(*) FROM posts WHERE posts.author_id
+    /// = users.id) FROM users …`), so the scope's filters, order and
+    /// window apply to the parents as in [`all`](Scope::all).
+    ///
+    /// ```
+    /// # glowplug::model! {
+    /// #     pub User { id: pk, name: text, has_many posts: Post by author_id }
+    /// #     pub Post { id: pk, author_id: bigint fk(User), title: text }
+    /// # }
+    /// # use glowplug::prelude::*;
+    /// # fn main() -> glowplug::Result<()> {
+    /// # let db = glowplug::Database::connect("sqlite::memory:")?;
+    /// # let mut conn = db.get()?;
+    /// # diesel::connection::SimpleConnection::batch_execute(&mut *conn,
+    /// #     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+    /// #      CREATE TABLE posts (id INTEGER PRIMARY KEY, author_id BIGINT NOT NULL, title TEXT NOT NULL);").unwrap();
+    /// let ada = NewUser { name: "ada".into() }.insert(&mut conn)?;
+    /// NewUser { name: "bob".into() }.insert(&mut conn)?;
+    /// for title in ["one", "two"] {
+    ///     NewPost { author_id: ada.id, title: title.into() }.insert(&mut conn)?;
+    /// }
+    /// let counted = User::scope().order(users::id).with_count(&mut conn, User::POSTS)?;
+    /// let counts: Vec<(&str, i64)> = counted.iter().map(|(u, n)| (u.name.as_str(), *n)).collect();
+    /// assert_eq!(counts, [("ada", 2), ("bob", 0)]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_count<'q, C, R>(self, conn: &mut C, relation: R) -> Result<Vec<(M, i64)>>
+    where
+        C: DbConnection + ?Sized,
+        R: CountOf<M>,
+        M::Table: Default,
+        R::Expr: Expression,
+        Filtered<M, J, W>: SelectDsl<(AllColumns<M>, R::Expr)>,
+        O: Apply<dsl::Select<Filtered<M, J, W>, (AllColumns<M>, R::Expr)>>,
+        L: Apply<O::Output>,
+        L::Output: Loadable<'q, (M, i64)>,
+    {
+        let _ = relation;
+        let columns = (<M::Table as diesel::Table>::all_columns(), R::count_of());
+        let (query, order, window) = self.split();
+        fetch_rows(conn, window.apply(order.apply(query.select(columns))))
     }
 
     /// One column of the rows, in the scope's order and window:
