@@ -77,13 +77,16 @@ macro_rules! sides {
             let b: Vec<(User, Option<Post>)> = join().load(conn).expect("diesel");
             assert_eq!((a.len() as i64, &a), (n, &b), "same rows");
             group.bench_function(BenchmarkId::new("join/glowplug", n), |bench| {
-                bench.iter(|| black_box(join().fetch_all::<(User, Option<Post>), _>(pooled).unwrap()))
+                bench.iter(|| {
+                    black_box(join().fetch_all::<(User, Option<Post>), _>(pooled).unwrap())
+                })
             });
             group.bench_function(BenchmarkId::new("join/diesel", n), |bench| {
                 bench.iter(|| black_box(join().load::<(User, Option<Post>)>(conn).unwrap()))
             });
             group.bench_function(BenchmarkId::new("join/diesel_any", n), |bench| {
-                bench.iter(|| black_box(join().load::<(User, Option<Post>)>(&mut **pooled).unwrap()))
+                bench
+                    .iter(|| black_box(join().load::<(User, Option<Post>)>(&mut **pooled).unwrap()))
             });
         }
 
@@ -93,7 +96,9 @@ macro_rules! sides {
         });
         group.bench_function("find_by/diesel", |bench| {
             bench.iter(|| {
-                let q = users::table.filter(users::username.eq(&name)).select(users::all_columns);
+                let q = users::table
+                    .filter(users::username.eq(&name))
+                    .select(users::all_columns);
                 black_box(q.first::<User>(conn).unwrap())
             })
         });
@@ -148,8 +153,15 @@ fn sqlite(c: &mut Criterion) {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let db = Database::connect(&url).expect("a pool");
     db.run_pending_migrations(MIGRATIONS).expect("migrate");
-    let mut concrete = SqliteConnection::establish(&dir.path().join("bench.db").display().to_string())
-        .expect("a SQLite connection");
+    let mut concrete =
+        SqliteConnection::establish(&dir.path().join("bench.db").display().to_string())
+            .expect("a SQLite connection");
+    // The settings glowplug's pool gives its connections, so writes compare like for like.
+    concrete
+        .batch_execute(
+            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )
+        .expect("pragmas");
     seed(
         &mut concrete,
         "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 10000) SELECT n FROM s)",
