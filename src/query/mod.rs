@@ -23,6 +23,7 @@
 pub mod parts;
 mod run;
 mod scope;
+mod write;
 
 use diesel::dsl;
 use diesel::query_builder::QueryFragment;
@@ -31,7 +32,8 @@ use diesel::sqlite::Sqlite;
 
 pub use run::{Loadable, RunDsl};
 pub(crate) use run::{fetch_optional, fetch_rows};
-pub use scope::{DeleteAll, Filtered, OneRow, Scope, TableOf, UpdateAll, Windowed};
+pub use scope::{AllColumns, Filtered, OneRow, Scope, Windowed};
+pub use write::{DeleteAll, TableOf, UpdateAll};
 
 use crate::connection::DbConnection;
 use crate::error::{Error, Result};
