@@ -101,16 +101,45 @@ fn main() -> glowplug::Result<()> {
         "users with posts: {:?}",
         authors.iter().map(|u| &u.username).collect::<Vec<_>>()
     );
-    let alices_posts = Post::fetch(
-        &mut conn,
-        Post::query()
-            .filter(posts::author_id.eq(alice.id))
-            .order(posts::id),
-    )?;
+    let alices_posts = Post::filter(posts::author_id.eq(alice.id))
+        .order(posts::id.asc())
+        .all(&mut conn)?;
     println!(
         "alice's posts: {:?}",
         alices_posts.iter().map(|p| &p.title).collect::<Vec<_>>()
     );
+
+    // Everyday queries: find_by (borrowing its value), counts, exists, first/last, pluck.
+    let found = User::find_by(&mut conn, users::username.eq(&alice.username))?;
+    let latest = Post::filter(posts::author_id.eq(found.id))
+        .order(posts::id.asc())
+        .last(&mut conn)?;
+    let titles: Vec<String> = Post::scope()
+        .order(posts::title.asc())
+        .pluck(&mut conn, posts::title)?;
+    println!(
+        "{} has {} posts (any published: {}), the latest {:?}; all titles: {titles:?}",
+        found.username,
+        Post::filter(posts::author_id.eq(found.id)).count(&mut conn)?,
+        Post::filter(posts::published.eq(true)).exists(&mut conn)?,
+        latest.map(|p| p.title),
+    );
+    for (user, n) in User::scope()
+        .order(users::id.asc())
+        .with_count(&mut conn, User::POSTS)?
+    {
+        println!(
+            "{} wrote {n} posts (one query for every user)",
+            user.username
+        );
+    }
+    // Any diesel query runs on the pooled connection through the concrete backend.
+    let per_author: Vec<(String, i64)> = users::table
+        .inner_join(posts::table)
+        .group_by(users::username)
+        .select((users::username, diesel::dsl::count_star()))
+        .fetch_all(&mut conn)?;
+    println!("posts per author: {per_author:?}");
 
     // Relations: lazily for one row, eagerly for many (one query per relation, never N+1).
     println!(

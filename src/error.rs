@@ -124,12 +124,14 @@ pub enum Error {
     Query(#[source] DieselError),
 
     /// No row matched (`find` with an unknown id, or a query that needed a row).
-    #[error("{}", not_found_message(model, id.as_deref()))]
+    #[error("{}", not_found_message(model, id.as_deref(), condition.as_deref()))]
     NotFound {
         /// The model that was looked up (`"row"` when not known).
         model: &'static str,
         /// The primary key that was looked up, when known.
         id: Option<String>,
+        /// The condition that was looked up (`find_by`), as SQL with its values.
+        condition: Option<String>,
     },
 
     /// A write broke a UNIQUE constraint or a primary key.
@@ -223,10 +225,11 @@ pub enum Error {
     LazyLoad(crate::relation::LazyLoadViolation),
 }
 
-fn not_found_message(model: &str, id: Option<&str>) -> String {
-    match id {
-        Some(id) => format!("no {model} with id {id} was found"),
-        None => format!("no {model} matched the query"),
+fn not_found_message(model: &str, id: Option<&str>, condition: Option<&str>) -> String {
+    match (id, condition) {
+        (Some(id), _) => format!("no {model} with id {id} was found"),
+        (None, Some(condition)) => format!("no {model} matched {condition}"),
+        (None, None) => format!("no {model} matched the query"),
     }
 }
 
@@ -257,6 +260,7 @@ impl From<DieselError> for Error {
                 return Error::NotFound {
                     model: "row",
                     id: None,
+                    condition: None,
                 };
             }
             DieselError::DatabaseError(kind, info) => (*kind, info.message().to_owned()),
@@ -475,6 +479,7 @@ impl Error {
         Error::NotFound {
             model,
             id: Some(id.to_string()),
+            condition: None,
         }
     }
 }

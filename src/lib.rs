@@ -67,6 +67,7 @@ mod meta;
 pub mod migrate;
 mod model;
 pub mod pagination;
+pub mod query;
 pub mod relation;
 pub mod scaffold;
 pub mod schema;
@@ -91,6 +92,7 @@ pub use error::{BoxError, Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
+pub use query::{Queries, RunDsl, Scope};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
     StrictLoadingGuard, WithRelations, strict_loading,
@@ -114,6 +116,7 @@ pub mod prelude {
     pub use crate::migrate::EmbeddedMigrations;
     pub use crate::model::{Crud, Model, ModelChanges, NewModel};
     pub use crate::pagination::Paginate;
+    pub use crate::query::{Queries, RunDsl};
     pub use crate::relation::{LoadRelated, Relation};
     pub use diesel::prelude::*;
 }
@@ -127,6 +130,7 @@ pub mod __private {
     pub use crate::enums::{EnumDefault, enum_from_sql};
     pub use crate::meta::{Role, column_meta, index_meta, model_meta};
     pub use crate::model::{IntoColumnDefault, ModelOps};
+    pub use crate::query::Touch;
     pub use crate::relation::{
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
         primary_key_of,

@@ -321,7 +321,7 @@ backend_tests! {
         let result = conn.transaction(|conn| {
             User::insert_batch(conn, &users(0, 3))?;
             assert_eq!(User::count(conn)?, 3);
-            Err::<(), Error>(Error::NotFound { model: "rollback", id: None })
+            Err::<(), Error>(Error::NotFound { model: "rollback", id: None, condition: None })
         });
         assert!(result.is_err());
         assert_eq!(User::count(&mut conn)?, 0, "the outer rollback undid the batch");

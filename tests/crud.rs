@@ -77,7 +77,7 @@ backend_tests! {
         let err = User::find(&mut conn, 424242).unwrap_err();
         assert!(err.is_not_found());
         match &err {
-            Error::NotFound { model, id } => {
+            Error::NotFound { model, id, .. } => {
                 assert_eq!(*model, "User");
                 assert_eq!(id.as_deref(), Some("424242"));
             }

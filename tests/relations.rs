@@ -388,7 +388,7 @@ backend_tests! {
         let orphan = Post { author_id: 999_999, ..b.p1.clone() };
         assert!(matches!(orphan.author(&mut conn), Err(Error::NotFound { model: "User", .. })));
         let err = vec![orphan].load(&mut conn, Post::AUTHOR).unwrap_err();
-        assert!(matches!(&err, Error::NotFound { model: "User", id: Some(id) } if id == "999999"), "{err}");
+        assert!(matches!(&err, Error::NotFound { model: "User", id: Some(id), .. } if id == "999999"), "{err}");
         Ok(())
     }
 

@@ -216,6 +216,8 @@ macro_rules! __glowplug_expand {
                 cols = [$($cn)*], data = [$($dn)*], timestamps = $ts
             }
 
+            $crate::__glowplug_query_impls! { model = $model, table = $table, timestamps = $ts }
+
             // Upsert keys: the primary key and every `unique` column.
             impl $crate::UniqueKey<$model> for $table::$pk {}
             $( $crate::__glowplug_if_unique! { mods = [$($cmods)*], then = {

@@ -171,10 +171,14 @@ macro_rules! __glowplug_relation_items {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_has {
-    (model = $model:ident, vis = $vis:tt, pk = $pk:ident, names = $names:tt, name = $name:ident, attrs = $attr:tt,
-        target = [$($target:tt)*], by = $fk:ident, kind = $kind:ident, doc = $doc:literal, card = $card:tt) => {
+    (model = $model:ident, vis = $vis:tt, pk = $pk:ident, names = { upper = $upper:ident, query = $query:ident, marker = $marker:ident },
+        name = $name:ident, attrs = $attr:tt, target = [$($target:tt)*], by = $fk:ident, kind = $kind:ident, doc = $doc:literal, card = $card:tt) => {
+        // Counts per parent (`Scope::with_count`) read the target's key column.
+        impl $crate::query::CountRelation for $marker {
+            type ForeignKey = <$($target)* as $crate::relation::HasColumn<{ $crate::__private::column_key(::core::stringify!($fk)) }>>::Column;
+        }
         $crate::__glowplug_relation_common! {
-            model = $model, vis = $vis, names = $names, name = $name, attrs = $attr, target = [$($target)*],
+            model = $model, vis = $vis, names = { upper = $upper, query = $query, marker = $marker }, name = $name, attrs = $attr, target = [$($target)*],
             kind = $kind, doc = $doc, by = $fk,
             key = [<$model as $crate::Model>::Id],
             card = $card,

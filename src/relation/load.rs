@@ -140,6 +140,7 @@ impl Links {
             out.push(R::Cardinality::collect(found, || Error::NotFound {
                 model: <R::Target as Model>::NAME,
                 id: R::parent_key(parent).map(|k| k.to_string()),
+                condition: None,
             })?);
         }
         Ok(out)

@@ -378,6 +378,7 @@ where
     R::Cardinality::collect(rows.into_iter(), || Error::NotFound {
         model: <R::Target as Model>::NAME,
         id: R::parent_key(parent).map(|k| k.to_string()),
+        condition: None,
     })
 }
 
