@@ -86,7 +86,7 @@ pub use database::{
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
 pub use error::{BoxError, Error, Result};
-pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
+pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use relation::{

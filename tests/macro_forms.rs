@@ -337,12 +337,12 @@ mod modifier_order {
 
         pub Knob {
             id: pk,
-            a: int unique index default(1) fk(Owner) renamed_from(old_a) null,
-            b: int null unique index default(1) fk(Owner) renamed_from(old_b),
-            c: int renamed_from(old_c) fk(Owner) default(1) index unique null,
-            d: int default(1) null renamed_from(old_d) unique fk(Owner) index,
-            e: int fk(Owner) renamed_from(old_e) index default(1) unique null,
-            f: int unique index default(1) fk(Owner) renamed_from(old_f),
+            a: int unique index default(1) fk(Owner) renamed_from(old_a) on_delete(set_null) null,
+            b: int null unique index default(1) fk(Owner) renamed_from(old_b) on_delete(set_null),
+            c: int renamed_from(old_c) on_delete(set_null) fk(Owner) default(1) index unique null,
+            d: int default(1) null renamed_from(old_d) unique fk(Owner) index on_delete(set_null),
+            e: int on_delete(set_null) fk(Owner) renamed_from(old_e) index default(1) unique null,
+            f: int unique index default(1) fk(Owner) on_delete(cascade) renamed_from(old_f),
         }
     }
 }
@@ -356,6 +356,12 @@ fn modifiers_are_read_in_any_order() {
         assert!(c.unique && c.index, "{name}");
         assert_eq!(c.default, Some("1"), "{name}");
         assert_eq!(c.foreign_key.map(|k| k.table), Some("owners"), "{name}");
+        let action = if name == "f" {
+            glowplug::OnDelete::Cascade
+        } else {
+            glowplug::OnDelete::SetNull
+        };
+        assert_eq!(c.foreign_key.map(|k| k.on_delete), Some(action), "{name}");
         assert_eq!(
             c.renamed_from,
             Some(format!("old_{name}").as_str()),
