@@ -37,7 +37,7 @@ mod minimal {
     fn generated_names() {
         assert_eq!(User::META.table, "users");
         assert_eq!(User::META.columns.len(), 2);
-        let _: (NewUser, UserChanges) = (NewUser::default(), UserChanges::default());
+        let _: (NewUser, UserChanges) = (NewUser::new("ada"), UserChanges::default());
     }
 }
 
@@ -188,7 +188,7 @@ fn generated_names_and_table_names() {
         billing::Line::META.column("id").unwrap().sql_type,
         ColumnType::Integer
     );
-    let _: billing::NewLine = billing::NewLine::default();
+    let _: billing::NewLine = billing::NewLine::new(1, "x");
     let _: billing::LineChanges = billing::LineChanges::default();
 }
 
@@ -227,7 +227,7 @@ fn attributes_docs_and_visibility_pass_through() {
     assert_eq!(json["login"], "root");
     assert!(json.get("name").is_none());
     // Defaults in the insert struct: `None` means "use default(0.0)".
-    assert_eq!(billing::NewInvoice::default().total, None);
+    assert_eq!(billing::NewInvoice::new(1).total, None);
 }
 
 /// The widest model diesel's default tables allow (32 columns), with three
@@ -321,11 +321,7 @@ fn keys_over_several_columns_and_rename_hints_reach_the_metadata() {
     assert_eq!(role.default, Some("\"member\""));
     assert_eq!(meta.column("user_id").unwrap().renamed_from, None);
     // The hint changes nothing else: the insert default still applies.
-    let new = keys::NewMembership {
-        user_id: 1,
-        group_id: 2,
-        ..Default::default()
-    };
+    let new = keys::NewMembership::new(1, 2);
     assert_eq!(new.role, None);
 }
 

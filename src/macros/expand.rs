@@ -31,6 +31,7 @@ macro_rules! __glowplug_expand {
             name = $dn:ident, attrs = [$($da:tt)*], fattrs = $dfa:tt, sql = $dsql:tt, ty = [$($dty:tt)*],
             null = $dnull:ident, mods = [$($dmods:tt)*], role = $drole:ident
         } )* ],
+        new = { req = [$({ $rn:ident [$($rty:tt)*] })*], opt = [$($on:ident)*] },
         timestamps = $ts:ident
     ) => {
         $( $crate::__glowplug_check_mods! {
@@ -71,18 +72,33 @@ macro_rules! __glowplug_expand {
 
         #[doc = ::core::concat!(
             "A new [`", ::core::stringify!($model), "`] to insert with `.insert(&mut conn)` ",
-            "(no primary key, no timestamps; `None` in a defaulted field means the declared default)."
+            "(no primary key, no timestamps; `None` in a defaulted field means the declared default). ",
+            "Build it with `", ::core::stringify!($new), "::new(..)`, which takes the required columns (not `null`, ",
+            "no `default(..)`) in declaration order, and set the others with `..`: ",
+            "it implements `Default` only when no column is required, so a forgotten required column does not compile."
         )]
         #[derive(
-            $crate::__private::Debug, $crate::__private::Clone, $crate::__private::PartialEq, $crate::__private::Default,
+            $crate::__private::Debug, $crate::__private::Clone, $crate::__private::PartialEq,
             $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize
         )]
-        #[serde(crate = "glowplug::__private::serde", default)]
+        #[serde(crate = "glowplug::__private::serde")]
         $($vis)* struct $new {
             $( $($da)* pub $dn: $crate::__glowplug_default! {
                 mods = [$($dmods)*], then = insert_field [$crate::__glowplug_rust_type!($dnull [$model $dn] $($dty)*)]
             }, )*
         }
+
+        impl $new {
+            #[doc = ::core::concat!(
+                "A [`", ::core::stringify!($new), "`] with the required columns (not `null`, no `default(..)`) ",
+                "in declaration order, every other field `None` (its default, or NULL)."
+            )]
+            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            pub fn new($( $rn: impl ::core::convert::Into<$crate::__glowplug_rust_type!(no [$model $rn] $($rty)*)> ),*) -> Self {
+                Self { $( $rn: ::core::convert::Into::into($rn), )* $( $on: ::core::option::Option::None, )* }
+            }
+        }
+        $crate::__glowplug_new_default! { $new [$($rn)*] }
 
         #[doc = ::core::concat!(
             "Changes to a [`", ::core::stringify!($model), "`] for `.update(&mut conn, changes)`: ",
@@ -231,6 +247,21 @@ macro_rules! __glowplug_expand {
 
         $crate::__glowplug_relations! { d = $d, model = $model, vis = [$($vis)*], table = $table, pk = $pk, rels = [$($rel)*] }
     };
+}
+
+/// `Default` for an insert struct without required columns (none otherwise,
+/// so that forgetting one is a compile error, not an empty value).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_new_default {
+    ($new:ident []) => {
+        impl $crate::__private::Default for $new {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+    ($new:ident [$($required:ident)+]) => {};
 }
 
 /// The Rust type of a column: `$null` (`yes`/`no`), `[Model column]` (an
