@@ -53,17 +53,11 @@ fn main() -> glowplug::Result<()> {
     let run = std::process::id();
 
     // Insert: the stored row comes back with its id, defaults and timestamps.
-    let alice = NewUser {
-        username: format!("alice-{run}"),
-        email: format!("alice-{run}@example.com"),
-        ..Default::default()
-    }
-    .insert(&mut conn)?;
+    let alice = NewUser::new(format!("alice-{run}"), format!("alice-{run}@example.com"))
+        .insert(&mut conn)?;
     let bob = NewUser {
-        username: format!("bob-{run}"),
-        email: format!("bob-{run}@example.com"),
         bio: Some("writes about Rust".into()),
-        ..Default::default()
+        ..NewUser::new(format!("bob-{run}"), format!("bob-{run}@example.com"))
     }
     .insert(&mut conn)?;
     println!(
@@ -72,18 +66,11 @@ fn main() -> glowplug::Result<()> {
     );
 
     let first = NewPost {
-        author_id: alice.id,
-        title: "Hello, glowplug".into(),
         body: Some("One macro per table.".into()),
-        ..Default::default()
+        ..NewPost::new(alice.id, "Hello, glowplug")
     }
     .insert(&mut conn)?;
-    NewPost {
-        author_id: alice.id,
-        title: "Drafts stay unpublished".into(),
-        ..Default::default()
-    }
-    .insert(&mut conn)?;
+    NewPost::new(alice.id, "Drafts stay unpublished").insert(&mut conn)?;
     println!(
         "alice wrote post {} ({:?}), published: {}",
         first.id, first.title, first.published

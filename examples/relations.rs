@@ -116,14 +116,7 @@ fn tour(conn: &mut AnyConnection, sent: &dyn Fn() -> usize) -> glowplug::Result<
     let bob = user(conn, "bob")?;
     let mut posts = Vec::new();
     for (author, title) in [(&ada, "Engines"), (&ada, "Notes"), (&bob, "Diesel")] {
-        posts.push(
-            NewPost {
-                author_id: author.id,
-                title: title.into(),
-                ..Default::default()
-            }
-            .insert(conn)?,
-        );
+        posts.push(NewPost::new(author.id, title).insert(conn)?);
     }
     for (post, body) in [(0, "Lovely"), (0, "More, please"), (2, "Fast")] {
         NewComment {
@@ -287,10 +280,5 @@ fn tour(conn: &mut AnyConnection, sent: &dyn Fn() -> usize) -> glowplug::Result<
 
 fn user(conn: &mut AnyConnection, name: &str) -> glowplug::Result<User> {
     let run = std::process::id();
-    NewUser {
-        username: format!("{name}-{run}"),
-        email: format!("{name}-{run}@example.com"),
-        ..Default::default()
-    }
-    .insert(conn)
+    NewUser::new(format!("{name}-{run}"), format!("{name}-{run}@example.com")).insert(conn)
 }

@@ -263,6 +263,16 @@ impl From<DieselError> for Error {
                     condition: None,
                 };
             }
+            // SQLite reports a delete refused by `ON DELETE RESTRICT` without
+            // the extended code diesel reads the kind from.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message() == "FOREIGN KEY constraint failed" =>
+            {
+                (
+                    DatabaseErrorKind::ForeignKeyViolation,
+                    info.message().to_owned(),
+                )
+            }
             DieselError::DatabaseError(kind, info) => (*kind, info.message().to_owned()),
             // A failed write of COPY data reaches diesel as an I/O error.
             DieselError::SerializationError(cause) if lost_text(&cause.to_string()) => {

@@ -25,7 +25,7 @@
 //! # diesel::sql_query("CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, \
 //! #   username VARCHAR(50) NOT NULL UNIQUE, bio TEXT, active BOOLEAN NOT NULL DEFAULT 1, \
 //! #   created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)").execute(&mut conn)?;
-//! let mut alice = NewUser { username: "alice".into(), ..Default::default() }.insert(&mut conn)?;
+//! let mut alice = NewUser::new("alice").insert(&mut conn)?;
 //! assert!(alice.active);                       // the declared default
 //!
 //! alice.update(&mut conn, UserChanges { bio: Some(Some("hi".into())), ..Default::default() })?;
@@ -89,7 +89,7 @@ pub use database::{
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
 pub use error::{BoxError, Error, Result};
-pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta};
+pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
 pub use query::{Queries, RunDsl, Scope};

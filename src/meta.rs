@@ -93,6 +93,57 @@ pub struct ForeignKey {
     pub table: &'static str,
     /// The referenced column (the model's primary key).
     pub column: &'static str,
+    /// What the database does to this row when the referenced row is
+    /// deleted (`on_delete(..)`; [`OnDelete::NoAction`] when not declared).
+    pub on_delete: OnDelete,
+}
+
+/// A foreign key's referential action on delete: `fk(User) on_delete(cascade)`.
+///
+/// The database applies it (`ON DELETE ...` in the DDL, on both backends;
+/// glowplug's SQLite connections turn `PRAGMA foreign_keys` on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OnDelete {
+    /// No clause: deleting a referenced row fails while rows reference it
+    /// (checked at the end of the statement).
+    #[default]
+    NoAction,
+    /// `on_delete(restrict)`: deleting a referenced row fails at once.
+    Restrict,
+    /// `on_delete(cascade)`: deleting a referenced row deletes the rows that reference it.
+    Cascade,
+    /// `on_delete(set_null)`: deleting a referenced row sets this column to NULL
+    /// (the column must be `null`).
+    SetNull,
+    /// `ON DELETE SET DEFAULT`: only read from a database, never declared.
+    SetDefault,
+}
+
+impl OnDelete {
+    /// The SQL clause (`" ON DELETE CASCADE"`), empty for [`OnDelete::NoAction`].
+    pub const fn sql(self) -> &'static str {
+        match self {
+            OnDelete::NoAction => "",
+            OnDelete::Restrict => " ON DELETE RESTRICT",
+            OnDelete::Cascade => " ON DELETE CASCADE",
+            OnDelete::SetNull => " ON DELETE SET NULL",
+            OnDelete::SetDefault => " ON DELETE SET DEFAULT",
+        }
+    }
+
+    /// The action as a catalog names it (`CASCADE`, `SET NULL`, `NO ACTION`;
+    /// SQLite's `pragma_foreign_key_list`), or as PostgreSQL's
+    /// `pg_constraint.confdeltype` codes it (`c`, `n`, `a`, `r`, `d`).
+    /// Anything else reads as [`OnDelete::NoAction`].
+    pub fn from_catalog(text: &str) -> OnDelete {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "CASCADE" | "C" => OnDelete::Cascade,
+            "SET NULL" | "N" => OnDelete::SetNull,
+            "RESTRICT" | "R" => OnDelete::Restrict,
+            "SET DEFAULT" | "D" => OnDelete::SetDefault,
+            _ => OnDelete::NoAction,
+        }
+    }
 }
 
 /// One column of a model.

@@ -421,7 +421,7 @@ backend_tests! {
         // 1 MiB of mixed one-, two- and four-byte characters.
         let big: String = "aé€😀".repeat(1 << 18).chars().take(1 << 20).collect();
         assert!(big.len() > 1 << 20);
-        let post = NewPost { author_id: author.id, title: "big".into(), body: Some(big.clone()), ..Default::default() }
+        let post = NewPost { body: Some(big.clone()), ..NewPost::new(author.id, "big") }
             .insert(&mut conn)?;
         assert_eq!(Post::find(&mut conn, post.id)?.body, big);
         let other: String = big.chars().rev().collect();
@@ -430,14 +430,14 @@ backend_tests! {
         post.save(&mut conn)?;
         assert_eq!(Post::find(&mut conn, post.id)?.body, other);
         let rows: Vec<NewPost> = (0..3)
-            .map(|i| NewPost { author_id: author.id, title: format!("b{i}"), body: Some(big.clone()), ..Default::default() })
+            .map(|i| NewPost { body: Some(big.clone()), ..NewPost::new(author.id, format!("b{i}")) })
             .collect();
         assert_eq!(Post::insert_batch(&mut conn, &rows)?, 3);
         let stored = Post::fetch(&mut conn, Post::query().filter(posts::body.eq(big.clone())))?;
         assert_eq!(stored.len(), 3);
 
         // A 1 MiB value for a varchar(50) is refused before anything is sent.
-        let err = NewUser { username: big.clone(), email: "x@example.com".into(), ..Default::default() }
+        let err = NewUser::new(big.clone(), "x@example.com")
             .insert(&mut conn)
             .unwrap_err();
         let msg = show(&err);
@@ -519,10 +519,8 @@ backend_tests! {
         for (i, payload) in PAYLOADS.iter().enumerate() {
             // Values: bound as parameters everywhere.
             let mut user = NewUser {
-                username: payload.to_string(),
-                email: format!("{i}-{payload}"),
                 bio: Some(payload.to_string()),
-                ..Default::default()
+                ..NewUser::new(payload.to_string(), format!("{i}-{payload}"))
             }
             .insert(&mut conn)?;
             let found = User::fetch(&mut conn, User::query().filter(users::username.eq(*payload)))?;
@@ -530,10 +528,10 @@ backend_tests! {
             assert_eq!(found[0].bio.as_deref(), Some(*payload));
             user.update(&mut conn, UserChanges { bio: Some(Some(format!("{payload}{payload}"))), ..Default::default() })?;
             assert_eq!(User::find(&mut conn, user.id)?.bio, Some(format!("{payload}{payload}")));
-            NewUser { username: payload.to_string(), email: format!("{i}-{payload}"), bio: None, ..Default::default() }
+            NewUser { bio: None, ..NewUser::new(payload.to_string(), format!("{i}-{payload}")) }
                 .upsert(&mut conn, users::username)?;
             let posts: Vec<NewPost> = (0..2)
-                .map(|n| NewPost { author_id: user.id, title: format!("{payload}{n}"), body: Some(payload.to_string()), ..Default::default() })
+                .map(|n| NewPost { body: Some(payload.to_string()), ..NewPost::new(user.id, format!("{payload}{n}")) })
                 .collect();
             assert_eq!(Post::insert_batch(&mut conn, &posts)?, 2);
             assert_eq!(user.posts(&mut conn)?.len(), 2);

@@ -26,7 +26,7 @@ backend_tests! {
         assert_eq!(bob.bio.as_deref(), Some("hi"));
         assert!(bob.id > alice.id);
 
-        let post = NewPost { author_id: alice.id, title: "First".into(), ..Default::default() }.insert(&mut conn)?;
+        let post = NewPost::new(alice.id, "First").insert(&mut conn)?;
         assert_eq!(post.body, "", "default(\"\") applied to a text column");
         assert!(!post.published);
         Ok(())
@@ -57,7 +57,7 @@ backend_tests! {
         let mut conn = db.get()?;
         let alice = new_user("alice").insert(&mut conn)?;
         let bob = new_user("bob").insert(&mut conn)?;
-        NewPost { author_id: bob.id, title: "by bob".into(), ..Default::default() }.insert(&mut conn)?;
+        NewPost::new(bob.id, "by bob").insert(&mut conn)?;
         // Plain diesel through the runtime-chosen AnyConnection.
         let names: Vec<String> = users::table.select(users::username).order(users::id).load(&mut conn)?;
         assert_eq!(names, ["alice", "bob"]);
@@ -190,7 +190,7 @@ backend_tests! {
 
     fn foreign_key_violation_is_mapped(db) {
         let mut conn = db.get()?;
-        let err = NewPost { author_id: 999_999, title: "orphan".into(), ..Default::default() }
+        let err = NewPost::new(999_999, "orphan")
             .insert(&mut conn)
             .unwrap_err();
         assert!(matches!(err, Error::ForeignKeyViolation { .. }), "{err:?}");
@@ -198,7 +198,7 @@ backend_tests! {
 
         // Deleting a referenced row is refused too (SQLite needs foreign_keys = ON for both).
         let author = new_user("gina").insert(&mut conn)?;
-        NewPost { author_id: author.id, title: "kept".into(), ..Default::default() }.insert(&mut conn)?;
+        NewPost::new(author.id, "kept").insert(&mut conn)?;
         let err = author.delete(&mut conn).unwrap_err();
         assert!(matches!(err, Error::ForeignKeyViolation { .. }), "{err:?}");
         assert_eq!(User::count(&mut conn)?, 1);
@@ -244,10 +244,8 @@ backend_tests! {
         ];
         for (i, text) in hostile.iter().enumerate() {
             let user = NewUser {
-                username: format!("u{i}"),
-                email: format!("{i}@x"),
                 bio: Some((*text).to_owned()),
-                ..Default::default()
+                ..NewUser::new(format!("u{i}"), format!("{i}@x"))
             }
             .insert(&mut conn)?;
             assert_eq!(User::find(&mut conn, user.id)?.bio.as_deref(), Some(*text));

@@ -35,7 +35,7 @@ backend_tests! {
             assert_eq!(mode.journal_mode, "wal");
         }
         // Enforced foreign keys on both backends (SQLite leaves them off by default).
-        let err = NewPost { author_id: 12345, title: "x".into(), ..Default::default() }.insert(&mut conn).unwrap_err();
+        let err = NewPost::new(12345, "x").insert(&mut conn).unwrap_err();
         assert!(matches!(err, Error::ForeignKeyViolation { .. }), "{err:?}");
         Ok(())
     }

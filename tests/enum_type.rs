@@ -92,10 +92,7 @@ fn live(conn: &mut glowplug::PooledConnection) -> glowplug::Result<Schema> {
 }
 
 fn article(title: &str) -> NewArticle {
-    NewArticle {
-        title: title.into(),
-        ..Default::default()
-    }
+    NewArticle::new(title)
 }
 
 #[test]
@@ -437,7 +434,7 @@ backend_tests! {
         assert_no_drift(&mut conn, &[v2::Article::META]);
         let rows = v2::Article::all(&mut conn)?;
         assert_eq!(rows.len(), 2);
-        let scheduled = v2::NewArticle { state: Some(v2::ArticleState::Scheduled), ..Default::default() }.insert(&mut conn)?;
+        let scheduled = v2::NewArticle { state: Some(v2::ArticleState::Scheduled), ..v2::NewArticle::new("s") }.insert(&mut conn)?;
 
         // Back down: refused while a row holds the value the old list lacks, then applied.
         assert!(conn.backend_connection().batch_execute(&change.down).is_err());

@@ -22,10 +22,8 @@ use glowplug::{EmbeddedMigrations, Error};
 fn posts(author: i64, n: usize, size: usize) -> Vec<NewPost> {
     (0..n)
         .map(|i| NewPost {
-            author_id: author,
-            title: format!("post {i}"),
             body: Some("x".repeat(size)),
-            ..Default::default()
+            ..NewPost::new(author, format!("post {i}"))
         })
         .collect()
 }
@@ -88,12 +86,7 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
     // (SQLite undoes only the statement when a prepared statement fills the
     // database, and the whole transaction when a `batch_execute` does).
     let outcome: glowplug::Result<()> = db.transaction(|c| {
-        NewPost {
-            author_id: author.id,
-            title: "first".into(),
-            ..Default::default()
-        }
-        .insert(c)?;
+        NewPost::new(author.id, "first").insert(c)?;
         for _ in 0..400 {
             c.batch_execute(&format!(
                 "INSERT INTO posts (author_id, title, body, published, created_at, updated_at) \
@@ -154,12 +147,7 @@ fn a_full_sqlite_database_reports_the_cause_keeps_nothing_and_stays_usable() -> 
 
     // Small writes fit and are kept.
     let mut conn = db.get()?;
-    NewPost {
-        author_id: author.id,
-        title: "small".into(),
-        ..Default::default()
-    }
-    .insert(&mut conn)?;
+    NewPost::new(author.id, "small").insert(&mut conn)?;
     db.transaction(|c| new_user("later").insert(c))?;
     assert_eq!(Post::count(&mut conn)?, 1);
     assert_eq!(User::count(&mut conn)?, 3);
@@ -225,12 +213,7 @@ fn a_full_disk_under_sqlite_reports_the_cause_keeps_nothing_and_stays_usable() -
     // The same connection goes on: nothing was kept, small writes work.
     assert_eq!(Post::count(&mut conn)?, 0);
     glowplug::transaction(&mut *conn, |c| new_user("after").insert(c))?;
-    NewPost {
-        author_id: author.id,
-        title: "small".into(),
-        ..Default::default()
-    }
-    .insert(&mut conn)?;
+    NewPost::new(author.id, "small").insert(&mut conn)?;
     assert_eq!((User::count(&mut conn)?, Post::count(&mut conn)?), (2, 1));
     Ok(())
 }

@@ -37,7 +37,7 @@ mod minimal {
     fn generated_names() {
         assert_eq!(User::META.table, "users");
         assert_eq!(User::META.columns.len(), 2);
-        let _: (NewUser, UserChanges) = (NewUser::default(), UserChanges::default());
+        let _: (NewUser, UserChanges) = (NewUser::new("ada"), UserChanges::default());
     }
 }
 
@@ -188,7 +188,7 @@ fn generated_names_and_table_names() {
         billing::Line::META.column("id").unwrap().sql_type,
         ColumnType::Integer
     );
-    let _: billing::NewLine = billing::NewLine::default();
+    let _: billing::NewLine = billing::NewLine::new(1, "x");
     let _: billing::LineChanges = billing::LineChanges::default();
 }
 
@@ -227,7 +227,7 @@ fn attributes_docs_and_visibility_pass_through() {
     assert_eq!(json["login"], "root");
     assert!(json.get("name").is_none());
     // Defaults in the insert struct: `None` means "use default(0.0)".
-    assert_eq!(billing::NewInvoice::default().total, None);
+    assert_eq!(billing::NewInvoice::new(1).total, None);
 }
 
 /// The widest model diesel's default tables allow (32 columns), with three
@@ -321,11 +321,7 @@ fn keys_over_several_columns_and_rename_hints_reach_the_metadata() {
     assert_eq!(role.default, Some("\"member\""));
     assert_eq!(meta.column("user_id").unwrap().renamed_from, None);
     // The hint changes nothing else: the insert default still applies.
-    let new = keys::NewMembership {
-        user_id: 1,
-        group_id: 2,
-        ..Default::default()
-    };
+    let new = keys::NewMembership::new(1, 2);
     assert_eq!(new.role, None);
 }
 
@@ -337,12 +333,12 @@ mod modifier_order {
 
         pub Knob {
             id: pk,
-            a: int unique index default(1) fk(Owner) renamed_from(old_a) null,
-            b: int null unique index default(1) fk(Owner) renamed_from(old_b),
-            c: int renamed_from(old_c) fk(Owner) default(1) index unique null,
-            d: int default(1) null renamed_from(old_d) unique fk(Owner) index,
-            e: int fk(Owner) renamed_from(old_e) index default(1) unique null,
-            f: int unique index default(1) fk(Owner) renamed_from(old_f),
+            a: int unique index default(1) fk(Owner) renamed_from(old_a) on_delete(set_null) null,
+            b: int null unique index default(1) fk(Owner) renamed_from(old_b) on_delete(set_null),
+            c: int renamed_from(old_c) on_delete(set_null) fk(Owner) default(1) index unique null,
+            d: int default(1) null renamed_from(old_d) unique fk(Owner) index on_delete(set_null),
+            e: int on_delete(set_null) fk(Owner) renamed_from(old_e) index default(1) unique null,
+            f: int unique index default(1) fk(Owner) on_delete(cascade) renamed_from(old_f),
         }
     }
 }
@@ -356,6 +352,12 @@ fn modifiers_are_read_in_any_order() {
         assert!(c.unique && c.index, "{name}");
         assert_eq!(c.default, Some("1"), "{name}");
         assert_eq!(c.foreign_key.map(|k| k.table), Some("owners"), "{name}");
+        let action = if name == "f" {
+            glowplug::OnDelete::Cascade
+        } else {
+            glowplug::OnDelete::SetNull
+        };
+        assert_eq!(c.foreign_key.map(|k| k.on_delete), Some(action), "{name}");
         assert_eq!(
             c.renamed_from,
             Some(format!("old_{name}").as_str()),

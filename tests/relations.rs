@@ -31,12 +31,7 @@ struct Blog {
 }
 
 fn post(conn: &mut impl DbConnection, author: &User, title: &str) -> glowplug::Result<Post> {
-    NewPost {
-        author_id: author.id,
-        title: title.into(),
-        ..Default::default()
-    }
-    .insert(conn)
+    NewPost::new(author.id, title).insert(conn)
 }
 
 fn comment(conn: &mut impl DbConnection, post: &Post, body: &str) -> glowplug::Result<Comment> {

@@ -31,11 +31,12 @@ macro_rules! __glowplug_expand {
             name = $dn:ident, attrs = [$($da:tt)*], fattrs = $dfa:tt, sql = $dsql:tt, ty = [$($dty:tt)*],
             null = $dnull:ident, mods = [$($dmods:tt)*], role = $drole:ident
         } )* ],
+        new = { req = [$({ $rn:ident [$($rty:tt)*] })*], opt = [$($on:ident)*] },
         timestamps = $ts:ident
     ) => {
         $( $crate::__glowplug_check_mods! {
             model = $model, column = $cn, role = $crole,
-            seen = { null = no, unique = no, index = no, default = no, fk = no }, mods = [$($cmods)*]
+            seen = { null = no, unique = no, index = no, default = no, fk = no, on_delete = none }, mods = [$($cmods)*]
         } )*
 
         // Every column a key names must exist: the table module has an item per column.
@@ -71,18 +72,33 @@ macro_rules! __glowplug_expand {
 
         #[doc = ::core::concat!(
             "A new [`", ::core::stringify!($model), "`] to insert with `.insert(&mut conn)` ",
-            "(no primary key, no timestamps; `None` in a defaulted field means the declared default)."
+            "(no primary key, no timestamps; `None` in a defaulted field means the declared default). ",
+            "Build it with `", ::core::stringify!($new), "::new(..)`, which takes the required columns (not `null`, ",
+            "no `default(..)`) in declaration order, and set the others with `..`: ",
+            "it implements `Default` only when no column is required, so a forgotten required column does not compile."
         )]
         #[derive(
-            $crate::__private::Debug, $crate::__private::Clone, $crate::__private::PartialEq, $crate::__private::Default,
+            $crate::__private::Debug, $crate::__private::Clone, $crate::__private::PartialEq,
             $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize
         )]
-        #[serde(crate = "glowplug::__private::serde", default)]
+        #[serde(crate = "glowplug::__private::serde")]
         $($vis)* struct $new {
             $( $($da)* pub $dn: $crate::__glowplug_default! {
                 mods = [$($dmods)*], then = insert_field [$crate::__glowplug_rust_type!($dnull [$model $dn] $($dty)*)]
             }, )*
         }
+
+        impl $new {
+            #[doc = ::core::concat!(
+                "A [`", ::core::stringify!($new), "`] with the required columns (not `null`, no `default(..)`) ",
+                "in declaration order, every other field `None` (its default, or NULL)."
+            )]
+            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            pub fn new($( $rn: impl ::core::convert::Into<$crate::__glowplug_rust_type!(no [$model $rn] $($rty)*)> ),*) -> Self {
+                Self { $( $rn: ::core::convert::Into::into($rn), )* $( $on: ::core::option::Option::None, )* }
+            }
+        }
+        $crate::__glowplug_new_default! { $new [$($rn)*] }
 
         #[doc = ::core::concat!(
             "Changes to a [`", ::core::stringify!($model), "`] for `.update(&mut conn, changes)`: ",
@@ -133,7 +149,7 @@ macro_rules! __glowplug_expand {
                         // so a temporary array passed to a const fn could not be).
                         const COLUMNS: &[$crate::ColumnMeta] = &[ $( $crate::__glowplug_column_meta! {
                             name = $cn, ty = [$($cty)*], null = $cnull, role = $crole, mods = [$($cmods)*],
-                            unique = false, index = false, default = [], fk = [], renamed = []
+                            unique = false, index = false, default = [], fk = [], on_delete = [], renamed = []
                         }, )* ];
                         COLUMNS
                     },
@@ -235,6 +251,21 @@ macro_rules! __glowplug_expand {
     };
 }
 
+/// `Default` for an insert struct without required columns (none otherwise,
+/// so that forgetting one is a compile error, not an empty value).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_new_default {
+    ($new:ident []) => {
+        impl $crate::__private::Default for $new {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+    ($new:ident [$($required:ident)+]) => {};
+}
+
 /// The Rust type of a column: `$null` (`yes`/`no`), `[Model column]` (an
 /// `enum(..)` column's type is named after them) and the type keyword, from
 /// the type table (`types.rs`).
@@ -249,6 +280,13 @@ macro_rules! __glowplug_rust_type {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_check_mods {
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = no, on_delete = none }, mods = []) => {};
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = no, on_delete = $od:ident }, mods = []) => {
+        $crate::__glowplug_mod_error!($m, $c, "`on_delete(...)` needs a foreign key on the column: `fk(Model) on_delete(...)`");
+    };
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = no, unique = $u:ident, index = $i:ident, default = $df:ident, fk = yes, on_delete = set_null }, mods = []) => {
+        $crate::__glowplug_mod_error!($m, $c, "`on_delete(set_null)` needs a column that accepts NULL; add `null`");
+    };
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = []) => {};
     (model = $m:ident, column = $c:ident, role = Pk, seen = $seen:tt, mods = [null $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "the primary key cannot be `null`; remove the modifier");
@@ -274,23 +312,35 @@ macro_rules! __glowplug_check_mods {
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = no, $($s:tt)* }, mods = [index $($rest:tt)*]) => {
         $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = { null = $n, unique = $u, index = yes, $($s)* }, mods = [$($rest)*] }
     };
-    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = yes, fk = $f:ident }, mods = [default $($rest:tt)*]) => {
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = yes, $($s:tt)* }, mods = [default $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "`default(...)` is given twice; give each modifier once");
     };
-    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = no, fk = $f:ident }, mods = [default ($($value:tt)+) $($rest:tt)*]) => {
-        $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = { null = $n, unique = $u, index = $i, default = yes, fk = $f }, mods = [$($rest)*] }
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = no, $($s:tt)* }, mods = [default ($($value:tt)+) $($rest:tt)*]) => {
+        $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = { null = $n, unique = $u, index = $i, default = yes, $($s)* }, mods = [$($rest)*] }
     };
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [default $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "`default` needs a value: `default(value)`");
     };
-    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = yes }, mods = [fk $($rest:tt)*]) => {
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = yes, $($s:tt)* }, mods = [fk $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "`fk(...)` is given twice; give each modifier once");
     };
-    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = no }, mods = [fk ($target:path) $($rest:tt)*]) => {
-        $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = { null = $n, unique = $u, index = $i, default = $df, fk = yes }, mods = [$($rest)*] }
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = no, $($s:tt)* }, mods = [fk ($target:path) $($rest:tt)*]) => {
+        $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = { null = $n, unique = $u, index = $i, default = $df, fk = yes, $($s)* }, mods = [$($rest)*] }
     };
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [fk $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "`fk` needs the referenced model: `fk(Model)`");
+    };
+    // `on_delete(action)`: once, a known action, and (checked at the end) with an `fk(..)`.
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = $f:ident, on_delete = none }, mods = [on_delete ($action:ident) $($rest:tt)*]) => {
+        $crate::__glowplug_on_delete! { $action, error = [$m, $c], then = {
+            $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = { null = $n, unique = $u, index = $i, default = $df, fk = $f, on_delete = $action }, mods = [$($rest)*] }
+        } }
+    };
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = { null = $n:ident, unique = $u:ident, index = $i:ident, default = $df:ident, fk = $f:ident, on_delete = $od:ident }, mods = [on_delete ($action:ident) $($rest:tt)*]) => {
+        $crate::__glowplug_mod_error!($m, $c, "`on_delete(...)` is given twice; give each modifier once");
+    };
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [on_delete $($rest:tt)*]) => {
+        $crate::__glowplug_mod_error!($m, $c, "`on_delete` needs an action: `on_delete(cascade)`, `on_delete(set_null)` or `on_delete(restrict)`");
     };
     (model = $m:ident, column = $c:ident, role = Pk, seen = $seen:tt, mods = [renamed_from $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "the primary key cannot be renamed by a hint; rename it in a hand-written migration");
@@ -304,7 +354,7 @@ macro_rules! __glowplug_check_mods {
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [$bad:tt $($rest:tt)*]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: unknown modifier `",
-            ::core::stringify!($bad), "`; accepted modifiers: null, unique, index, default(value), fk(Model), renamed_from(old_name) (separate columns with commas)"
+            ::core::stringify!($bad), "`; accepted modifiers: null, unique, index, default(value), fk(Model), on_delete(cascade | set_null | restrict), renamed_from(old_name) (separate columns with commas)"
         ));
     };
 }
@@ -456,31 +506,35 @@ macro_rules! __glowplug_with_default {
 #[macro_export]
 macro_rules! __glowplug_column_meta {
     (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [unique $($rest:tt)*],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
-        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = true, index = $i, default = $d, fk = $f, renamed = $r }
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = true, index = $i, default = $d, fk = $f, on_delete = $od, renamed = $r }
     };
     (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [index $($rest:tt)*],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
-        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = true, default = $d, fk = $f, renamed = $r }
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = true, default = $d, fk = $f, on_delete = $od, renamed = $r }
     };
     (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [default ($($value:tt)+) $($rest:tt)*],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
-        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = [$($value)+], fk = $f, renamed = $r }
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = [$($value)+], fk = $f, on_delete = $od, renamed = $r }
     };
     (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [fk ($target:path) $($rest:tt)*],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
-        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = [$target], renamed = $r }
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = [$target], on_delete = $od, renamed = $r }
+    };
+    (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [on_delete ($action:ident) $($rest:tt)*],
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = $f, on_delete = [$action], renamed = $r }
     };
     (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [renamed_from ($old:ident) $($rest:tt)*],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
-        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = $f, renamed = [$old] }
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = $f, on_delete = $od, renamed = [$old] }
     };
     (name = $n:ident, ty = $ty:tt, null = $null:ident, role = $role:ident, mods = [$other:tt $($rest:tt)*],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
-        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = $f, renamed = $r }
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
+        $crate::__glowplug_column_meta! { name = $n, ty = $ty, null = $null, role = $role, mods = [$($rest)*], unique = $u, index = $i, default = $d, fk = $f, on_delete = $od, renamed = $r }
     };
     (name = $n:ident, ty = [$($ty:tt)*], null = $null:ident, role = $role:ident, mods = [],
-        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, renamed = $r:tt) => {
+        unique = $u:tt, index = $i:tt, default = $d:tt, fk = $f:tt, on_delete = $od:tt, renamed = $r:tt) => {
         $crate::__private::column_meta(
             ::core::stringify!($n),
             $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { column } },
@@ -489,7 +543,7 @@ macro_rules! __glowplug_column_meta {
             $u,
             $i,
             $crate::__glowplug_default_text!($d),
-            $crate::__glowplug_foreign_key!($f),
+            $crate::__glowplug_foreign_key!($f $od),
             $crate::__glowplug_renamed!($r),
         )
     };
@@ -597,15 +651,40 @@ macro_rules! __glowplug_default_text {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_foreign_key {
-    ([]) => {
+    ([] $od:tt) => {
         ::core::option::Option::None
     };
-    ([$target:path]) => {
+    ([$target:path] []) => {
+        $crate::__glowplug_foreign_key!([$target][no_action])
+    };
+    ([$target:path] [$action:ident]) => {
         ::core::option::Option::Some($crate::ForeignKey {
             model: <$target as $crate::Model>::NAME,
             table: <$target as $crate::Model>::TABLE,
             column: <$target as $crate::Model>::PRIMARY_KEY,
+            on_delete: $crate::__glowplug_on_delete!($action, error = [], then = {}),
         })
+    };
+}
+
+/// An `on_delete(..)` action: with `then`, checks the keyword and emits
+/// `then`; with an empty `then`, the [`OnDelete`](crate::OnDelete) value.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_on_delete {
+    (cascade, error = $e:tt, then = {}) => { $crate::OnDelete::Cascade };
+    (set_null, error = $e:tt, then = {}) => { $crate::OnDelete::SetNull };
+    (restrict, error = $e:tt, then = {}) => { $crate::OnDelete::Restrict };
+    (no_action, error = $e:tt, then = {}) => { $crate::OnDelete::NoAction };
+    (cascade, error = $e:tt, then = { $($then:tt)* }) => { $($then)* };
+    (set_null, error = $e:tt, then = { $($then:tt)* }) => { $($then)* };
+    (restrict, error = $e:tt, then = { $($then:tt)* }) => { $($then)* };
+    (no_action, error = $e:tt, then = { $($then:tt)* }) => { $($then)* };
+    ($other:ident, error = [$m:ident, $c:ident], then = $then:tt) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: `on_delete(",
+            ::core::stringify!($other), ")` is not an action; write `on_delete(cascade)`, `on_delete(set_null)` or `on_delete(restrict)`"
+        ));
     };
 }
 

@@ -162,11 +162,12 @@ mod types;
 /// | `index` | an index |
 /// | `default(expr)` | `expr` (a value of the column's Rust type, or `&str` for text; for an `enum(..)`, one of its values by name: `default(Draft)`) is inserted when the insert struct's field is `None`; a literal `expr` is also the column's default in generated DDL |
 /// | `fk(Model)` | a foreign key to `Model`'s primary key |
+/// | `on_delete(action)` | with `fk(..)`: what the database does to this row when the referenced row is deleted: `cascade` (delete it too), `set_null` (set this column to NULL; the column must be `null`), `restrict` (refuse the delete); without it, the delete fails while rows reference it ([`OnDelete`](crate::OnDelete)). In the DDL, introspection, drift checks and generated migrations on both backends (glowplug's SQLite connections turn `PRAGMA foreign_keys` on) |
 /// | `renamed_from(old)` | the column was called `old`: generated migrations rename it instead of dropping it and adding this one ([`schema`](crate::schema)) |
 ///
 /// Modifiers come in any order, each at most once:
-/// `x: int unique index default(1) fk(User) renamed_from(y) null` is the same
-/// column as `x: int null unique index default(1) fk(User) renamed_from(y)`.
+/// `x: int unique index default(1) fk(User) on_delete(set_null) renamed_from(y) null` is the same
+/// column as `x: int null unique index default(1) fk(User) on_delete(set_null) renamed_from(y)`.
 ///
 /// Keys and indexes are in the metadata, the DDL of [`schema`](crate::schema)
 /// and its drift checks. Keys over several columns are declared in the body,
@@ -262,7 +263,9 @@ mod types;
 /// An empty model, an unknown column type or `pk(..)` argument, an `enum(..)`
 /// without values or with a value that is not a name, an enum's `default(..)`
 /// naming none of its values, an unknown or
-/// repeated modifier, `default` or `fk` without its argument, a missing or
+/// repeated modifier, `default` or `fk` without its argument, an
+/// `on_delete(..)` without `fk(..)`, with an unknown action, or `set_null` on
+/// a column that is not `null`, a missing or
 /// second primary key, a model with nothing but a key, `timestamps` twice, a
 /// `null` or defaulted primary key, a missing `:`, a duplicate column, a
 /// relation written the wrong way and an unknown relation kind each fail to

@@ -104,9 +104,9 @@ macro_rules! __glowplug_model {
     (model = $model:ident, vis = [$vis:vis], attrs = $attrs:tt, table = { $table:ident $($default:ident)? },
         new = $new:ident, changes = $changes:ident, body = [$($body:tt)*]) => {
         $crate::__glowplug_parse! {
-            pending = { cols = [], data = [], pk = [] }, d = [$],
+            pending = { cols = [], data = [], pk = [], req = [], opt = [] }, d = [$],
             model = { name = $model, vis = [$vis], attrs = $attrs, table = $table, new = $new, changes = $changes, rels = [], keys = [] },
-            pk = [], cols = [], data = [], seen = [], timestamps = no,
+            pk = [], cols = [], data = [], new = { req = [], opt = [] }, seen = [], timestamps = no,
             rest = [ $($body)* ]
         }
     };
@@ -128,20 +128,20 @@ macro_rules! __glowplug_same_query {
 #[macro_export]
 macro_rules! __glowplug_parse {
     // The end of the body.
-    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = $d:tt, model = $model:tt,
-        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = $seen:tt, timestamps = $ts:ident, rest = []) => {
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*], req = [$($pr:tt)*], opt = [$($po:tt)*] }, d = $d:tt, model = $model:tt,
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], new = { req = [$($nr:tt)*], opt = [$($no:tt)*] }, seen = $seen:tt, timestamps = $ts:ident, rest = []) => {
         $crate::__glowplug_check! {
-            d = $d, model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], timestamps = $ts
+            d = $d, model = $model, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], new = { req = [$($nr)* $($pr)*], opt = [$($no)* $($po)*] }, timestamps = $ts
         }
     };
 
     // `timestamps`: created_at and updated_at, managed by the façade.
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = yes, rest = [ timestamps $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!("model `", ::core::stringify!($m), "` declares `timestamps` twice; declare it once"));
     };
-    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
-        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = [$($seen:ident)*], timestamps = no,
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*], req = [$($pr:tt)*], opt = [$($po:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], new = { req = [$($nr:tt)*], opt = [$($no:tt)*] }, seen = [$($seen:ident)*], timestamps = no,
         rest = [ timestamps $( ( $($kind:tt)* ) )? $(, $($rest:tt)*)? ]) => {
         macro_rules! __glowplug_probe {
             $(
@@ -168,7 +168,7 @@ macro_rules! __glowplug_parse {
                             { name = created_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = $d sql, ty = $d ty, null = no, mods = [], role = Created }
                             { name = updated_at, attrs = [], fattrs = [#[diesel(skip_update)]], sql = $d sql, ty = $d ty, null = no, mods = [], role = Updated }
                         ],
-                        data = [], pk = []
+                        data = [], pk = [], req = [], opt = []
                     },
                     $d($d state)*
                 }
@@ -176,7 +176,7 @@ macro_rules! __glowplug_parse {
         }
         __glowplug_probe! {
             [created_at updated_at] [$($($kind)*)?]
-            d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*],
+            d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], new = { req = [$($nr)* $($pr)*], opt = [$($no)* $($po)*] },
             seen = [$($seen)* created_at updated_at], timestamps = yes, rest = [ $($($rest)*)? ]
         }
     };
@@ -184,14 +184,14 @@ macro_rules! __glowplug_parse {
     // Keys over several columns: `unique(a, b),` and `index(a, b),`, recorded in the model's `keys`.
     (pending = $pending:tt, d = $d:tt,
         model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = $rels:tt, keys = [$($keys:tt)*] },
-        pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, seen = $seen:tt, timestamps = $ts:ident,
         rest = [ $kind:ident ( $($kc:ident),+ $(,)? ) $(, $($rest:tt)*)? ]) => {
         $crate::__glowplug_key_kind! { $m, $kind,
             $crate::__glowplug_parse! {
                 pending = $pending, d = $d,
                 model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c, rels = $rels,
                     keys = [$($keys)* { kind = $kind, cols = [$($kc)+] }] },
-                pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+                pk = $pk, cols = $cols, data = $data, new = $nw, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
             }
         }
     };
@@ -199,27 +199,27 @@ macro_rules! __glowplug_parse {
     // Relations: recorded in the model's `rels`, expanded by `__glowplug_relation!`.
     (pending = $pending:tt, d = $d:tt,
         model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
-        pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, seen = $seen:tt, timestamps = $ts:ident,
         rest = [ $(#[$rattr:meta])* $kind:ident $rel:ident : $($target:ident)::+ by $fk:ident $( ( $($opt:tt)* ) )? $(, $($rest:tt)*)? ]) => {
         $crate::__glowplug_parse! {
             pending = $pending, d = $d,
             model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
                 rels = [$($rels)* { kind = $kind, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $fk, through = [], opts = [$($($opt)*)?] }], keys = $keys },
-            pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+            pk = $pk, cols = $cols, data = $data, new = $nw, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
         }
     };
     (pending = $pending:tt, d = $d:tt,
         model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
-        pk = $pk:tt, cols = $cols:tt, data = $data:tt, seen = $seen:tt, timestamps = $ts:ident,
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, seen = $seen:tt, timestamps = $ts:ident,
         rest = [ $(#[$rattr:meta])* many_to_many $rel:ident : $($target:ident)::+ through $($join:ident)::+ ( $left:ident , $right:ident ) $(, $($rest:tt)*)? ]) => {
         $crate::__glowplug_parse! {
             pending = $pending, d = $d,
             model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
                 rels = [$($rels)* { kind = many_to_many, name = $rel, attrs = [$(#[$rattr])*], target = [$($target)::+], by = $left, through = [$($join)::+ ($right)], opts = [] }], keys = $keys },
-            pk = $pk, cols = $cols, data = $data, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+            pk = $pk, cols = $cols, data = $data, new = $nw, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
         }
     };
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* many_to_many $rel:ident $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, relation `", ::core::stringify!($rel),
@@ -227,19 +227,19 @@ macro_rules! __glowplug_parse {
         ));
     };
 
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* belongs_to $rel:ident $($rest:tt)* ]) => {
         $crate::__glowplug_relation_syntax!($m, $rel, belongs_to);
     };
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* has_many $rel:ident $($rest:tt)* ]) => {
         $crate::__glowplug_relation_syntax!($m, $rel, has_many);
     };
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* has_one $rel:ident $($rest:tt)* ]) => {
         $crate::__glowplug_relation_syntax!($m, $rel, has_one);
     };
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$rattr:meta])* $kind:ident $rel:ident : $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`: `", ::core::stringify!($kind $rel: $($rest)*),
@@ -250,52 +250,63 @@ macro_rules! __glowplug_parse {
 
     // A column, `name: type(args) modifiers,`, taken whole. The type table
     // (`types.rs`) looks the type up and calls the probe with its facts.
-    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
-        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], seen = [$($seen:ident)*], timestamps = $ts:ident,
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*], req = [$($pr:tt)*], opt = [$($po:tt)*] }, d = [$d:tt], model = { name = $m:ident $($mx:tt)* },
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], new = { req = [$($nr:tt)*], opt = [$($no:tt)*] }, seen = [$($seen:ident)*], timestamps = $ts:ident,
         rest = [ $(#[$cattr:meta])* $name:ident : $ty:ident $( ( $($targ:tt)* ) )? $( $mod:ident $( ( $($marg:tt)* ) )? )* $(, $($rest:tt)*)? ]) => {
         macro_rules! __glowplug_probe {
             // A name seen before.
             $( ($d facts:tt $seen $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); }; )*
 
             // The primary key (`null` on it is reported by the modifier check).
-            ({ key = [$d($d key:tt)+], sql = $d sql:tt $d($d facts:tt)* } $d n:ident $d null:tt $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+            ({ key = [$d($d key:tt)+], sql = $d sql:tt $d($d facts:tt)* } $d n:ident $d null:tt $d dflt:tt $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
                 $crate::__glowplug_parse! {
                     pending = { cols = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = $d sql, ty = $d ty, null = no, mods = $d mods, role = Pk }],
-                                data = [], pk = [$d n $d ty] },
+                                data = [], pk = [$d n $d ty], req = [], opt = [] },
                     $d($d state)*
                 }
             };
 
             // `null` anywhere among the modifiers: one rule per modifier written, each
             // holding that modifier literally, so only the rule made from a `null` matches.
-            $( ({ key = [], sql = [$d($d sql:tt)*] $d($d facts:tt)* } $d n:ident [$mod] $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+            $( ({ key = [], sql = [$d($d sql:tt)*] $d($d facts:tt)* } $d n:ident [$mod] $d dflt:tt $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
                 $crate::__glowplug_parse! {
                     pending = { cols = [],
                         data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = [$crate::__private::diesel::sql_types::Nullable<$d($d sql)*>],
-                                  ty = $d ty, null = yes, mods = $d mods, role = Data }], pk = [] },
+                                  ty = $d ty, null = yes, mods = $d mods, role = Data }], pk = [], req = [], opt = [$d n] },
                     $d($d state)*
                 }
             }; )*
 
-            // A column without `null`.
-            ({ key = [], sql = $d sql:tt $d($d facts:tt)* } $d n:ident [null] $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+            // A column without `null` but with a `default(..)`, found the same way: optional on insert.
+            $( ({ key = [], sql = $d sql:tt $d($d facts:tt)* } $d n:ident [null] [$mod] $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
                 $crate::__glowplug_parse! {
                     pending = { cols = [],
-                        data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = $d sql, ty = $d ty, null = no, mods = $d mods, role = Data }], pk = [] },
+                        data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = $d sql, ty = $d ty, null = no, mods = $d mods, role = Data }],
+                        pk = [], req = [], opt = [$d n] },
+                    $d($d state)*
+                }
+            }; )*
+
+            // A column without `null` or `default(..)`: required on insert (`NewModel::new` takes it).
+            ({ key = [], sql = $d sql:tt $d($d facts:tt)* } $d n:ident [null] [default] $d ty:tt $d mods:tt $d attrs:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! {
+                    pending = { cols = [],
+                        data = [{ name = $d n, attrs = $d attrs, fattrs = [], sql = $d sql, ty = $d ty, null = no, mods = $d mods, role = Data }],
+                        pk = [], req = [{ $d n $d ty }], opt = [] },
                     $d($d state)*
                 }
             };
         }
         $crate::__glowplug_type! {
             [$ty $( ( $($targ)* ) )?] for = [$m $name], then = [__glowplug_probe] {
-                $name [null] [$ty $( ( $($targ)* ) )?] [$( $mod $( ( $($marg)* ) )? )*] [$(#[$cattr])*]
-                d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*],
+                $name [null] [default] [$ty $( ( $($targ)* ) )?] [$( $mod $( ( $($marg)* ) )? )*] [$(#[$cattr])*]
+                d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], new = { req = [$($nr)* $($pr)*], opt = [$($no)* $($po)*] },
                 seen = [$($seen)* $name], timestamps = $ts, rest = [ $($($rest)*)? ]
             }
         }
     };
     // What is left does not read as a column.
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$cattr:meta])* $name:ident : $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($name),
@@ -303,14 +314,14 @@ macro_rules! __glowplug_parse {
             ::core::stringify!($($rest)*), "`; example: `username: varchar(50) unique,`"
         ));
     };
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $(#[$cattr:meta])* $name:ident $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`: expected `:` and a type after the column name `", ::core::stringify!($name),
             "`; example: `username: varchar(50) unique,`"
         ));
     };
-    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt,
+    (pending = $pending:tt, d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ $bad:tt $($rest:tt)* ]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`: expected a column `name: type modifiers,` or `timestamps,` but found `",
@@ -369,29 +380,29 @@ macro_rules! __glowplug_duplicate {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_check {
-    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = [], data = $data:tt, timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = [], data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has no columns; declare at least a primary key and one column, e.g. `",
             ::core::stringify!($m), " { id: pk, name: text }`"
         ));
     };
-    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = [], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = [], cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has no primary key; declare one column as `id: pk` (i64) or `id: pk(int)` (i32)"
         ));
     };
-    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = [$first:ident $fty:tt $second:ident $($more:tt)*], cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = [$first:ident $fty:tt $second:ident $($more:tt)*], cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` declares two primary keys (`", ::core::stringify!($first), "` and `",
             ::core::stringify!($second), "`); declare exactly one column as `pk` (composite keys are not supported)"
         ));
     };
-    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = [], timestamps = $ts:ident) => {
+    (d = $d:tt, model = { name = $m:ident $($mx:tt)* }, pk = $pk:tt, cols = $cols:tt, data = [], new = $nw:tt, timestamps = $ts:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "` has only a primary key; declare at least one more column, e.g. `name: text`"
         ));
     };
-    (d = $d:tt, model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, timestamps = $ts:ident) => {
-        $crate::__glowplug_expand! { d = $d, model = $model, pk = $pk, cols = $cols, data = $data, timestamps = $ts }
+    (d = $d:tt, model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
+        $crate::__glowplug_expand! { d = $d, model = $model, pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts }
     };
 }

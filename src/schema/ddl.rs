@@ -212,9 +212,10 @@ pub(crate) fn column_sql(backend: Backend, table: &Table, column: &Column) -> St
     for fk in &table.foreign_keys {
         if fk.columns == [column.name.as_str()] {
             out.push_str(&format!(
-                " REFERENCES {} ({})",
+                " REFERENCES {} ({}){}",
                 ident(&fk.table),
-                list(&fk.references)
+                list(&fk.references),
+                fk.on_delete.sql()
             ));
         }
     }
@@ -279,10 +280,11 @@ pub(crate) fn create_table_as(
     for fk in &shown.foreign_keys {
         if fk.columns.len() > 1 {
             lines.push(format!(
-                "FOREIGN KEY ({}) REFERENCES {} ({})",
+                "FOREIGN KEY ({}) REFERENCES {} ({}){}",
                 list(&fk.columns),
                 ident(&fk.table),
-                list(&fk.references)
+                list(&fk.references),
+                fk.on_delete.sql()
             ));
         }
     }
@@ -340,12 +342,13 @@ pub(crate) fn add_foreign_key(table: &str, fk: &ForeignKey) -> String {
         .clone()
         .unwrap_or_else(|| format!("{table}_{}_fkey", fk.columns.join("_")));
     format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){}",
         ident(table),
         ident(&name),
         list(&fk.columns),
         ident(&fk.table),
-        list(&fk.references)
+        list(&fk.references),
+        fk.on_delete.sql()
     )
 }
 

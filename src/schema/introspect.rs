@@ -8,6 +8,7 @@ use super::ddl::canonical_default;
 use super::{Column, ColumnType, ForeignKey, Index, LEDGER_TABLES, Schema, Table};
 use crate::connection::{Backend, BackendConnection, DbConnection, PgConnection, SqliteConnection};
 use crate::error::Result;
+use crate::meta::OnDelete;
 
 /// The tables, columns, types, nullability, defaults, primary keys, unique
 /// keys, indexes and foreign keys of the database `conn` is connected to
@@ -88,6 +89,8 @@ struct PgForeignKey {
     columns: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
     refs: Vec<String>,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
 }
 
 #[derive(QueryableByName)]
@@ -134,7 +137,8 @@ const PG_FOREIGN_KEYS: &str = "SELECT t.relname::text AS table_name, k.conname::
     ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS c(num, ord) \
           JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.num ORDER BY c.ord) AS columns, \
     ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS c(num, ord) \
-          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.num ORDER BY c.ord) AS refs \
+          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.num ORDER BY c.ord) AS refs, \
+    k.confdeltype::text AS on_delete \
     FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace \
     WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY t.relname, k.conname";
@@ -203,6 +207,7 @@ fn postgres(conn: &mut PgConnection) -> Result<Schema> {
                 columns: fk.columns,
                 table: fk.ref_table,
                 references: fk.refs,
+                on_delete: OnDelete::from_catalog(&fk.on_delete),
             });
         }
     }
@@ -275,6 +280,8 @@ struct SqliteForeignKey {
     col: String,
     #[diesel(sql_type = Nullable<Text>)]
     ref_col: Option<String>,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
 }
 
 fn sqlite(conn: &mut SqliteConnection) -> Result<Schema> {
@@ -396,7 +403,7 @@ fn sqlite_indexes(conn: &mut SqliteConnection, table: &mut Table) -> Result<()> 
 fn sqlite_foreign_keys(conn: &mut SqliteConnection, table: &mut Table) -> Result<()> {
     use diesel::sql_types::Text as T;
     let fks = sql_query(
-        "SELECT id, \"table\" AS ref_table, \"from\" AS col, \"to\" AS ref_col \
+        "SELECT id, \"table\" AS ref_table, \"from\" AS col, \"to\" AS ref_col, on_delete \
          FROM pragma_foreign_key_list(?) ORDER BY id, seq",
     )
     .bind::<T, _>(&table.name)
@@ -419,6 +426,7 @@ fn sqlite_foreign_keys(conn: &mut SqliteConnection, table: &mut Table) -> Result
                         columns: vec![fk.col],
                         table: fk.ref_table,
                         references: fk.ref_col.into_iter().collect(),
+                        on_delete: OnDelete::from_catalog(&fk.on_delete),
                     },
                 ));
             }

@@ -33,8 +33,10 @@
 //!   holds them as constraints or unique indexes; **indexes** by their column
 //!   lists; names are not compared. A column declared `unique index` gets
 //!   only the unique key (which is an index).
-//! * **Foreign keys** by column, referenced table and column. `ON DELETE`
-//!   actions, check constraints (but an `enum(..)` column's, which is part
+//! * **Foreign keys** by column, referenced table and column, and `ON DELETE`
+//!   action (`on_delete(..)`; a changed action is the key dropped and added
+//!   again: PostgreSQL drops and re-adds the constraint, SQLite rebuilds the
+//!   table). `ON UPDATE` actions, check constraints (but an `enum(..)` column's, which is part
 //!   of its type), partial and expression indexes, views and triggers are
 //!   outside the model and are not compared.
 //! * **Enums** (`enum(..)` columns) are `TEXT` with a check listing the
@@ -68,7 +70,7 @@ pub(crate) fn create_table_sql(backend: Backend, table: &Table) -> String {
 }
 
 use crate::connection::Backend;
-use crate::meta::ModelMeta;
+use crate::meta::{ModelMeta, OnDelete};
 
 /// The tables glowplug's migration harness owns; never part of a model.
 pub(crate) use crate::migrate::LEDGER_TABLES;
@@ -175,6 +177,8 @@ pub struct ForeignKey {
     pub table: String,
     /// The referenced columns.
     pub references: Vec<String>,
+    /// The action on delete of a referenced row (`ON DELETE ...`).
+    pub on_delete: OnDelete,
 }
 
 impl ForeignKey {
@@ -189,21 +193,32 @@ impl ForeignKey {
             columns,
             table: table.into(),
             references,
+            on_delete: OnDelete::NoAction,
         }
     }
 
+    /// This key with `action` on delete.
+    pub fn on_delete(mut self, action: OnDelete) -> ForeignKey {
+        self.on_delete = action;
+        self
+    }
+
+    /// The same key: columns, referenced table and columns, and action on
+    /// delete (a changed action is a key dropped and another added).
     fn same_key(&self, other: &ForeignKey) -> bool {
         self.columns == other.columns
             && self.table == other.table
             && self.references == other.references
+            && self.on_delete == other.on_delete
     }
 
     fn describe(&self) -> String {
         format!(
-            "foreign key ({}) → {} ({})",
+            "foreign key ({}) → {} ({}){}",
             self.columns.join(", "),
             self.table,
-            self.references.join(", ")
+            self.references.join(", "),
+            self.on_delete.sql().to_ascii_lowercase()
         )
     }
 }
@@ -263,11 +278,14 @@ impl Table {
                     .push(Index::new(vec![c.name.to_owned()], c.unique));
             }
             if let Some(fk) = c.foreign_key {
-                table.foreign_keys.push(ForeignKey::new(
-                    vec![c.name.to_owned()],
-                    fk.table,
-                    vec![fk.column.to_owned()],
-                ));
+                table.foreign_keys.push(
+                    ForeignKey::new(
+                        vec![c.name.to_owned()],
+                        fk.table,
+                        vec![fk.column.to_owned()],
+                    )
+                    .on_delete(fk.on_delete),
+                );
             }
         }
         for key in meta.indexes {

@@ -52,11 +52,7 @@ pub fn percent_encoded(text: &str) -> String {
 
 /// A user with a unique email derived from `name`, everything else default.
 pub fn new_user(name: &str) -> models::NewUser {
-    models::NewUser {
-        username: name.into(),
-        email: format!("{name}@example.com"),
-        ..Default::default()
-    }
+    models::NewUser::new(name, format!("{name}@example.com"))
 }
 
 /// A migrated database for one test; cleans up when dropped.

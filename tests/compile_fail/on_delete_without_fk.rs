@@ -1,0 +1,6 @@
+fn main() {}
+
+glowplug::model! {
+    Owner { id: pk, name: text }
+    Pet { id: pk, owner_id: bigint on_delete(cascade) }
+}
