@@ -1,7 +1,7 @@
 //! SQLite page cache benchmarks: `SELECT COUNT(*)` (a scan of the table:
 //! it has no index narrower than its rows) and a lookup by key on a table
 //! of about 40 MB in a file database, on a pooled connection with
-//! glowplug's default page cache (64 MiB, `DEFAULT_SQLITE_CACHE_SIZE`), with
+//! a 64 MiB page cache (`sqlite_cache_size`), with
 //! SQLite's own default (2 MiB, through `sqlite_cache_size`), and with
 //! hand-written diesel on a plain `SqliteConnection` (SQLite's default), in
 //! the same run.
@@ -60,7 +60,10 @@ fn bench(c: &mut Criterion) {
             .expect("migrate");
         seed(&mut *conn);
     }
-    let db = Database::builder(&url).build().expect("open the database");
+    let db = Database::builder(&url)
+        .sqlite_cache_size(64 << 20)
+        .build()
+        .expect("open with 64 MiB");
     let size = std::fs::metadata(&url).expect("the database file").len();
     println!(
         "sqlite_cache: {ROWS} rows, database file {:.1} MB",

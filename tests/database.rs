@@ -58,7 +58,7 @@ backend_tests! {
         let sqlite = db.backend() == Backend::Sqlite;
         let default = cache_kib(&mut db.get()?)?;
         assert_eq!(default, sqlite.then_some(-(glowplug::DEFAULT_SQLITE_CACHE_SIZE as i64 / 1024)));
-        assert_eq!(glowplug::DEFAULT_SQLITE_CACHE_SIZE, 64 << 20);
+        assert_eq!(glowplug::DEFAULT_SQLITE_CACHE_SIZE, 2000 * 1024, "SQLite's own default");
         let small = Database::builder(&db.url).sqlite_cache_size(2 << 20).build()?;
         assert_eq!(cache_kib(&mut small.get()?)?, sqlite.then_some(-2048));
         // Every connection of the pool, not only the first; bytes round up to whole KiB.

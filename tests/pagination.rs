@@ -186,7 +186,7 @@ backend_tests! {
     fn pages_serialize_for_an_api_with_their_relations(db) {
         let mut conn = db.get()?;
         let all = users(&mut conn, 3)?;
-        NewPost { author_id: all[0].id, title: "Notes".into(), ..Default::default() }.insert(&mut conn)?;
+        NewPost::new(all[0].id, "Notes").insert(&mut conn)?;
         let queries = Queries::record(&mut *conn);
         let page: Page<_> = User::paginate(&mut conn, User::query().order(users::id), 1, 2)?
             .try_map(|users| users.load(&mut conn, User::POSTS))?;

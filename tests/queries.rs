@@ -27,10 +27,8 @@ fn seed(conn: &mut impl DbConnection) -> glowplug::Result<[User; 3]> {
     for (author, title, published) in [(a.id, "a1", true), (a.id, "a2", false), (b.id, "b1", false)]
     {
         NewPost {
-            author_id: author,
-            title: title.into(),
             published: Some(published),
-            ..Default::default()
+            ..NewPost::new(author, title)
         }
         .insert(conn)?;
     }
@@ -38,15 +36,21 @@ fn seed(conn: &mut impl DbConnection) -> glowplug::Result<[User; 3]> {
 }
 
 fn sample(int32: i32, real64: f64) -> NewSample {
-    NewSample {
+    NewSample::new(
+        0i16,
         int32,
+        0i64,
+        0.0f32,
         real64,
-        code: "x".into(),
-        at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
-        day: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
-        doc: serde_json::json!({}),
-        ..Default::default()
-    }
+        false,
+        "",
+        "x",
+        chrono::DateTime::UNIX_EPOCH.naive_utc(),
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
+        chrono::NaiveTime::MIN,
+        Vec::<u8>::new(),
+        serde_json::json!({}),
+    )
 }
 
 fn names(users: &[User]) -> Vec<&str> {

@@ -10,8 +10,8 @@
 //!   by default), `journal_mode = WAL` and `synchronous = NORMAL` for file
 //!   databases (readers never block the writer), a busy timeout (5 s by
 //!   default, [`DatabaseBuilder::sqlite_busy_timeout`]) so concurrent writers
-//!   wait instead of failing with "database is locked", and a 64 MiB page
-//!   cache (SQLite's default is 2 MiB; [`DatabaseBuilder::sqlite_cache_size`]).
+//!   wait instead of failing with "database is locked", and SQLite's own
+//!   2 000 KiB page cache, set explicitly ([`DatabaseBuilder::sqlite_cache_size`]).
 //! * **PostgreSQL**: the URL's settings, libpq's `connect_timeout`
 //!   ([`DatabaseBuilder::connect_timeout`]), and `statement_timeout` and
 //!   `lock_timeout` when they are set
@@ -55,7 +55,7 @@
 //! | [`idle_timeout`](DatabaseBuilder::idle_timeout), [`max_lifetime`](DatabaseBuilder::max_lifetime) | 10 min, 30 min | longer than zero, or `None` |
 //! | [`connect_timeout`](DatabaseBuilder::connect_timeout) | 10 s | up to 2 147 483 647 s (libpq's limit); rounded up to whole seconds, at least 1 |
 //! | [`sqlite_busy_timeout`](DatabaseBuilder::sqlite_busy_timeout) | 5 s | up to 2 147 483 647 ms, about 24 days (SQLite's limit) |
-//! | [`sqlite_cache_size`](DatabaseBuilder::sqlite_cache_size) | 64 MiB ([`DEFAULT_SQLITE_CACHE_SIZE`]) | 0 – 2 147 483 647 KiB, in bytes, rounded up to KiB |
+//! | [`sqlite_cache_size`](DatabaseBuilder::sqlite_cache_size) | 2 000 KiB, SQLite's own ([`DEFAULT_SQLITE_CACHE_SIZE`]) | 0 – 2 147 483 647 KiB, in bytes, rounded up to KiB |
 //! | [`statement_timeout`](DatabaseBuilder::statement_timeout), [`lock_timeout`](DatabaseBuilder::lock_timeout) | none | longer than zero, up to 2 147 483 647 ms (PostgreSQL's limit) |
 //!
 //! A value outside its range is an [`Error::Config`] from
@@ -116,9 +116,9 @@ use crate::error::{Error, Result};
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The page cache of each SQLite connection, in bytes, unless
-/// [`DatabaseBuilder::sqlite_cache_size`] says otherwise: 64 MiB (SQLite's
-/// own default is 2 MiB). See that method for what it buys and costs.
-pub const DEFAULT_SQLITE_CACHE_SIZE: u64 = 64 * 1024 * 1024;
+/// [`DatabaseBuilder::sqlite_cache_size`] says otherwise: SQLite's own
+/// default, 2 000 KiB. See that method for why it was kept.
+pub const DEFAULT_SQLITE_CACHE_SIZE: u64 = 2000 * 1024;
 
 /// The database file used by [`Database::from_env`] when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "glowplug.db";
