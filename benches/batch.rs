@@ -48,9 +48,8 @@
 //! (`-- --test` runs each benchmark once, as a smoke test); results are in
 //! BENCHMARKS.md.
 
-use std::hint::black_box;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
@@ -73,7 +72,7 @@ use setup::{MIGRATIONS, pg_bench_schema};
 #[path = "support/rows.rs"]
 mod rows;
 
-use rows::{DNewUser, PG_PLAIN_DDL, diesel_users, new_users};
+use rows::{DNewUser, PG_PLAIN_DDL, diesel_users, new_users, timed};
 const PG_SCHEMA: &str = "glowplug_bench_batch";
 
 /// Rows per batch.
@@ -237,21 +236,6 @@ fn stored<C: DbConnection>(conn: &mut C) -> Vec<StoredRow> {
         .collect()
 }
 
-/// Times `run` `iters` times, each after `reset` (not timed).
-fn timed<C>(conn: &mut C, iters: u64, reset: &str, mut run: impl FnMut(&mut C) -> usize) -> Duration
-where
-    C: SimpleConnection,
-{
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        conn.batch_execute(reset).expect("empty the table");
-        let start = Instant::now();
-        black_box(run(conn));
-        total += start.elapsed();
-    }
-    total
-}
-
 fn settings<M: criterion::measurement::Measurement>(
     group: &mut criterion::BenchmarkGroup<'_, M>,
     n: usize,
@@ -351,8 +335,8 @@ fn suite<C: DbConnection + SimpleConnection>(
                     for _ in 0..iters {
                         raw.execute_batch("DELETE FROM users")
                             .expect("empty the table");
-                        let start = Instant::now();
-                        black_box(reference::insert(&mut raw, &drows));
+                        let start = std::time::Instant::now();
+                        std::hint::black_box(reference::insert(&mut raw, &drows));
                         total += start.elapsed();
                     }
                     total

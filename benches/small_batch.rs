@@ -21,8 +21,7 @@
 //!
 //! Run with `cargo bench --bench small_batch`; results are in BENCHMARKS.md.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
@@ -44,7 +43,7 @@ use setup::{MIGRATIONS, pg_bench_schema};
 #[path = "support/rows.rs"]
 mod rows;
 
-use rows::{DNewUser, PG_PLAIN_DDL, diesel_users, new_users};
+use rows::{DNewUser, PG_PLAIN_DDL, diesel_users, new_users, timed};
 
 /// Hand-written diesel's fixed-size array insert on one connection type.
 macro_rules! diesel_array {
@@ -86,16 +85,7 @@ fn bench<C: SimpleConnection>(
             conn.batch_execute(reset).expect("empty the table");
             assert_eq!(run(conn), n, "{side} inserts every row");
             group.bench_function(BenchmarkId::new(side, n), |b| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        conn.batch_execute(reset).expect("empty the table");
-                        let start = Instant::now();
-                        black_box(run(conn));
-                        total += start.elapsed();
-                    }
-                    total
-                })
+                b.iter_custom(|iters| timed(conn, iters, reset, &mut run))
             });
         }
     }

@@ -1,7 +1,12 @@
-//! The rows the batch benches insert: glowplug's `NewUser`s and the same
-//! rows as the insert struct a diesel user writes.
+//! The rows the batch benches insert (glowplug's `NewUser`s and the same
+//! rows as the insert struct a diesel user writes), and how they time an
+//! insert into an emptied table.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::models::{NewUser, users};
@@ -59,3 +64,23 @@ pub fn diesel_users(rows: &[NewUser]) -> Vec<DNewUser> {
 pub const PG_PLAIN_DDL: &str = "CREATE TABLE users (id BIGSERIAL PRIMARY KEY, username VARCHAR(50) NOT NULL, \
      email VARCHAR NOT NULL, bio TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, \
      created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)";
+
+/// Times `run` `iters` times, each after `reset` (not timed).
+pub fn timed<C>(
+    conn: &mut C,
+    iters: u64,
+    reset: &str,
+    mut run: impl FnMut(&mut C) -> usize,
+) -> Duration
+where
+    C: SimpleConnection,
+{
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        conn.batch_execute(reset).expect("empty the table");
+        let start = Instant::now();
+        black_box(run(conn));
+        total += start.elapsed();
+    }
+    total
+}
