@@ -27,14 +27,33 @@ pub(crate) fn configure(
     cache_kib: u64,
     memory: bool,
 ) -> QueryResult<()> {
-    let mut pragmas = format!(
+    conn.batch_execute(&format!(
         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA cache_size = -{cache_kib};",
         busy_timeout.as_millis()
-    );
-    if !memory {
-        pragmas.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    ))?;
+    if memory {
+        return Ok(());
     }
-    conn.batch_execute(&pragmas)
+    // Switching to WAL writes the database header, which takes the write
+    // lock. When several connections switch a new, empty file at once, each
+    // holds a read lock and waits for the others; SQLite breaks that
+    // deadlock by failing one of them with "database is locked" at once,
+    // without waiting the busy timeout. Such a failure is retried until the
+    // busy timeout has passed, as the busy handler would have waited.
+    let started = std::time::Instant::now();
+    loop {
+        match conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") {
+            Err(e) if is_locked(&e) && started.elapsed() < busy_timeout => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether `e` is SQLite's SQLITE_BUSY, "database is locked".
+fn is_locked(e: &DieselError) -> bool {
+    matches!(e, DieselError::DatabaseError(_, info) if info.message().starts_with("database is locked"))
 }
 
 /// Whether SQLite enforces foreign keys on `conn` (`PRAGMA foreign_keys`).
