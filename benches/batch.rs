@@ -64,10 +64,11 @@ mod models;
 
 use models::{NewUser, User, users};
 
+#[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
-use setup::{MIGRATIONS, pg_bench_schema};
+use setup::{pg_bench_migrated, pg_bench_schema};
 
 #[path = "support/rows.rs"]
 mod rows;
@@ -430,13 +431,9 @@ fn pg_sides<'a>(rows: &'a [NewUser], drows: &'a [DNewUser]) -> Vec<Side<'a, PgCo
 }
 
 fn postgres(c: &mut Criterion) {
-    let Some((_admin, url)) = pg_bench_schema(PG_SCHEMA) else {
+    let Some((_admin, mut conn, _url)) = pg_bench_migrated(PG_SCHEMA) else {
         return;
     };
-    let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::Migrator::new(&mut conn, MIGRATIONS)
-        .run()
-        .expect("migrate PostgreSQL");
     let reset = "TRUNCATE users RESTART IDENTITY CASCADE";
     suite(c, "pg", Table::Indexed, &mut conn, reset, pg_sides, &[]);
 

@@ -25,6 +25,7 @@ mod models;
 
 use models::{User, users};
 
+#[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
 

@@ -43,10 +43,11 @@ mod models;
 
 use models::{NewUser, User, users};
 
+#[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
-use setup::{MIGRATIONS, pg_bench_schema};
+use setup::{MIGRATIONS, pg_bench_migrated};
 const PG_SCHEMA: &str = "glowplug_bench";
 
 /// Table sizes for `load_users` on plain connections.
@@ -376,14 +377,9 @@ fn bench_sqlite(c: &mut Criterion) {
 
 /// Connects to the benchmark database, creating it if it does not exist.
 fn bench_postgres(c: &mut Criterion) {
-    let Some((mut admin, url)) = pg_bench_schema(PG_SCHEMA) else {
+    let Some((mut admin, mut conn, url)) = pg_bench_migrated(PG_SCHEMA) else {
         return;
     };
-
-    let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::Migrator::new(&mut conn, MIGRATIONS)
-        .run()
-        .expect("migrate PostgreSQL");
     suite(
         c,
         "postgres",

@@ -34,10 +34,11 @@ mod models;
 
 use models::{User, users};
 
+#[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
-use setup::{MIGRATIONS, pg_bench_schema};
+use setup::{MIGRATIONS, pg_bench_migrated};
 
 const PG_SCHEMA: &str = "glowplug_bench_pagination";
 const ROWS: u64 = 25_000;
@@ -194,13 +195,9 @@ fn bench_sqlite(c: &mut Criterion) {
 }
 
 fn bench_postgres(c: &mut Criterion) {
-    let Some((mut admin, url)) = pg_bench_schema(PG_SCHEMA) else {
+    let Some((mut admin, mut conn, _url)) = pg_bench_migrated(PG_SCHEMA) else {
         return;
     };
-    let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::Migrator::new(&mut conn, MIGRATIONS)
-        .run()
-        .expect("migrate PostgreSQL");
     let series = format!("generate_series(1, {ROWS}) AS s(g)");
     seed(
         &mut conn,

@@ -60,10 +60,11 @@ mod models;
 
 use models::{Comment, Post, User, comments, posts, users};
 
+#[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
-use setup::{MIGRATIONS, pg_bench_schema};
+use setup::{MIGRATIONS, pg_bench_migrated};
 const PG_SCHEMA: &str = "glowplug_bench_relations";
 
 /// Rows per level (users, posts, comments).
@@ -536,14 +537,9 @@ fn bench_sqlite(c: &mut Criterion) {
 
 /// Connects to the benchmark database, creating it if it does not exist.
 fn bench_postgres(c: &mut Criterion) {
-    let Some((mut admin, url)) = pg_bench_schema(PG_SCHEMA) else {
+    let Some((mut admin, mut conn, url)) = pg_bench_migrated(PG_SCHEMA) else {
         return;
     };
-
-    let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
-    glowplug::Migrator::new(&mut conn, MIGRATIONS)
-        .run()
-        .expect("migrate PostgreSQL");
     assert_same_sql(
         PgConnection::establish(&url).expect("connect to PostgreSQL"),
         Backend::Postgres,

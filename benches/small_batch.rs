@@ -35,6 +35,7 @@ mod models;
 
 use models::{NewUser, User, users};
 
+#[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
 

@@ -77,18 +77,12 @@ fn values(names: &[&'static str]) -> ColumnType {
 /// Panics with the differences unless the live `articles` table matches `models`.
 #[track_caller]
 fn assert_no_drift(conn: &mut glowplug::PooledConnection, models: &[ModelMeta]) {
-    let differences = schema::compare(
-        &Schema::from_models(models),
-        &live(conn).expect("introspection"),
-    );
-    assert!(differences.is_empty(), "{}", Difference::list(&differences));
+    common::assert_no_drift(conn, &["articles"], models)
 }
 
 /// The live `articles` table alone (the harness's own tables left out).
 fn live(conn: &mut glowplug::PooledConnection) -> glowplug::Result<Schema> {
-    let mut schema = schema::introspect(conn)?;
-    schema.tables.retain(|t| t.name == "articles");
-    Ok(schema)
+    common::live_tables(conn, &["articles"])
 }
 
 fn article(title: &str) -> NewArticle {

@@ -42,18 +42,12 @@ const TABLES: &[&str] = &["shelves", "readers", "keepers", "books"];
 
 /// The live tables of this file (the harness's own left out).
 fn live(conn: &mut glowplug::PooledConnection) -> glowplug::Result<Schema> {
-    let mut schema = schema::introspect(conn)?;
-    schema.tables.retain(|t| TABLES.contains(&t.name.as_str()));
-    Ok(schema)
+    common::live_tables(conn, TABLES)
 }
 
 #[track_caller]
 fn assert_no_drift(conn: &mut glowplug::PooledConnection, models: &[ModelMeta]) {
-    let differences = schema::compare(
-        &Schema::from_models(models),
-        &live(conn).expect("introspection"),
-    );
-    assert!(differences.is_empty(), "{}", Difference::list(&differences));
+    common::assert_no_drift(conn, TABLES, models)
 }
 
 #[test]

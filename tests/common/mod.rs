@@ -50,6 +50,31 @@ pub fn percent_encoded(text: &str) -> String {
         .collect()
 }
 
+/// The live schema of `conn`'s database, restricted to `tables` (the
+/// harness's own tables left out).
+pub fn live_tables(
+    conn: &mut glowplug::PooledConnection,
+    tables: &[&str],
+) -> glowplug::Result<glowplug::schema::Schema> {
+    let mut schema = glowplug::schema::introspect(conn)?;
+    schema.tables.retain(|t| tables.contains(&t.name.as_str()));
+    Ok(schema)
+}
+
+/// Asserts that the live `tables` are exactly what `models` declare,
+/// listing every difference otherwise.
+#[track_caller]
+pub fn assert_no_drift(
+    conn: &mut glowplug::PooledConnection,
+    tables: &[&str],
+    models: &[glowplug::ModelMeta],
+) {
+    use glowplug::schema::{Difference, Schema, compare};
+    let live = live_tables(conn, tables).expect("introspection");
+    let differences = compare(&Schema::from_models(models), &live);
+    assert!(differences.is_empty(), "{}", Difference::list(&differences));
+}
+
 /// A user with a unique email derived from `name`, everything else default.
 pub fn new_user(name: &str) -> models::NewUser {
     models::NewUser::new(name, format!("{name}@example.com"))

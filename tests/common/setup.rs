@@ -62,3 +62,16 @@ pub fn pg_bench_schema(schema: &str) -> Option<(diesel::PgConnection, String)> {
         }
     }
 }
+
+/// For the benches: [`pg_bench_schema`] plus a connection to the fresh
+/// schema with [`MIGRATIONS`] applied: `(admin, connection, url)`.
+pub fn pg_bench_migrated(
+    schema: &str,
+) -> Option<(diesel::PgConnection, diesel::PgConnection, String)> {
+    let (admin, url) = pg_bench_schema(schema)?;
+    let mut conn = diesel::PgConnection::establish(&url).expect("connect to PostgreSQL");
+    glowplug::Migrator::new(&mut conn, MIGRATIONS)
+        .run()
+        .expect("migrate PostgreSQL");
+    Some((admin, conn, url))
+}
