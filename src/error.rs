@@ -219,6 +219,17 @@ pub enum Error {
         message: String,
     },
 
+    /// Async database work (`Database::run`, `Database::run_transaction`,
+    /// the `tokio` feature) whose future was dropped, or whose runtime shut
+    /// down, before it finished. Work that had not started never ran; a
+    /// transaction was rolled back. The caller that dropped the future does
+    /// not see this error; it is what the abandoned work ends with.
+    #[error("the database work was cancelled: {message}")]
+    Cancelled {
+        /// When it was cancelled and what became of it.
+        message: String,
+    },
+
     /// A relation was loaded lazily on a model loaded in a collection while
     /// [`strict_loading`](crate::strict_loading) denies it (an N+1 query).
     #[error("{0}")]
@@ -460,6 +471,14 @@ impl Error {
         Error::Pool {
             message,
             source: None,
+        }
+    }
+
+    /// [`Error::Cancelled`] saying `message`.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn cancelled(message: &str) -> Self {
+        Error::Cancelled {
+            message: message.to_owned(),
         }
     }
 

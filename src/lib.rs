@@ -97,6 +97,8 @@ pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
     StrictLoadingGuard, WithRelations, strict_loading,
 };
+#[cfg(feature = "tokio")]
+pub use relation::{strict_loading_scope, take_task_violations};
 pub use transaction::transaction;
 pub use url::redact_url;
 pub use values::{UtcDateTime, Uuid};

@@ -99,6 +99,8 @@
 mod admin;
 mod builder;
 mod manager;
+#[cfg(feature = "tokio")]
+pub mod run;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

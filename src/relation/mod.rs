@@ -389,3 +389,5 @@ pub use eager::{
 };
 pub use load::{fetch_direct, fetch_through};
 pub use strict::{LazyLoadViolation, LazyLoading, StrictLoadingGuard, strict_loading};
+#[cfg(feature = "tokio")]
+pub use strict::{strict_loading_scope, take_task_violations};

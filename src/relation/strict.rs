@@ -17,6 +17,12 @@
 //! model and key, not by value, so a copy of a registered row found again
 //! later counts as loaded in a collection too.
 //!
+//! **Threads and tasks.** [`strict_loading`] covers the current thread.
+//! Async code (the `tokio` feature) uses `strict_loading_scope`, which
+//! covers a task: the database work the task hands to `Database::run` runs
+//! under the task's setting on whichever blocking thread takes it, and the
+//! registry is shared by all of that task's work.
+//!
 //! **Cost.** While no guard is held, registering and checking cost one
 //! thread-local read each; the registry lives only as long as the guard.
 
@@ -26,6 +32,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::Relation;
 use crate::error::{Error, Result};
@@ -78,16 +85,10 @@ impl fmt::Display for LazyLoadViolation {
 /// drop(guard);
 /// ```
 pub fn strict_loading(mode: LazyLoading) -> StrictLoadingGuard {
-    let previous = STATE.with(|s| {
-        s.replace(Some(State {
-            mode,
-            loaded: HashSet::new(),
-            violations: Vec::new(),
-        }))
-    });
-    ON.with(|on| on.set(mode != LazyLoading::Allow));
+    let scope = Arc::new(Scope::new(mode));
     StrictLoadingGuard {
-        previous,
+        _entered: enter(Some(scope.clone())),
+        scope,
         _thread: PhantomData,
     }
 }
@@ -96,7 +97,9 @@ pub fn strict_loading(mode: LazyLoading) -> StrictLoadingGuard {
 /// printing recorded violations that were not [taken](Self::take_violations).
 #[must_use = "strict loading ends when the guard is dropped"]
 pub struct StrictLoadingGuard {
-    previous: Option<State>,
+    scope: Arc<Scope>,
+    /// Restores the previous scope when the guard drops.
+    _entered: Entered,
     _thread: PhantomData<*const ()>,
 }
 
@@ -110,41 +113,151 @@ impl StrictLoadingGuard {
     /// The violations recorded so far ([`LazyLoading::Record`]), in order;
     /// they are not printed when the guard drops.
     pub fn take_violations(&self) -> Vec<LazyLoadViolation> {
-        STATE.with(|s| {
-            s.borrow_mut()
-                .as_mut()
-                .map(|state| std::mem::take(&mut state.violations))
-                .unwrap_or_default()
-        })
+        self.scope.take_violations()
     }
 }
 
 impl Drop for StrictLoadingGuard {
+    fn drop(&mut self) {
+        // `entered` restores the previous scope when it drops, after this.
+        self.scope.print_violations();
+    }
+}
+
+/// One strict-loading setting and what it has seen: owned by a
+/// [`StrictLoadingGuard`] on one thread, or by a task's scope
+/// ([`strict_loading_scope`], `tokio` feature) and lent to the blocking
+/// threads that task's database work runs on.
+pub(crate) struct Scope {
+    mode: LazyLoading,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    loaded: HashSet<(TypeId, u64)>,
+    violations: Vec<LazyLoadViolation>,
+}
+
+impl Scope {
+    fn new(mode: LazyLoading) -> Scope {
+        Scope {
+            mode,
+            seen: Mutex::new(Seen::default()),
+        }
+    }
+
+    fn seen(&self) -> MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take_violations(&self) -> Vec<LazyLoadViolation> {
+        std::mem::take(&mut self.seen().violations)
+    }
+
+    /// Prints the violations nobody took, as a guard does when it ends.
+    fn print_violations(&self) {
+        for violation in self.take_violations() {
+            eprintln!("glowplug strict loading: {violation}");
+        }
+    }
+}
+
+/// A scope installed on the current thread by [`enter`]; the previous one
+/// comes back when this drops.
+pub(crate) struct Entered {
+    previous: Option<Arc<Scope>>,
+}
+
+/// Makes `scope` the current thread's strict-loading scope (none: strict
+/// loading off) until the returned value drops.
+pub(crate) fn enter(scope: Option<Arc<Scope>>) -> Entered {
+    ON.with(|on| on.set(scope.as_ref().is_some_and(|s| s.mode != LazyLoading::Allow)));
+    Entered {
+        previous: CURRENT.with(|c| c.replace(scope)),
+    }
+}
+
+impl Drop for Entered {
     fn drop(&mut self) {
         let previous = self.previous.take();
         ON.with(|on| {
             on.set(
                 previous
                     .as_ref()
-                    .is_some_and(|p| p.mode != LazyLoading::Allow),
+                    .is_some_and(|s| s.mode != LazyLoading::Allow),
             )
         });
-        let ended = STATE.with(|s| s.replace(previous));
-        for violation in ended.map(|s| s.violations).unwrap_or_default() {
-            eprintln!("glowplug strict loading: {violation}");
-        }
+        CURRENT.with(|c| c.replace(previous));
     }
 }
 
-struct State {
-    mode: LazyLoading,
-    loaded: HashSet<(TypeId, u64)>,
-    violations: Vec<LazyLoadViolation>,
+thread_local! {
+    /// Whether strict loading is on for this thread: the one read that
+    /// registering and checking cost while it is off.
+    static ON: Cell<bool> = const { Cell::new(false) };
+    static CURRENT: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
 }
 
-thread_local! {
-    static ON: Cell<bool> = const { Cell::new(false) };
-    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+#[cfg(feature = "tokio")]
+tokio::task_local! {
+    static TASK: Arc<Scope>;
+}
+
+/// Runs `future` with strict loading set to `mode` for the task, across
+/// every `.await`: database work the task hands to
+/// [`Database::run`](crate::Database::run) or
+/// [`Database::run_transaction`](crate::Database::run_transaction) runs
+/// under it on whichever blocking thread takes it, and rows loaded in a
+/// collection by one `run` are known to the next. The thread-bound
+/// [`strict_loading`] guard cannot do this: it is `!Send`, and the work runs
+/// on other threads. Recorded violations nobody [took](take_task_violations)
+/// are printed when the future ends.
+///
+/// ```
+/// # use glowplug::prelude::*;
+/// use glowplug::{LazyLoading, strict_loading_scope};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> glowplug::Result<()> {
+/// let db = Database::connect("sqlite::memory:")?;
+/// // In an axum handler: the whole request denies N+1 lazy loads.
+/// let n = strict_loading_scope(LazyLoading::Deny, async {
+///     db.run(|conn| {
+///         diesel::sql_query("CREATE TABLE t (x INTEGER)").execute(conn)?;
+///         Ok::<_, glowplug::Error>(1)
+///     })
+///     .await
+/// })
+/// .await?;
+/// assert_eq!(n, 1);
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "tokio")]
+pub async fn strict_loading_scope<F: std::future::Future>(
+    mode: LazyLoading,
+    future: F,
+) -> F::Output {
+    let scope = Arc::new(Scope::new(mode));
+    let output = TASK.scope(scope.clone(), future).await;
+    scope.print_violations();
+    output
+}
+
+/// The violations recorded so far ([`LazyLoading::Record`]) in the current
+/// task's [`strict_loading_scope`], in order (empty outside one); they are
+/// not printed when the scope ends.
+#[cfg(feature = "tokio")]
+pub fn take_task_violations() -> Vec<LazyLoadViolation> {
+    TASK.try_with(|scope| scope.take_violations())
+        .unwrap_or_default()
+}
+
+/// The current task's strict-loading scope, to lend to the blocking thread
+/// its database work runs on ([`enter`] it there).
+#[cfg(feature = "tokio")]
+pub(crate) fn task_scope() -> Option<Arc<Scope>> {
+    TASK.try_with(Arc::clone).ok()
 }
 
 fn key<M: Model>(id: &M::Id) -> (TypeId, u64) {
@@ -170,9 +283,12 @@ pub(crate) fn register_collection<M: Model>(rows: &[M]) {
     if !ON.with(Cell::get) || rows.len() < 2 {
         return;
     }
-    STATE.with(|s| {
-        if let Some(state) = s.borrow_mut().as_mut() {
-            state.loaded.extend(rows.iter().map(|r| key::<M>(&r.id())));
+    CURRENT.with(|c| {
+        if let Some(scope) = c.borrow().as_ref() {
+            scope
+                .seen()
+                .loaded
+                .extend(rows.iter().map(|r| key::<M>(&r.id())));
         }
     });
 }
@@ -183,12 +299,13 @@ pub(super) fn check<R: Relation>(parent: &R::Parent) -> Result<()> {
     if !ON.with(Cell::get) {
         return Ok(());
     }
-    STATE.with(|s| {
-        let mut state = s.borrow_mut();
-        let Some(state) = state.as_mut() else {
+    CURRENT.with(|c| {
+        let current = c.borrow();
+        let Some(scope) = current.as_ref() else {
             return Ok(());
         };
-        if !state.loaded.contains(&key::<R::Parent>(&parent.id())) {
+        let mut seen = scope.seen();
+        if !seen.loaded.contains(&key::<R::Parent>(&parent.id())) {
             return Ok(());
         }
         let violation = LazyLoadViolation {
@@ -196,10 +313,10 @@ pub(super) fn check<R: Relation>(parent: &R::Parent) -> Result<()> {
             relation: R::NAME,
             id: parent.id().to_string(),
         };
-        match state.mode {
+        match scope.mode {
             LazyLoading::Allow => Ok(()),
             LazyLoading::Record => {
-                state.violations.push(violation);
+                seen.violations.push(violation);
                 Ok(())
             }
             LazyLoading::Deny => Err(Error::LazyLoad(violation)),
