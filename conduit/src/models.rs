@@ -30,6 +30,8 @@ glowplug::model! {
         body: text,
         author_id: bigint fk(User) on_delete(cascade) index,
         timestamps(tz),
+        // Lists are newest first: pages read this index in order and stop.
+        index(created_at, id),
         belongs_to author: User by author_id,
         many_to_many tags: Tag through article_tags(article_id, tag_id),
     }
