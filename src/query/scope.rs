@@ -17,8 +17,8 @@ use diesel::sql_types::{Foldable, IntoNullable, SingleValue, SqlOrd, SqlType};
 
 use super::CountOf;
 use super::parts::{
-    Apply, FirstOrder, FirstWindow, Join, LastOrder, NoFilter, NoJoin, NoOrder, NoWindow, OrderBy,
-    Where, Window,
+    Apply, Base, FirstOrder, FirstWindow, Join, LastOrder, NoFilter, NoJoin, NoOrder, NoWindow,
+    OrderBy, Where, Window,
 };
 use super::run::{Loadable, fetch_one, fetch_optional, fetch_rows};
 use crate::connection::DbConnection;
@@ -107,6 +107,20 @@ impl<M> Scope<M> {
     pub(super) fn new() -> Self {
         Scope {
             joins: NoJoin,
+            filters: NoFilter,
+            order: NoOrder,
+            window: NoWindow,
+            model: PhantomData,
+        }
+    }
+}
+
+impl<M, Q> Scope<M, Base<Q>> {
+    /// The rows of `query` (a query of the model's table selecting every
+    /// column) in place of the model's base query.
+    pub(super) fn from_base(query: Q) -> Self {
+        Scope {
+            joins: Base(query),
             filters: NoFilter,
             order: NoOrder,
             window: NoWindow,

@@ -15,15 +15,15 @@ use crate::error::Result;
 use crate::model::Crud;
 
 /// The `UPDATE` of `update_all` before its filters.
-pub type UpdateAll<M, Ch> = dsl::Update<<M as crate::Model>::Table, <M as Touch>::With<Ch>>;
+pub type UpdateAll<M, Ch> = dsl::Update<<M as Touch>::Live, <M as Touch>::With<Ch>>;
 
-/// The `DELETE` of `delete_all` before its filters.
-pub type DeleteAll<M> = dsl::delete<<M as crate::Model>::Table>;
+/// The `DELETE` of `delete_all` before its filters (on a model with
+/// `soft_delete`, the `UPDATE` that sets `deleted_at`).
+pub type DeleteAll<M> = <M as Touch>::Remove;
 
 impl<M, W, O> Scope<M, NoJoin, W, O, NoWindow>
 where
     M: Crud + Touch,
-    M::Table: IntoUpdateTarget + Default,
 {
     /// Sets `changes` on every row the filters match, in one `UPDATE`, and
     /// returns the number of rows changed. `changes` is any diesel changeset:
@@ -56,12 +56,12 @@ where
     pub fn update_all<C, Ch>(self, conn: &mut C, changes: Ch) -> Result<usize>
     where
         C: DbConnection + ?Sized,
-        M::With<Ch>: AsChangeset<Target = TableOf<M>>,
+        M::With<Ch>: AsChangeset<Target = <M::Live as diesel::associations::HasTable>::Table>,
         UpdateAll<M, Ch>: diesel::query_builder::AsQuery,
         W: Apply<UpdateAll<M, Ch>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
-        let updated = update_where(conn, M::Table::default(), self.filters, M::touch(changes));
+        let updated = update_where(conn, M::live(), self.filters, M::touch(changes));
         match updated {
             Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => Ok(0),
             other => Ok(other?),
@@ -92,7 +92,7 @@ where
         W: Apply<DeleteAll<M>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
-        Ok(delete_where(conn, M::Table::default(), self.filters)?)
+        Ok(exec(conn, self.filters.apply(M::remove()))?)
     }
 }
 
@@ -114,14 +114,4 @@ where
     W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
 {
     exec(conn, filters.apply(diesel::update(table).set(changes)))
-}
-
-fn delete_where<C, T, W>(conn: &mut C, table: T, filters: W) -> diesel::QueryResult<usize>
-where
-    C: DbConnection + ?Sized,
-    T: IntoUpdateTarget,
-    W: Apply<dsl::delete<T>>,
-    W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
-{
-    exec(conn, filters.apply(diesel::delete(table)))
 }
