@@ -104,6 +104,27 @@ macro_rules! __glowplug_relation_items {
         names = { upper = $upper:ident, query = $query:ident, marker = $marker:ident },
         kind = many_to_many, name = $name:ident, attrs = [$($attr:tt)*], target = [$($target:tt)*], by = $left:ident,
         through = [$($join:ident)::+ ($right:ident)], opts = []) => {
+        // Counts per parent (`Scope::with_count`): the lazy query, correlated with the parent row.
+        impl $crate::query::CountOf<$model> for $marker {
+            type Expr = $crate::query::CountRows<$crate::relation::ManyToManyQuery<
+                $($target)*, $($join)::+::table, $($join)::+::$left, $($join)::+::$right, $table::$pk
+            >>;
+            fn count_of() -> Self::Expr {
+                $crate::query::count_rows($crate::__private::diesel::QueryDsl::filter(
+                    <$($target)* as $crate::Model>::query(),
+                    $crate::__private::diesel::ExpressionMethods::eq_any(
+                        $crate::__private::primary_key_of::<$($target)*>(),
+                        $crate::__private::diesel::QueryDsl::select(
+                            $crate::__private::diesel::QueryDsl::filter(
+                                $($join)::+::table,
+                                $crate::__private::diesel::ExpressionMethods::eq($($join)::+::$left, $table::$pk),
+                            ),
+                            $($join)::+::$right,
+                        ),
+                    ),
+                ))
+            }
+        }
         $crate::__glowplug_relation_common! {
             model = $model, vis = [$($vis)*], names = { upper = $upper, query = $query, marker = $marker },
             name = $name, attrs = [$($attr)*], target = [$($target)*], kind = ManyToMany, doc = "has many (through a join table)", by = $left,
