@@ -211,6 +211,10 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// `updated_at`, and refreshes `self` from the stored row.
     ///
     /// [`Error::NotFound`] if the row no longer exists; `self` is unchanged on error.
+    /// On a model with `lock_version`, the write happens only while the
+    /// stored version is `self`'s, and bumps it (in the database and in
+    /// `self`); a row changed since it was read is [`Error::StaleRow`] and
+    /// nothing is written.
     fn save<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
         self.validate_for(conn.backend())?;
         let id = self.id();
@@ -224,7 +228,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     ///
     /// For a nullable column, `Some(None)` sets NULL. Changes that set
     /// nothing on a model without timestamps send no UPDATE; `self` is then
-    /// reloaded. [`Error::NotFound`] if the row no longer exists.
+    /// reloaded. [`Error::NotFound`] if the row no longer exists. On a model
+    /// with `lock_version`, checked and bumped as in [`save`](Crud::save)
+    /// ([`Error::StaleRow`]).
     fn update<C: DbConnection + ?Sized>(
         &mut self,
         conn: &mut C,
@@ -249,7 +255,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         Ok(())
     }
 
-    /// Deletes this row; [`Error::NotFound`] if it was already gone.
+    /// Deletes this row; [`Error::NotFound`] if it was already gone. On a
+    /// model with `soft_delete`, sets its `deleted_at` instead (one
+    /// `UPDATE`; see [`SoftDelete`](crate::SoftDelete)).
     fn delete<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<()> {
         match Self::delete_by_id(conn, self.id())? {
             true => Ok(()),
@@ -337,7 +345,8 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         self.reload(conn)
     }
 
-    /// Deletes the row with primary key `id`; returns whether a row was deleted.
+    /// Deletes the row with primary key `id`; returns whether a row was deleted
+    /// (soft-deleted, on a model with `soft_delete`).
     fn delete_by_id<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<bool> {
         Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_delete(c, id))? > 0)
     }

@@ -8,6 +8,12 @@
 //! holding every trait impl, so helper names never reach the user's
 //! namespace.
 //!
+//! The `behave` flags (`soft_delete`, `lock_version`) pick, through small
+//! helpers, the base query (`__glowplug_live!`), the `UPDATE` of
+//! `save`/`update` (`__glowplug_versioned!`) and the delete
+//! (`__glowplug_remove!`); with both `no` the code is what it was before
+//! the flags existed, but for `Touch`'s `Live`/`Remove` items.
+//!
 //! A record keeps its column type and modifiers raw; small helper macros
 //! (`__glowplug_*`) read them where they are used: a field's Rust type (in
 //! type position), a default value, a metadata entry. Struct fields are

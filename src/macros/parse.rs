@@ -52,14 +52,19 @@
 //!    The probe is defined in the same expansion that calls it: rustc
 //!    rejects a macro-expanded definition that shadows an outer one at the
 //!    call site.
+//!    A bare word (`soft_delete,`, `lock_version,`) adds its managed column
+//!    the same way (`__glowplug_behaviour!`) and puts `{ kind = word }` first
+//!    in the model's `rels`, so the state keeps its fields.
 //! 3. `__glowplug_check!` refuses empty models, models without a primary key
-//!    or with two, and models with nothing but a key, then expands.
+//!    or with two, and models with nothing but a key, then expands with
+//!    `behave = { soft_delete = yes|no, lock_version = yes|no }`, the bare
+//!    words taken back out of `rels` (`__glowplug_behave!`).
 //!
 //! A finished column record reads
 //! `{ name = n, attrs = [..], fattrs = [..], sql = [SqlType tokens],
 //! ty = [keyword args?], null = yes|no, mods = [raw modifiers],
-//! role = Pk|Data|Created|Updated }`; `fattrs` are extra attributes of the
-//! model field (`#[diesel(skip_update)]` on the timestamps).
+//! role = Pk|Data|Created|Updated|Deleted|Version }`; `fattrs` are extra attributes of the
+//! model field (`#[diesel(skip_update)]` on the managed columns).
 //!
 //! Every input no rule accepts ends in one `compile_error!` naming the
 //! mistake and the accepted syntax, and nothing else is expanded.

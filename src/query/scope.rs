@@ -372,11 +372,14 @@ where
     }
 
     /// The rows, each with the number of its targets in `relation` (a
-    /// `has_many` or `has_one`), in one query: Laravel's `withCount`. The
-    /// count is a correlated subquery on the target's base query
-    /// (`SELECT users.*, (SELECT COUNT(*) FROM posts WHERE posts.author_id
-    /// = users.id) FROM users …`), so the scope's filters, order and
-    /// window apply to the parents as in [`all`](Scope::all).
+    /// `has_many`, `has_one` or `many_to_many`), in one query: Laravel's
+    /// `withCount`. The count is a correlated subquery on the target's base
+    /// query (`SELECT users.*, (SELECT COUNT(*) FROM posts WHERE
+    /// posts.author_id = users.id) FROM users …`; for a `many_to_many`,
+    /// `… FROM tags WHERE tags.id IN (SELECT tag_id FROM post_tags WHERE
+    /// post_tags.post_id = posts.id)`), so the scope's filters, order and
+    /// window apply to the parents as in [`all`](Scope::all), and targets
+    /// the base query leaves out (soft-deleted ones) are not counted.
     ///
     /// ```
     /// # glowplug::model! {

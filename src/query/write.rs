@@ -29,7 +29,8 @@ where
     /// returns the number of rows changed. `changes` is any diesel changeset:
     /// `users::active.eq(false)`, a tuple of them, `users::age.eq(users::age + 1)`,
     /// or the model's changes struct (`UserChanges { .. }`). On a model with
-    /// `timestamps`, `updated_at` is bumped too.
+    /// `timestamps`, `updated_at` is bumped too. On a model with
+    /// `soft_delete`, soft-deleted rows are left alone.
     ///
     /// Like Rails' `update_all`, it writes what it is given: the `varchar(N)`
     /// checks of [`Crud::update`] do not run (the database's own constraints
@@ -70,6 +71,12 @@ where
 
     /// Deletes every row the filters match, in one `DELETE`, and returns
     /// the number of rows deleted.
+    ///
+    /// On a model with `soft_delete` it soft-deletes them instead, as
+    /// Laravel's `delete()` on a query does: one `UPDATE` setting
+    /// `deleted_at` (and bumping `updated_at`) on the matching rows not yet
+    /// deleted, whose number it returns. Remove rows for good with
+    /// [`SoftDelete::force_delete`](crate::SoftDelete::force_delete).
     ///
     /// ```
     /// # glowplug::model! { pub User { id: pk, name: text, age: int } }
