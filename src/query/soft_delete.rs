@@ -52,7 +52,8 @@ pub type OnlyDeleted<M> = dsl::Filter<WithDeleted<M>, dsl::IsNotNull<<M as SoftD
 /// assert_eq!(Note::count(&mut conn)?, 1);         // deleted rows are not read
 /// assert!(Note::find_optional(&mut conn, gone.id)?.is_none());
 /// assert_eq!(Note::with_deleted().count(&mut conn)?, 2);
-/// assert_eq!(Note::only_deleted().pluck(&mut conn, notes::body)?, ["gone"]);
+/// let deleted: Vec<String> = Note::only_deleted().pluck(&mut conn, notes::body)?;
+/// assert_eq!(deleted, ["gone"]);
 ///
 /// gone.restore(&mut conn)?;                       // deleted_at = NULL again
 /// assert!(gone.deleted_at.is_none());
