@@ -24,6 +24,8 @@ glowplug::model! {
     pub Doc { id: pk, title: text, lock_version }
 
     pub Page { id: pk, lock_version, title: text, soft_delete }
+
+    pub Setting { id: pk, key: text unique, value: text, lock_version, soft_delete }
 }
 
 /// `notes` and `docs` before the behaviours were declared.
@@ -35,7 +37,13 @@ mod v0 {
     }
 }
 
-const MODELS: &[ModelMeta] = &[Author::META, Note::META, Doc::META, Page::META];
+const MODELS: &[ModelMeta] = &[
+    Author::META,
+    Note::META,
+    Doc::META,
+    Page::META,
+    Setting::META,
+];
 const TABLES: &[&str] = &["authors", "notes", "docs", "pages"];
 
 /// Ada with notes "a", "b", "c" (ids in that order), and Bob with "d".
@@ -260,6 +268,24 @@ backend_tests! {
         copy.title = "r".into();
         copy.save(&mut conn)?;
         assert_eq!(copy.lock_version, 2);
+        Ok(())
+    }
+
+    fn an_upsert_bumps_the_version_and_keeps_the_deletion(db) {
+        let mut conn = db.get()?;
+        schema::create_all(&mut conn, MODELS)?;
+        let mut stale = NewSetting::new("k", "v1").insert(&mut conn)?;
+        let upserted = NewSetting::new("k", "v2").upsert(&mut conn, settings::key)?;
+        assert_eq!((upserted.id, upserted.value.as_str(), upserted.lock_version), (stale.id, "v2", 1));
+        stale.value = "v3".into();
+        assert!(matches!(stale.save(&mut conn).unwrap_err(), Error::StaleRow { .. }), "the copy read before the upsert is stale");
+
+        // An upsert onto a soft-deleted row leaves it deleted.
+        upserted.delete(&mut conn)?;
+        NewSetting::new("k", "v4").upsert(&mut conn, settings::key)?;
+        assert_eq!(Setting::count(&mut conn)?, 0);
+        let stored = Setting::only_deleted().first(&mut conn)?.unwrap();
+        assert_eq!((stored.value.as_str(), stored.lock_version), ("v4", 2));
         Ok(())
     }
 
