@@ -134,6 +134,18 @@ pub enum Error {
         condition: Option<String>,
     },
 
+    /// `save` or `update` of a model with `lock_version` found the row
+    /// changed since it was read (its version moved on): nothing was written.
+    #[error(
+        "{model} with id {id} was changed by someone else since it was read (its lock_version moved on); nothing was written: reload it (`reload`), apply the change again and retry"
+    )]
+    StaleRow {
+        /// The model written.
+        model: &'static str,
+        /// The row's primary key.
+        id: String,
+    },
+
     /// A write broke a UNIQUE constraint or a primary key.
     #[error(
         "unique constraint violated{}: {message} (a row with this value already exists)",

@@ -92,7 +92,7 @@ pub use error::{BoxError, Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel};
-pub use query::{Queries, RunDsl, Scope};
+pub use query::{Queries, RunDsl, Scope, SoftDelete};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
     StrictLoadingGuard, WithRelations, strict_loading,
@@ -118,7 +118,7 @@ pub mod prelude {
     pub use crate::migrate::EmbeddedMigrations;
     pub use crate::model::{Crud, Model, ModelChanges, NewModel};
     pub use crate::pagination::Paginate;
-    pub use crate::query::{Queries, RunDsl};
+    pub use crate::query::{Queries, RunDsl, SoftDelete};
     pub use crate::relation::{LoadRelated, Relation};
     pub use diesel::prelude::*;
 }

@@ -168,7 +168,8 @@ pub struct ColumnMeta {
     pub default: Option<&'static str>,
     /// The referenced model, for `fk(Model)`.
     pub foreign_key: Option<ForeignKey>,
-    /// Whether glowplug sets the value itself (`created_at` / `updated_at` from `timestamps`).
+    /// Whether glowplug sets the value itself (`created_at` / `updated_at`
+    /// from `timestamps`, `deleted_at` from `soft_delete`, `lock_version`).
     pub managed: bool,
     /// The column's previous name, from `renamed_from(old)`: schema tooling
     /// renames the old column instead of dropping it and adding this one.
@@ -217,6 +218,20 @@ impl ModelMeta {
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// Whether the model declares `soft_delete` (a managed `deleted_at`).
+    pub fn soft_delete(&self) -> bool {
+        self.managed("deleted_at")
+    }
+
+    /// Whether the model declares `lock_version` (a managed `lock_version`).
+    pub fn lock_version(&self) -> bool {
+        self.managed("lock_version")
+    }
+
+    fn managed(&self, name: &str) -> bool {
+        self.column(name).is_some_and(|c| c.managed)
+    }
 }
 
 /// What a column is for, as the parse stage of `model!` classifies it.
@@ -230,6 +245,10 @@ pub enum Role {
     Created,
     /// `updated_at` from `timestamps`.
     Updated,
+    /// `deleted_at` from `soft_delete`.
+    Deleted,
+    /// `lock_version` from `lock_version`.
+    Version,
 }
 
 /// Builds a [`ColumnMeta`](crate::ColumnMeta) in a const context (the struct is non-exhaustive).
@@ -262,7 +281,7 @@ pub const fn column_meta(
         index,
         default,
         foreign_key,
-        managed: matches!(role, Role::Created | Role::Updated),
+        managed: !matches!(role, Role::Pk | Role::Data),
         renamed_from,
     }
 }

@@ -102,7 +102,7 @@ pub trait ModelOps<C>: Model {
     fn op_count(conn: &mut C) -> QueryResult<i64>;
     fn op_insert(conn: &mut C, new: &Self::New) -> QueryResult<Self>;
     fn op_save(conn: &mut C, row: &Self) -> QueryResult<Option<Self>>;
-    fn op_update(conn: &mut C, id: Self::Id, changes: &Self::Changes) -> QueryResult<Option<Self>>;
+    fn op_update(conn: &mut C, row: &Self, changes: &Self::Changes) -> QueryResult<Option<Self>>;
     fn op_delete(conn: &mut C, id: Self::Id) -> QueryResult<usize>;
     fn op_insert_array<const N: usize>(conn: &mut C, rows: &[Self::New; N]) -> QueryResult<usize>;
     fn op_insert_array_returning<const N: usize>(
@@ -127,6 +127,26 @@ pub trait ModelOps<C>: Model {
         Err(DieselError::QueryBuilderError(
             "COPY is PostgreSQL only".into(),
         ))
+    }
+}
+
+/// The row `save`/`update` wrote, or why none was: [`Error::NotFound`], or
+/// on a model with `lock_version` [`Error::StaleRow`] when the row still
+/// exists (its version moved on; one more query, on this failure path only).
+fn written<M: Crud, C: DbConnection + ?Sized>(
+    conn: &mut C,
+    id: M::Id,
+    row: Option<M>,
+) -> Result<M> {
+    match row {
+        Some(row) => Ok(row),
+        None if M::META.lock_version() && M::find_optional(conn, id)?.is_some() => {
+            Err(Error::StaleRow {
+                model: M::META.name,
+                id: id.to_string(),
+            })
+        }
+        None => Err(Error::not_found(M::META.name, id)),
     }
 }
 
@@ -191,11 +211,15 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// `updated_at`, and refreshes `self` from the stored row.
     ///
     /// [`Error::NotFound`] if the row no longer exists; `self` is unchanged on error.
+    /// On a model with `lock_version`, the write happens only while the
+    /// stored version is `self`'s, and bumps it (in the database and in
+    /// `self`); a row changed since it was read is [`Error::StaleRow`] and
+    /// nothing is written.
     fn save<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
         self.validate_for(conn.backend())?;
         let id = self.id();
         let row = with_backend!(conn, c => <Self as ModelOps<_>>::op_save(c, self))?;
-        *self = row.ok_or_else(|| Error::not_found(Self::META.name, id))?;
+        *self = written(conn, id, row)?;
         Ok(())
     }
 
@@ -204,7 +228,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     ///
     /// For a nullable column, `Some(None)` sets NULL. Changes that set
     /// nothing on a model without timestamps send no UPDATE; `self` is then
-    /// reloaded. [`Error::NotFound`] if the row no longer exists.
+    /// reloaded. [`Error::NotFound`] if the row no longer exists. On a model
+    /// with `lock_version`, checked and bumped as in [`save`](Crud::save)
+    /// ([`Error::StaleRow`]).
     fn update<C: DbConnection + ?Sized>(
         &mut self,
         conn: &mut C,
@@ -212,14 +238,14 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     ) -> Result<()> {
         changes.validate_for(conn.backend())?;
         let id = self.id();
-        let updated = with_backend!(conn, c => <Self as ModelOps<_>>::op_update(c, id, &changes));
+        let updated = with_backend!(conn, c => <Self as ModelOps<_>>::op_update(c, self, &changes));
         let row = match updated {
             Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => {
                 with_backend!(conn, c => <Self as ModelOps<_>>::op_find(c, id))?
             }
             other => other?,
         };
-        *self = row.ok_or_else(|| Error::not_found(Self::META.name, id))?;
+        *self = written(conn, id, row)?;
         Ok(())
     }
 
@@ -229,7 +255,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         Ok(())
     }
 
-    /// Deletes this row; [`Error::NotFound`] if it was already gone.
+    /// Deletes this row; [`Error::NotFound`] if it was already gone. On a
+    /// model with `soft_delete`, sets its `deleted_at` instead (one
+    /// `UPDATE`; see [`SoftDelete`](crate::SoftDelete)).
     fn delete<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<()> {
         match Self::delete_by_id(conn, self.id())? {
             true => Ok(()),
@@ -317,7 +345,8 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         self.reload(conn)
     }
 
-    /// Deletes the row with primary key `id`; returns whether a row was deleted.
+    /// Deletes the row with primary key `id`; returns whether a row was deleted
+    /// (soft-deleted, on a model with `soft_delete`).
     fn delete_by_id<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<bool> {
         Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_delete(c, id))? > 0)
     }

@@ -21,8 +21,9 @@ use crate::meta::ColumnMeta;
 use crate::model::Model;
 
 /// `column = excluded.column` for every column of `M` an overwriting upsert
-/// writes: all but the primary key and `created_at` (`updated_at` included,
-/// so it takes the inserted row's value).
+/// writes: all but the primary key, `created_at` and `deleted_at`
+/// (`updated_at` included, so it takes the inserted row's value), and
+/// `lock_version = table.lock_version + 1`.
 ///
 /// An empty list makes diesel send `DO NOTHING` instead of `DO UPDATE SET`;
 /// it is empty for a model with no such column, and for
@@ -62,10 +63,19 @@ impl<M> std::fmt::Debug for Excluded<M> {
     }
 }
 
-/// Whether an overwriting upsert writes `column`.
+/// Whether an overwriting upsert writes `column`: not the key, not
+/// `created_at`, and not `soft_delete`'s `deleted_at` (only `delete`,
+/// `restore` and `force_delete` change whether a row is deleted).
 fn overwritten(column: &ColumnMeta) -> bool {
-    let created_at = column.managed && column.name == "created_at";
-    !column.primary_key && !created_at
+    let kept = column.managed && matches!(column.name, "created_at" | "deleted_at");
+    !column.primary_key && !kept
+}
+
+/// `lock_version`'s managed column, which an overwrite bumps
+/// (`lock_version = table.lock_version + 1`) instead of copying, so that a
+/// copy read before the upsert is stale.
+fn bumped(column: &ColumnMeta) -> bool {
+    column.managed && column.name == "lock_version"
 }
 
 impl<M: Model> AsChangeset for Excluded<M>
@@ -91,8 +101,16 @@ impl<M: Model, DB: DieselBackend> QueryFragment<DB> for Excluded<M> {
                 out.push_sql(", ");
             }
             out.push_identifier(column.name)?;
-            out.push_sql(" = excluded.");
-            out.push_identifier(column.name)?;
+            if bumped(column) {
+                out.push_sql(" = ");
+                out.push_identifier(M::META.table)?;
+                out.push_sql(".");
+                out.push_identifier(column.name)?;
+                out.push_sql(" + 1");
+            } else {
+                out.push_sql(" = excluded.");
+                out.push_identifier(column.name)?;
+            }
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use common::models::*;
 use common::{Queries, new_user};
 use diesel::connection::SimpleConnection;
 use glowplug::prelude::*;
-use glowplug::{Error, LazyLoading, strict_loading};
+use glowplug::{Error, LazyLoading, Queries as _, strict_loading};
 
 /// ada wrote p1 (comments c1, c2; tags rust, sql) and p2 (tag rust);
 /// bob wrote p3 (comment c3, no tags); cy wrote nothing. Only ada has a profile.
@@ -104,6 +104,23 @@ where
 }
 
 backend_tests! {
+    fn many_to_many_counts_per_parent_in_one_query(db) {
+        let mut conn = db.get()?;
+        let b = blog(&mut conn)?;
+        let queries = Queries::record(&mut *conn);
+        let posts = Post::scope().order(posts::id.asc()).with_count(&mut conn, Post::TAGS)?;
+        let counts: Vec<(i64, i64)> = posts.iter().map(|(p, n)| (p.id, *n)).collect();
+        assert_eq!(counts, [(b.p1.id, 2), (b.p2.id, 1), (b.p3.id, 0)]);
+        // The other way, with a filter on the parents.
+        let tags = Tag::filter(tags::name.ne("sql")).order(tags::name.asc()).with_count(&mut conn, Tag::POSTS)?;
+        let counts: Vec<(&str, i64)> = tags.iter().map(|(t, n)| (t.name.as_str(), *n)).collect();
+        assert_eq!(counts, [("rust", 2), ("unused", 0)]);
+        let sent = queries.take();
+        assert_eq!(sent.len(), 2, "one query each: {sent:#?}");
+        assert!(sent[0].contains("SELECT COUNT(*)") && sent[0].contains("post_tags"), "{}", sent[0]);
+        Ok(())
+    }
+
     fn lazy_loads_every_kind_in_one_query_each(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;

@@ -8,6 +8,12 @@
 //! holding every trait impl, so helper names never reach the user's
 //! namespace.
 //!
+//! The `behave` flags (`soft_delete`, `lock_version`) pick, through small
+//! helpers, the base query (`__glowplug_live!`), the `UPDATE` of
+//! `save`/`update` (`__glowplug_versioned!`) and the delete
+//! (`__glowplug_remove!`); with both `no` the code is what it was before
+//! the flags existed, but for `Touch`'s `Live`/`Remove` items.
+//!
 //! A record keeps its column type and modifiers raw; small helper macros
 //! (`__glowplug_*`) read them where they are used: a field's Rust type (in
 //! type position), a default value, a metadata entry. Struct fields are
@@ -32,7 +38,8 @@ macro_rules! __glowplug_expand {
             null = $dnull:ident, mods = [$($dmods:tt)*], role = $drole:ident
         } )* ],
         new = { req = [$({ $rn:ident [$($rty:tt)*] })*], opt = [$($on:ident)*] },
-        timestamps = $ts:ident
+        timestamps = $ts:ident,
+        behave = { soft_delete = $sd:ident, lock_version = $lk:ident }
     ) => {
         $( $crate::__glowplug_check_mods! {
             model = $model, column = $cn, role = $crole,
@@ -135,7 +142,7 @@ macro_rules! __glowplug_expand {
                 type Table = $table::table;
                 type New = $new;
                 type Changes = $changes;
-                type Query = $crate::__private::diesel::dsl::Select<$table::table, ( $( $table::$cn, )* )>;
+                type Query = $crate::__glowplug_live!(type $sd $table [$crate::__private::diesel::dsl::Select<$table::table, ( $( $table::$cn, )* )>]);
 
                 const NAME: &'static str = ::core::stringify!($model);
                 const TABLE: &'static str = ::core::stringify!($table);
@@ -165,7 +172,7 @@ macro_rules! __glowplug_expand {
                 }
 
                 fn query() -> Self::Query {
-                    QueryDsl::select($table::table, ( $( $table::$cn, )* ))
+                    $crate::__glowplug_live!(expr $sd $table [QueryDsl::select($table::table, ( $( $table::$cn, )* ))])
                 }
 
                 fn validate(&self) -> $crate::Result<()> {
@@ -225,14 +232,15 @@ macro_rules! __glowplug_expand {
 
             $crate::__glowplug_ops! {
                 conn = [$crate::__private::SqliteConnection], copy = no, model = $model, table = $table, pk = $pk,
-                cols = [$($cn)*], data = [$($dn)*], timestamps = $ts
+                cols = [$($cn)*], data = [$($dn)*], timestamps = $ts, soft_delete = $sd, lock_version = $lk
             }
             $crate::__glowplug_ops! {
                 conn = [$crate::__private::PgConnection], copy = yes, model = $model, table = $table, pk = $pk,
-                cols = [$($cn)*], data = [$($dn)*], timestamps = $ts
+                cols = [$($cn)*], data = [$($dn)*], timestamps = $ts, soft_delete = $sd, lock_version = $lk
             }
 
-            $crate::__glowplug_query_impls! { model = $model, table = $table, timestamps = $ts }
+            $crate::__glowplug_query_impls! { model = $model, table = $table, timestamps = $ts, soft_delete = $sd }
+            $crate::__glowplug_soft_delete! { $sd, model = $model, table = $table, pk = $pk, timestamps = $ts }
 
             // Upsert keys: the primary key and every `unique` column.
             impl $crate::UniqueKey<$model> for $table::$pk {}

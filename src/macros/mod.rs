@@ -68,7 +68,9 @@ mod types;
 ///     #[attributes]  visibility  Name [as table_name] {
 ///         #[attributes]  column: type [modifiers],
 ///         ...
-///         timestamps,
+///         timestamps,          // or timestamps(tz): created_at, updated_at
+///         soft_delete,         // deleted_at: deletes are soft, reads skip deleted rows
+///         lock_version,        // lock_version: optimistic locking on save/update
 ///     }
 ///     ...
 /// }
@@ -206,6 +208,30 @@ mod types;
 /// (`timestamp`, not null; `timestamps(tz)`: `timestamptz`), set by glowplug
 /// on insert and bumped on save and update (no database triggers).
 ///
+/// `soft_delete` adds `deleted_at` (`timestamp`, `null`; in the model
+/// struct only, like the timestamps) and makes deletes soft: the model's
+/// base query, which every read starts from (`all`, `find`, scopes, counts,
+/// pagination, relations loaded into other models), reads only rows whose
+/// `deleted_at` is NULL; `delete` and a scope's `delete_all` set it. It
+/// implements [`SoftDelete`](crate::SoftDelete): `with_deleted()`,
+/// `only_deleted()`, `restore`, `force_delete` (see the
+/// [`soft_delete`](crate::query::soft_delete) module).
+///
+/// `lock_version` adds `lock_version` (`int`, not null, `default(0)`; in
+/// the model struct only) for optimistic locking: `save` and `update` write
+/// only while the stored version is the one the row was read at, and bump
+/// it in the database and in the struct; otherwise they write nothing and
+/// return [`Error::StaleRow`](crate::Error::StaleRow) (reload and retry).
+///
+/// ```
+/// glowplug::model! {
+///     pub Note { id: pk, body: text, timestamps, soft_delete, lock_version }
+/// }
+/// assert!(Note::META.soft_delete() && Note::META.lock_version());
+/// let names: Vec<&str> = Note::META.columns.iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["id", "body", "created_at", "updated_at", "deleted_at", "lock_version"]);
+/// ```
+///
 /// # Generated items
 ///
 /// For `User { id: pk, username: varchar(50) unique, bio: text null, active: bool default(true), timestamps }`:
@@ -266,7 +292,9 @@ mod types;
 /// repeated modifier, `default` or `fk` without its argument, an
 /// `on_delete(..)` without `fk(..)`, with an unknown action, or `set_null` on
 /// a column that is not `null`, a missing or
-/// second primary key, a model with nothing but a key, `timestamps` twice, a
+/// second primary key, a model with nothing but a key, `timestamps` twice,
+/// `soft_delete` or `lock_version` twice or beside a column of the same
+/// name, an unknown bare word (`soft_deletes,`), a
 /// `null` or defaulted primary key, a missing `:`, a duplicate column, a
 /// relation written the wrong way and an unknown relation kind each fail to
 /// compile with one message that names the mistake and the accepted syntax.

@@ -13,7 +13,7 @@
 #[macro_export]
 macro_rules! __glowplug_ops {
     (conn = [$conn:ty], copy = $copy:ident, model = $model:ident, table = $table:ident, pk = $pk:ident,
-        cols = [$($cn:ident)*], data = [$($dn:ident)*], timestamps = $ts:ident) => {
+        cols = [$($cn:ident)*], data = [$($dn:ident)*], timestamps = $ts:ident, soft_delete = $sd:ident, lock_version = $lk:ident) => {
         impl $crate::__private::ModelOps<$conn> for $model {
             fn op_all(conn: &mut $conn) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
                 <Self as $crate::Model>::query().load(conn)
@@ -27,7 +27,7 @@ macro_rules! __glowplug_ops {
             }
 
             fn op_count(conn: &mut $conn) -> $crate::__private::QueryResult<i64> {
-                $table::table.count().get_result(conn)
+                $crate::__glowplug_live!(expr $sd $table [$table::table]).count().get_result(conn)
             }
 
             fn op_insert(conn: &mut $conn, new: &<Self as $crate::Model>::New) -> $crate::__private::QueryResult<Self> {
@@ -38,8 +38,8 @@ macro_rules! __glowplug_ops {
             }
 
             fn op_save(conn: &mut $conn, row: &Self) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
-                $crate::__private::diesel::update($table::table.find(row.$pk))
-                    .set($crate::__glowplug_touch!($ts, $table, row))
+                $crate::__private::diesel::update($crate::__glowplug_versioned!(target $lk $table, $table::table.find(row.$pk), row))
+                    .set($crate::__glowplug_versioned!(set $lk $table, $crate::__glowplug_touch!($ts, $table, row)))
                     .returning(( $( $table::$cn, )* ))
                     .get_result(conn)
                     .optional()
@@ -47,18 +47,18 @@ macro_rules! __glowplug_ops {
 
             fn op_update(
                 conn: &mut $conn,
-                id: <Self as $crate::Model>::Id,
+                row: &Self,
                 changes: &<Self as $crate::Model>::Changes,
             ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
-                $crate::__private::diesel::update($table::table.find(id))
-                    .set($crate::__glowplug_touch!($ts, $table, changes))
+                $crate::__private::diesel::update($crate::__glowplug_versioned!(target $lk $table, $table::table.find(row.$pk), row))
+                    .set($crate::__glowplug_versioned!(set $lk $table, $crate::__glowplug_touch!($ts, $table, changes)))
                     .returning(( $( $table::$cn, )* ))
                     .get_result(conn)
                     .optional()
             }
 
             fn op_delete(conn: &mut $conn, id: <Self as $crate::Model>::Id) -> $crate::__private::QueryResult<usize> {
-                $crate::__private::diesel::delete($table::table.find(id)).execute(conn)
+                $crate::__glowplug_remove!($sd, $ts, $table, $table::table.find(id)).execute(conn)
             }
 
             fn op_insert_array<const N: usize>(
@@ -178,5 +178,81 @@ macro_rules! __glowplug_touch {
     };
     (no, $table:ident, $changes:expr) => {
         $changes
+    };
+}
+
+/// `soft_delete = yes`: the query `$q` restricted to rows not soft-deleted
+/// (`WHERE deleted_at IS NULL`), as a type (`type`) or a value (`expr`);
+/// `no`: `$q` itself.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_live {
+    (type no $table:ident [$q:ty]) => { $q };
+    (type yes $table:ident [$q:ty]) => {
+        $crate::__private::diesel::dsl::Filter<$q, $crate::__private::diesel::dsl::IsNull<$table::deleted_at>>
+    };
+    (expr no $table:ident [$q:expr]) => { $q };
+    (expr yes $table:ident [$q:expr]) => {
+        $crate::__private::diesel::QueryDsl::filter($q, $crate::__private::diesel::ExpressionMethods::is_null($table::deleted_at))
+    };
+}
+
+/// `lock_version = yes`: an `UPDATE` of one row only while its version is
+/// the one `$row` was read at (`target`), bumping it (`set`); `no`: as given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_versioned {
+    (target no $table:ident, $target:expr, $row:expr) => {
+        $target
+    };
+    (target yes $table:ident, $target:expr, $row:expr) => {
+        $crate::__private::diesel::QueryDsl::filter(
+            $target,
+            $table::lock_version.eq($row.lock_version),
+        )
+    };
+    (set no $table:ident, $changes:expr) => {
+        $changes
+    };
+    (set yes $table:ident, $changes:expr) => {
+        ($changes, $table::lock_version.eq($table::lock_version + 1))
+    };
+}
+
+/// The statement that deletes `$rows`: `DELETE`, or with `soft_delete` an
+/// `UPDATE` setting `deleted_at` (and bumping `updated_at`) on the rows not
+/// yet deleted.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_remove {
+    // `Touch::Live` and `Touch::Remove` (see `query/mod.rs`).
+    (items no, $ts:ident, $table:ident) => {
+        type Live = $table::table;
+        fn live() -> Self::Live {
+            $table::table
+        }
+        type Remove = $crate::__private::diesel::dsl::delete<$table::table>;
+        fn remove() -> Self::Remove {
+            $crate::__private::diesel::delete($table::table)
+        }
+    };
+    (items yes, $ts:ident, $table:ident) => {
+        type Live = $crate::__glowplug_live!(type yes $table [$table::table]);
+        fn live() -> Self::Live {
+            $crate::__glowplug_live!(expr yes $table [$table::table])
+        }
+        type Remove = $crate::__private::diesel::dsl::Update<
+            Self::Live,
+            Self::With<$crate::__private::diesel::dsl::Eq<$table::deleted_at, $crate::__private::Option<$crate::__private::NaiveDateTime>>>,
+        >;
+        fn remove() -> Self::Remove {
+            $crate::__glowplug_remove!(yes, $ts, $table, $table::table)
+        }
+    };
+    (no, $ts:ident, $table:ident, $rows:expr) => { $crate::__private::diesel::delete($rows) };
+    (yes, $ts:ident, $table:ident, $rows:expr) => {
+        $crate::__private::diesel::update($crate::__glowplug_live!(expr yes $table [$rows]))
+            .set($crate::__glowplug_touch!($ts, $table,
+                $table::deleted_at.eq($crate::__private::Option::Some($crate::__private::now()))))
     };
 }

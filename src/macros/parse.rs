@@ -52,14 +52,19 @@
 //!    The probe is defined in the same expansion that calls it: rustc
 //!    rejects a macro-expanded definition that shadows an outer one at the
 //!    call site.
+//!    A bare word (`soft_delete,`, `lock_version,`) adds its managed column
+//!    the same way (`__glowplug_behaviour!`) and puts `{ kind = word }` first
+//!    in the model's `rels`, so the state keeps its fields.
 //! 3. `__glowplug_check!` refuses empty models, models without a primary key
-//!    or with two, and models with nothing but a key, then expands.
+//!    or with two, and models with nothing but a key, then expands with
+//!    `behave = { soft_delete = yes|no, lock_version = yes|no }`, the bare
+//!    words taken back out of `rels` (`__glowplug_behave!`).
 //!
 //! A finished column record reads
 //! `{ name = n, attrs = [..], fattrs = [..], sql = [SqlType tokens],
 //! ty = [keyword args?], null = yes|no, mods = [raw modifiers],
-//! role = Pk|Data|Created|Updated }`; `fattrs` are extra attributes of the
-//! model field (`#[diesel(skip_update)]` on the timestamps).
+//! role = Pk|Data|Created|Updated|Deleted|Version }`; `fattrs` are extra attributes of the
+//! model field (`#[diesel(skip_update)]` on the managed columns).
 //!
 //! Every input no rule accepts ends in one `compile_error!` naming the
 //! mistake and the accepted syntax, and nothing else is expanded.
@@ -178,6 +183,22 @@ macro_rules! __glowplug_parse {
             [created_at updated_at] [$($($kind)*)?]
             d = [$d], model = { name = $m $($mx)* }, pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], new = { req = [$($nr)* $($pr)*], opt = [$($no)* $($po)*] },
             seen = [$($seen)* created_at updated_at], timestamps = yes, rest = [ $($($rest)*)? ]
+        }
+    };
+
+    // A bare word: `soft_delete,` or `lock_version,` (`__glowplug_behaviour!`
+    // adds the managed column, or reports any other word). The word is
+    // also put first in the model's `rels`, where `__glowplug_check!` takes
+    // it out again as the expansion's `behave` flags.
+    (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*], req = [$($pr:tt)*], opt = [$($po:tt)*] }, d = [$d:tt],
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
+        pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], new = { req = [$($nr:tt)*], opt = [$($no:tt)*] }, seen = [$($seen:ident)*], timestamps = $ts:ident,
+        rest = [ $kind:ident $(, $($rest:tt)*)? ]) => {
+        $crate::__glowplug_behaviour! {
+            kind = $kind, model = $m, d = [$d], seen = [$($seen)*],
+            before = { d = [$d], model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c, rels = [{ kind = $kind } $($rels)*], keys = $keys },
+                pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], new = { req = [$($nr)* $($pr)*], opt = [$($no)* $($po)*] } },
+            after = { timestamps = $ts, rest = [ $($($rest)*)? ] }
         }
     };
 
@@ -330,6 +351,44 @@ macro_rules! __glowplug_parse {
     };
 }
 
+/// The column a model behaviour adds (`soft_delete`: `deleted_at`, a
+/// nullable timestamp; `lock_version`: `lock_version`, an integer from 0),
+/// refused when the model already has a column of that name; any other bare
+/// word is reported as a column without a type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_behaviour {
+    (kind = soft_delete, $($args:tt)*) => {
+        $crate::__glowplug_behaviour! { @column deleted_at {
+            name = deleted_at, attrs = [], fattrs = [#[diesel(skip_update)]],
+            sql = [$crate::__private::diesel::sql_types::Nullable<$crate::__private::diesel::sql_types::Timestamp>],
+            ty = [timestamp], null = yes, mods = [], role = Deleted
+        } $($args)* }
+    };
+    (kind = lock_version, $($args:tt)*) => {
+        $crate::__glowplug_behaviour! { @column lock_version {
+            name = lock_version, attrs = [], fattrs = [#[diesel(skip_update)]],
+            sql = [$crate::__private::diesel::sql_types::Integer],
+            ty = [int], null = no, mods = [default(0)], role = Version
+        } $($args)* }
+    };
+    (kind = $name:ident, model = $m:ident, $($args:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`: expected `:` and a type after the column name `", ::core::stringify!($name),
+            "`; example: `username: varchar(50) unique,` (the bare declarations are `timestamps,`, `soft_delete,` and `lock_version,`)"
+        ));
+    };
+    (@column $col:ident $record:tt model = $m:ident, d = [$d:tt], seen = [$($seen:ident)*], before = { $($before:tt)* }, after = { $($after:tt)* }) => {
+        macro_rules! __glowplug_probe {
+            $( ($seen $d($d next:tt)*) => { $crate::__glowplug_duplicate!($m, $seen); }; )*
+            ($d column:ident $d record:tt $d($d state:tt)*) => {
+                $crate::__glowplug_parse! { pending = { cols = [$d record], data = [], pk = [], req = [], opt = [] }, $d($d state)* }
+            };
+        }
+        __glowplug_probe! { $col $record $($before)*, seen = [$($seen)* $col], $($after)* }
+    };
+}
+
 /// Lets `unique(..)` and `index(..)` through to the next parse step and
 /// refuses any other word before a parenthesised column list.
 #[doc(hidden)]
@@ -371,7 +430,7 @@ macro_rules! __glowplug_duplicate {
     ($model:ident, $column:ident) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($model), "` declares the column `", ::core::stringify!($column),
-            "` twice; each column name may appear once (`timestamps` declares `created_at` and `updated_at`)"
+            "` twice; each column name may appear once (`timestamps` declares `created_at` and `updated_at`, `soft_delete` declares `deleted_at`, `lock_version` declares `lock_version`)"
         ));
     };
 }
@@ -402,7 +461,46 @@ macro_rules! __glowplug_check {
             "model `", ::core::stringify!($m), "` has only a primary key; declare at least one more column, e.g. `name: text`"
         ));
     };
+    // The behaviours `soft_delete` and `lock_version` stand first in `rels`
+    // (see the bare-word rule of `__glowplug_parse!`): taken out as flags.
+    (d = $d:tt, model = { name = $m:ident, vis = $v:tt, attrs = $a:tt, table = $t:ident, new = $n:ident, changes = $c:ident,
+        rels = [{ kind = $first:ident } $($rels:tt)*], keys = $k:tt },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
+        $crate::__glowplug_behave! { $first [$($rels)*] {
+            d = $d, model = { name = $m, vis = $v, attrs = $a, table = $t, new = $n, changes = $c, rels = [], keys = $k },
+            pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts
+        } }
+    };
     (d = $d:tt, model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
-        $crate::__glowplug_expand! { d = $d, model = $model, pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts }
+        $crate::__glowplug_expand! {
+            d = $d, model = $model, pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts,
+            behave = { soft_delete = no, lock_version = no }
+        }
+    };
+}
+
+/// Takes the behaviour words (`soft_delete`, `lock_version`) from the
+/// front of a model's `rels` into the expansion's `behave` flags.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_behave {
+    (soft_delete [{ kind = lock_version } $($rels:tt)*] $state:tt) => {
+        $crate::__glowplug_behave! { @expand [$($rels)*] $state soft_delete = yes, lock_version = yes }
+    };
+    (lock_version [{ kind = soft_delete } $($rels:tt)*] $state:tt) => {
+        $crate::__glowplug_behave! { @expand [$($rels)*] $state soft_delete = yes, lock_version = yes }
+    };
+    (soft_delete $rels:tt $state:tt) => {
+        $crate::__glowplug_behave! { @expand $rels $state soft_delete = yes, lock_version = no }
+    };
+    (lock_version $rels:tt $state:tt) => {
+        $crate::__glowplug_behave! { @expand $rels $state soft_delete = no, lock_version = yes }
+    };
+    (@expand [$($rels:tt)*] { d = $d:tt, model = { name = $m:ident, vis = $v:tt, attrs = $a:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [], keys = $k:tt },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident } $($flags:tt)*) => {
+        $crate::__glowplug_expand! {
+            d = $d, model = { name = $m, vis = $v, attrs = $a, table = $t, new = $n, changes = $c, rels = [$($rels)*], keys = $k },
+            pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts, behave = { $($flags)* }
+        }
     };
 }

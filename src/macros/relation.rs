@@ -104,6 +104,15 @@ macro_rules! __glowplug_relation_items {
         names = { upper = $upper:ident, query = $query:ident, marker = $marker:ident },
         kind = many_to_many, name = $name:ident, attrs = [$($attr:tt)*], target = [$($target:tt)*], by = $left:ident,
         through = [$($join:ident)::+ ($right:ident)], opts = []) => {
+        // Counts per parent (`Scope::with_count`): the lazy query, correlated with the parent row.
+        impl $crate::query::CountOf<$model> for $marker {
+            type Expr = $crate::query::CountRows<$crate::relation::ManyToManyQuery<
+                $($target)*, $($join)::+::table, $($join)::+::$left, $($join)::+::$right, $table::$pk
+            >>;
+            fn count_of() -> Self::Expr {
+                $crate::query::count_rows($crate::__glowplug_through!([$($target)*], [$($join)::+], $left, $right, $table::$pk))
+            }
+        }
         $crate::__glowplug_relation_common! {
             model = $model, vis = [$($vis)*], names = { upper = $upper, query = $query, marker = $marker },
             name = $name, attrs = [$($attr)*], target = [$($target)*], kind = ManyToMany, doc = "has many (through a join table)", by = $left,
@@ -112,19 +121,7 @@ macro_rules! __glowplug_relation_items {
             query_type = [$crate::relation::ManyToManyQuery<
                 $($target)*, $($join)::+::table, $($join)::+::$left, $($join)::+::$right, <$model as $crate::Model>::Id
             >],
-            query = [|this: &$model| $crate::__private::diesel::QueryDsl::filter(
-                <$($target)* as $crate::Model>::query(),
-                $crate::__private::diesel::ExpressionMethods::eq_any(
-                    $crate::__private::primary_key_of::<$($target)*>(),
-                    $crate::__private::diesel::QueryDsl::select(
-                        $crate::__private::diesel::QueryDsl::filter(
-                            $($join)::+::table,
-                            $crate::__private::diesel::ExpressionMethods::eq($($join)::+::$left, this.$pk),
-                        ),
-                        $($join)::+::$right,
-                    ),
-                ),
-            )],
+            query = [|this: &$model| $crate::__glowplug_through!([$($target)*], [$($join)::+], $left, $right, this.$pk)],
             parent_key = [|parent: &$model| $crate::__private::Option::Some(parent.$pk)],
             fetch = [|conn, keys| $crate::__private::fetch_through(
                 conn,
@@ -362,5 +359,28 @@ macro_rules! __glowplug_join_impls {
                 }
             }
         };
+    };
+}
+
+/// The targets of a `many_to_many` that the join table pairs with the
+/// parent key `$key` (a value for the lazy query, the parent's key column
+/// for `with_count`'s correlated count).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_through {
+    ([$($target:tt)*], [$($join:ident)::+], $left:ident, $right:ident, $key:expr) => {
+        $crate::__private::diesel::QueryDsl::filter(
+            <$($target)* as $crate::Model>::query(),
+            $crate::__private::diesel::ExpressionMethods::eq_any(
+                $crate::__private::primary_key_of::<$($target)*>(),
+                $crate::__private::diesel::QueryDsl::select(
+                    $crate::__private::diesel::QueryDsl::filter(
+                        $($join)::+::table,
+                        $crate::__private::diesel::ExpressionMethods::eq($($join)::+::$left, $key),
+                    ),
+                    $($join)::+::$right,
+                ),
+            ),
+        )
     };
 }

@@ -34,6 +34,19 @@ pub struct Join<Prev, R, K, On> {
     pub(super) on: On,
 }
 
+/// The scope starts from this query instead of the model's base query
+/// (`User::with_deleted()` starts from every row, deleted or not); joins
+/// come after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Base<Q>(pub(super) Q);
+
+impl<Q0, Q> Apply<Q0> for Base<Q> {
+    type Output = Q;
+    fn apply(self, _model_query: Q0) -> Q {
+        self.0
+    }
+}
+
 /// No filter.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoFilter;

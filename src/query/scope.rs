@@ -17,8 +17,8 @@ use diesel::sql_types::{Foldable, IntoNullable, SingleValue, SqlOrd, SqlType};
 
 use super::CountOf;
 use super::parts::{
-    Apply, FirstOrder, FirstWindow, Join, LastOrder, NoFilter, NoJoin, NoOrder, NoWindow, OrderBy,
-    Where, Window,
+    Apply, Base, FirstOrder, FirstWindow, Join, LastOrder, NoFilter, NoJoin, NoOrder, NoWindow,
+    OrderBy, Where, Window,
 };
 use super::run::{Loadable, fetch_one, fetch_optional, fetch_rows};
 use crate::connection::DbConnection;
@@ -107,6 +107,20 @@ impl<M> Scope<M> {
     pub(super) fn new() -> Self {
         Scope {
             joins: NoJoin,
+            filters: NoFilter,
+            order: NoOrder,
+            window: NoWindow,
+            model: PhantomData,
+        }
+    }
+}
+
+impl<M, Q> Scope<M, Base<Q>> {
+    /// The rows of `query` (a query of the model's table selecting every
+    /// column) in place of the model's base query.
+    pub(super) fn from_base(query: Q) -> Self {
+        Scope {
+            joins: Base(query),
             filters: NoFilter,
             order: NoOrder,
             window: NoWindow,
@@ -358,11 +372,14 @@ where
     }
 
     /// The rows, each with the number of its targets in `relation` (a
-    /// `has_many` or `has_one`), in one query: Laravel's `withCount`. The
-    /// count is a correlated subquery on the target's base query
-    /// (`SELECT users.*, (SELECT COUNT(*) FROM posts WHERE posts.author_id
-    /// = users.id) FROM users …`), so the scope's filters, order and
-    /// window apply to the parents as in [`all`](Scope::all).
+    /// `has_many`, `has_one` or `many_to_many`), in one query: Laravel's
+    /// `withCount`. The count is a correlated subquery on the target's base
+    /// query (`SELECT users.*, (SELECT COUNT(*) FROM posts WHERE
+    /// posts.author_id = users.id) FROM users …`; for a `many_to_many`,
+    /// `… FROM tags WHERE tags.id IN (SELECT tag_id FROM post_tags WHERE
+    /// post_tags.post_id = posts.id)`), so the scope's filters, order and
+    /// window apply to the parents as in [`all`](Scope::all), and targets
+    /// the base query leaves out (soft-deleted ones) are not counted.
     ///
     /// ```
     /// # glowplug::model! {

@@ -15,21 +15,22 @@ use crate::error::Result;
 use crate::model::Crud;
 
 /// The `UPDATE` of `update_all` before its filters.
-pub type UpdateAll<M, Ch> = dsl::Update<<M as crate::Model>::Table, <M as Touch>::With<Ch>>;
+pub type UpdateAll<M, Ch> = dsl::Update<<M as Touch>::Live, <M as Touch>::With<Ch>>;
 
-/// The `DELETE` of `delete_all` before its filters.
-pub type DeleteAll<M> = dsl::delete<<M as crate::Model>::Table>;
+/// The `DELETE` of `delete_all` before its filters (on a model with
+/// `soft_delete`, the `UPDATE` that sets `deleted_at`).
+pub type DeleteAll<M> = <M as Touch>::Remove;
 
 impl<M, W, O> Scope<M, NoJoin, W, O, NoWindow>
 where
     M: Crud + Touch,
-    M::Table: IntoUpdateTarget + Default,
 {
     /// Sets `changes` on every row the filters match, in one `UPDATE`, and
     /// returns the number of rows changed. `changes` is any diesel changeset:
     /// `users::active.eq(false)`, a tuple of them, `users::age.eq(users::age + 1)`,
     /// or the model's changes struct (`UserChanges { .. }`). On a model with
-    /// `timestamps`, `updated_at` is bumped too.
+    /// `timestamps`, `updated_at` is bumped too. On a model with
+    /// `soft_delete`, soft-deleted rows are left alone.
     ///
     /// Like Rails' `update_all`, it writes what it is given: the `varchar(N)`
     /// checks of [`Crud::update`] do not run (the database's own constraints
@@ -56,12 +57,12 @@ where
     pub fn update_all<C, Ch>(self, conn: &mut C, changes: Ch) -> Result<usize>
     where
         C: DbConnection + ?Sized,
-        M::With<Ch>: AsChangeset<Target = TableOf<M>>,
+        M::With<Ch>: AsChangeset<Target = <M::Live as diesel::associations::HasTable>::Table>,
         UpdateAll<M, Ch>: diesel::query_builder::AsQuery,
         W: Apply<UpdateAll<M, Ch>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
-        let updated = update_where(conn, M::Table::default(), self.filters, M::touch(changes));
+        let updated = update_where(conn, M::live(), self.filters, M::touch(changes));
         match updated {
             Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => Ok(0),
             other => Ok(other?),
@@ -70,6 +71,12 @@ where
 
     /// Deletes every row the filters match, in one `DELETE`, and returns
     /// the number of rows deleted.
+    ///
+    /// On a model with `soft_delete` it soft-deletes them instead, as
+    /// Laravel's `delete()` on a query does: one `UPDATE` setting
+    /// `deleted_at` (and bumping `updated_at`) on the matching rows not yet
+    /// deleted, whose number it returns. Remove rows for good with
+    /// [`SoftDelete::force_delete`](crate::SoftDelete::force_delete).
     ///
     /// ```
     /// # glowplug::model! { pub User { id: pk, name: text, age: int } }
@@ -92,7 +99,7 @@ where
         W: Apply<DeleteAll<M>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
-        Ok(delete_where(conn, M::Table::default(), self.filters)?)
+        Ok(exec(conn, self.filters.apply(M::remove()))?)
     }
 }
 
@@ -114,14 +121,4 @@ where
     W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
 {
     exec(conn, filters.apply(diesel::update(table).set(changes)))
-}
-
-fn delete_where<C, T, W>(conn: &mut C, table: T, filters: W) -> diesel::QueryResult<usize>
-where
-    C: DbConnection + ?Sized,
-    T: IntoUpdateTarget,
-    W: Apply<dsl::delete<T>>,
-    W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
-{
-    exec(conn, filters.apply(diesel::delete(table)))
 }

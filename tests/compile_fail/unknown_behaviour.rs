@@ -1,0 +1,9 @@
+glowplug::model! {
+    Note {
+        id: pk,
+        body: text,
+        soft_deletes,
+    }
+}
+
+fn main() {}
