@@ -11,6 +11,9 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::constraint::{self, Kind, Violation};
+use crate::meta::ModelMeta;
+
 /// A cause kept by an [`Error`] variant: any error, sendable between threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -135,35 +138,93 @@ pub enum Error {
     },
 
     /// A write broke a UNIQUE constraint or a primary key.
+    ///
+    /// `table`, `columns` and `constraint` are the same on both backends for
+    /// the same schema when the write went through a model (SQLite reports
+    /// no constraint names; glowplug gives the name PostgreSQL gives the key:
+    /// `users_email_key`, `users_pkey`). [`Error::field_errors`] turns it into
+    /// `email: has already been taken`.
     #[error(
-        "unique constraint violated{}: {message} (a row with this value already exists)",
-        constraint_suffix(constraint.as_deref())
+        "unique constraint violated{}: {} (a row with this value already exists)",
+        located(table, columns, constraint),
+        db_message(source)
     )]
     UniqueViolation {
-        /// The constraint's name, when the backend reports it (PostgreSQL does, SQLite does not).
+        /// The constraint's or unique index's name, when known.
         constraint: Option<String>,
-        /// The table, when the backend reports it.
+        /// The table, when known.
         table: Option<String>,
-        /// The database's message.
-        message: String,
+        /// The key's columns, in key order; empty when not known.
+        columns: Vec<String>,
         /// diesel's error (`DatabaseError(UniqueViolation, ..)`).
         #[source]
         source: DieselError,
     },
 
     /// A write referenced a row that does not exist, or a delete would orphan rows.
+    ///
+    /// PostgreSQL names the referencing table, column and constraint. SQLite
+    /// names none of them: on a write through a model glowplug fills the
+    /// model's table and, when the model has exactly one foreign key, its
+    /// column and name (`posts_author_id_fkey`); a refused delete stays
+    /// without them on SQLite.
     #[error(
-        "foreign key constraint violated{}: {message} (the referenced row must exist, and referenced rows cannot be deleted while others point to them)",
-        constraint_suffix(constraint.as_deref())
+        "foreign key constraint violated{}: {} (the referenced row must exist, and referenced rows cannot be deleted while others point to them)",
+        located(table, columns, constraint),
+        db_message(source)
     )]
     ForeignKeyViolation {
-        /// The constraint's name, when the backend reports it.
+        /// The constraint's name, when known.
         constraint: Option<String>,
-        /// The table, when the backend reports it.
+        /// The referencing table, when known.
         table: Option<String>,
-        /// The database's message.
-        message: String,
+        /// The referencing column(s); empty when not known.
+        columns: Vec<String>,
         /// diesel's error (`DatabaseError(ForeignKeyViolation, ..)`).
+        #[source]
+        source: DieselError,
+    },
+
+    /// A write left NULL in a column declared NOT NULL. Both backends name
+    /// the table and the column; NOT NULL has no constraint name.
+    #[error(
+        "NOT NULL constraint violated{}: {} (give the column a value, or declare it `null`)",
+        located(table, columns, constraint),
+        db_message(source)
+    )]
+    NotNullViolation {
+        /// Always `None` (NOT NULL constraints have no name); kept for the
+        /// same shape as the other violations.
+        constraint: Option<String>,
+        /// The table.
+        table: Option<String>,
+        /// The column.
+        columns: Vec<String>,
+        /// diesel's error (`DatabaseError(NotNullViolation, ..)`).
+        #[source]
+        source: DieselError,
+    },
+
+    /// A write broke a CHECK constraint (an `enum(..)` column's list of
+    /// values, or a check of the schema).
+    ///
+    /// Both backends give the constraint's name (SQLite: of a named check;
+    /// the expression of an unnamed one). The column is known when the name
+    /// is `table_column_check` (PostgreSQL's default, and glowplug's for
+    /// `enum(..)` columns).
+    #[error(
+        "check constraint violated{}: {} (the value is not one the schema allows)",
+        located(table, columns, constraint),
+        db_message(source)
+    )]
+    CheckViolation {
+        /// The constraint's name (SQLite: or the expression of an unnamed check).
+        constraint: Option<String>,
+        /// The table, when known.
+        table: Option<String>,
+        /// The checked column, when known.
+        columns: Vec<String>,
+        /// diesel's error (`DatabaseError(CheckViolation, ..)`).
         #[source]
         source: DieselError,
     },
@@ -249,8 +310,26 @@ pub(crate) fn with_causes(err: &DieselError) -> String {
     text
 }
 
-fn constraint_suffix(constraint: Option<&str>) -> String {
-    constraint.map(|c| format!(" ({c})")).unwrap_or_default()
+/// The database's own message in `err`.
+fn db_message(err: &DieselError) -> &str {
+    match err {
+        DieselError::DatabaseError(_, info) => info.message(),
+        _ => "",
+    }
+}
+
+fn located(table: &Option<String>, columns: &[String], constraint: &Option<String>) -> String {
+    let where_ = Violation {
+        table: table.clone(),
+        columns: columns.to_vec(),
+        constraint: constraint.clone(),
+    }
+    .describe();
+    if where_.is_empty() {
+        where_
+    } else {
+        format!(" on {where_}")
+    }
 }
 
 impl From<DieselError> for Error {
@@ -285,31 +364,11 @@ impl From<DieselError> for Error {
             _ => return Error::Query(err),
         };
         let source = err;
+        if let (DieselError::DatabaseError(_, info), Some(k)) = (&source, Kind::of(kind)) {
+            let found = constraint::locate(k, info.as_ref());
+            return Error::violation(k, found, source);
+        }
         match kind {
-            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation => {
-                let (constraint, table) = match &source {
-                    DieselError::DatabaseError(_, info) => (
-                        info.constraint_name().map(str::to_owned),
-                        info.table_name().map(str::to_owned),
-                    ),
-                    _ => (None, None),
-                };
-                if kind == DatabaseErrorKind::UniqueViolation {
-                    Error::UniqueViolation {
-                        constraint,
-                        table,
-                        message,
-                        source,
-                    }
-                } else {
-                    Error::ForeignKeyViolation {
-                        constraint,
-                        table,
-                        message,
-                        source,
-                    }
-                }
-            }
             _ if lost(kind, &message) => Error::ConnectionLost { message, source },
             // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
             DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
@@ -332,6 +391,87 @@ impl From<DieselError> for Error {
             }
             _ => Error::Query(source),
         }
+    }
+}
+
+impl Error {
+    /// The constraint error of `kind` at `found`.
+    fn violation(kind: Kind, found: Violation, source: DieselError) -> Error {
+        let Violation {
+            table,
+            columns,
+            constraint,
+        } = found;
+        match kind {
+            Kind::Unique => Error::UniqueViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+            Kind::ForeignKey => Error::ForeignKeyViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+            Kind::NotNull => Error::NotNullViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+            Kind::Check => Error::CheckViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+        }
+    }
+
+    /// Completes a constraint violation raised by a write of the model
+    /// described by `meta` with what the backend did not report (SQLite
+    /// names no constraints): the table, the column(s) and PostgreSQL's
+    /// default name for the key, so that both backends give the same
+    /// answer. Every write glowplug makes through a model calls it; call it
+    /// on errors of writes you send yourself with diesel. Other errors, and
+    /// violations of another table, are returned unchanged.
+    pub fn for_model(self, meta: &ModelMeta) -> Error {
+        let (kind, table, columns, constraint, source) = match self {
+            Error::UniqueViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::Unique, table, columns, constraint, source),
+            Error::ForeignKeyViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::ForeignKey, table, columns, constraint, source),
+            Error::NotNullViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::NotNull, table, columns, constraint, source),
+            Error::CheckViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::Check, table, columns, constraint, source),
+            other => return other,
+        };
+        let mut found = Violation {
+            table,
+            columns,
+            constraint,
+        };
+        found.fill_from(kind, meta);
+        Error::violation(kind, found, source)
     }
 }
 

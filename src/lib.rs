@@ -58,6 +58,7 @@ pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod connection;
+mod constraint;
 pub mod database;
 mod decimal;
 mod enums;

@@ -194,7 +194,8 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     fn save<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
         self.validate_for(conn.backend())?;
         let id = self.id();
-        let row = with_backend!(conn, c => <Self as ModelOps<_>>::op_save(c, self))?;
+        let row = with_backend!(conn, c => <Self as ModelOps<_>>::op_save(c, self))
+            .map_err(written::<Self>)?;
         *self = row.ok_or_else(|| Error::not_found(Self::META.name, id))?;
         Ok(())
     }
@@ -217,7 +218,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
             Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => {
                 with_backend!(conn, c => <Self as ModelOps<_>>::op_find(c, id))?
             }
-            other => other?,
+            other => other.map_err(written::<Self>)?,
         };
         *self = row.ok_or_else(|| Error::not_found(Self::META.name, id))?;
         Ok(())
@@ -346,7 +347,8 @@ pub trait NewModel: Sized + serde::Serialize {
     /// Inserts this row and returns it as stored (id, defaults and timestamps set).
     fn insert<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<Self::Model> {
         self.validate_for(conn.backend())?;
-        Ok(with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_insert(c, self))?)
+        with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_insert(c, self))
+            .map_err(written::<Self::Model>)
     }
 
     /// Inserts this row unless a row with the same `key` exists; returns the
@@ -360,9 +362,8 @@ pub trait NewModel: Sized + serde::Serialize {
         K: UniqueKey<Self::Model>,
     {
         self.validate_for(conn.backend())?;
-        Ok(
-            with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Ignore))?,
-        )
+        with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Ignore))
+            .map_err(written::<Self::Model>)
     }
 
     /// Inserts this row, or overwrites the row with the same `key` (every
@@ -374,7 +375,8 @@ pub trait NewModel: Sized + serde::Serialize {
         K: UniqueKey<Self::Model>,
     {
         self.validate_for(conn.backend())?;
-        with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Update))?
+        with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Update))
+            .map_err(written::<Self::Model>)?
             .ok_or_else(|| Error::NotFound { model: <Self::Model as Model>::NAME, id: None, condition: None })
     }
 
@@ -450,6 +452,12 @@ pub trait ModelChanges {
     /// as given (on SQLite: NaN floats, dates and timestamps outside years
     /// 0000–9999). [`Crud::update`] runs it.
     fn validate_for(&self, backend: Backend) -> Result<()>;
+}
+
+/// A failed write of `M` as an [`Error`], its constraint violation
+/// completed from `M`'s metadata ([`Error::for_model`]).
+pub(crate) fn written<M: Model>(err: DieselError) -> Error {
+    Error::from(err).for_model(&M::META)
 }
 
 /// Converts the expression in `default(...)` to the column's Rust type.

@@ -174,7 +174,7 @@ backend_tests! {
         new_user("frank").insert(&mut conn)?;
         let err = NewUser { email: "other@example.com".into(), ..new_user("frank") }.insert(&mut conn).unwrap_err();
         match &err {
-            Error::UniqueViolation { message, .. } => assert!(message.contains("username"), "{message}"),
+            Error::UniqueViolation { columns, .. } => assert_eq!(columns, &["username"], "{err}"),
             other => panic!("expected UniqueViolation, got {other:?}"),
         }
         // The classified error keeps diesel's as its source.

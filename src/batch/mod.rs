@@ -122,7 +122,7 @@
 //! or one `COPY`) is atomic by itself and sends no `BEGIN`. A failure in any chunk, such as a unique
 //! violation in the third of five, leaves nothing of the batch behind and
 //! returns the database's error ([`Error::UniqueViolation`] names the
-//! constraint where the backend reports it). Rows are validated against
+//! table, the key's columns and its constraint, the same on both backends). Rows are validated against
 //! the constraints declared in `model!` (`varchar(N)`), and on SQLite
 //! against what SQLite stores as given (no NaN floats, dates and timestamps
 //! in years 0000–9999), before they are sent; a bad row is
@@ -311,6 +311,7 @@ impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
             }
             Ok::<_, Error>(out)
         }))
+        .map_err(|e| e.for_model(&M::META))
     }
 }
 
@@ -353,6 +354,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
             }
             Ok::<_, Error>(written)
         }))
+        .map_err(|e| e.for_model(&M::META))
     }
 
     /// [`insert`](Batch::insert) from an iterator: rows are taken one chunk
@@ -391,6 +393,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
             }
             Ok::<_, Error>(written)
         }))
+        .map_err(|e| e.for_model(&M::META))
     }
 }
 
@@ -599,6 +602,7 @@ where
         c.after_put::<M>()?;
         Ok::<_, Error>(written)
     }))
+    .map_err(|e| e.for_model(&M::META))
 }
 
 /// What follows writing explicit keys: PostgreSQL's sequence catch-up.
