@@ -229,16 +229,14 @@ pub enum Error {
         source: DieselError,
     },
 
-    /// A value broke a constraint declared in `model!` (checked before anything is written).
-    #[error("invalid {model}.{field}: {message}")]
-    Validation {
-        /// The model (or insert/changes struct) that was checked.
-        model: &'static str,
-        /// The field whose value was rejected.
-        field: &'static str,
-        /// What was wrong and what is allowed.
-        message: String,
-    },
+    /// Values failed the checks declared in `model!` (`varchar(N)`,
+    /// `validate(..)`, the model's `validate_with(..)` function) or what
+    /// SQLite cannot store; nothing was sent. Carries every failed check,
+    /// in order, with a code and a message; `Display` gives one line each,
+    /// serde the `{"errors": {"field": ["message"]}}` shape (see
+    /// [`FieldErrors`](crate::FieldErrors)).
+    #[error("invalid {}:\n{}", .0.model(), .0)]
+    Invalid(crate::FieldErrors),
 
     /// A row of a batch was rejected before anything of the batch was kept.
     #[error("batch row {index}: {source}")]
@@ -472,6 +470,71 @@ impl Error {
         };
         found.fill_from(kind, meta);
         Error::violation(kind, found, source)
+    }
+}
+
+impl Error {
+    /// The field errors a web API returns for this error (422
+    /// Unprocessable Entity): [`Error::Invalid`]'s own, a batch row's
+    /// ([`Error::InvalidRow`]), and the constraint violations as the same
+    /// shape, one error on the first column (or on `base` when no column is
+    /// known): unique `has already been taken`, foreign key `does not
+    /// exist`, NOT NULL `can't be blank`, check `is invalid`, with the codes
+    /// `unique`, `foreign_key`, `not_null` and `check`. `None` for every
+    /// other error (not the client's to fix).
+    ///
+    /// ```
+    /// # glowplug::model! { pub User { id: pk, email: text unique } }
+    /// # use glowplug::prelude::*;
+    /// # fn main() -> glowplug::Result<()> {
+    /// # let db = glowplug::Database::connect("sqlite::memory:")?;
+    /// # let mut conn = db.get()?;
+    /// # glowplug::schema::create_all(&mut conn, &[User::META])?;
+    /// NewUser { email: "a@x.io".into() }.insert(&mut conn)?;
+    /// let err = NewUser { email: "a@x.io".into() }.insert(&mut conn).unwrap_err();
+    /// let errors = err.field_errors().expect("a client error");
+    /// assert_eq!(errors.to_string(), "email: has already been taken");
+    /// assert_eq!(serde_json::to_string(&errors).unwrap(), r#"{"errors":{"email":["has already been taken"]}}"#);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn field_errors(&self) -> Option<crate::FieldErrors> {
+        self.field_errors_of("row")
+    }
+
+    /// [`Error::Invalid`] with one failed check: `field` of `model` failed
+    /// `code` (`message` says how), e.g. from a lifecycle hook or a
+    /// transaction that refuses a value.
+    pub fn invalid(
+        model: &'static str,
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        code: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Error {
+        let mut errors = crate::FieldErrors::new(model);
+        errors.add(field, code, message);
+        Error::Invalid(errors)
+    }
+
+    fn field_errors_of(&self, model: &'static str) -> Option<crate::FieldErrors> {
+        let (code, message, columns) = match self {
+            Error::Invalid(errors) => return Some(errors.clone()),
+            Error::InvalidRow { source, .. } => return source.field_errors_of(model),
+            Error::UniqueViolation { columns, .. } => ("unique", "has already been taken", columns),
+            Error::ForeignKeyViolation { columns, .. } => {
+                ("foreign_key", "does not exist", columns)
+            }
+            Error::NotNullViolation { columns, .. } => ("not_null", "can't be blank", columns),
+            Error::CheckViolation { columns, .. } => ("check", "is invalid", columns),
+            _ => return None,
+        };
+        let mut errors = crate::FieldErrors::new(model);
+        let field = columns
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "base".to_owned());
+        errors.add(field, code, message);
+        Some(errors)
     }
 }
 

@@ -92,7 +92,7 @@ pub use enums::{ColumnEnum, UnknownEnumValue};
 pub use error::{BoxError, Error, Result};
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
-pub use model::{Crud, Model, ModelChanges, NewModel};
+pub use model::{Crud, Model, ModelChanges, NewModel, Row};
 pub use query::{Queries, RunDsl, Scope};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
@@ -100,6 +100,7 @@ pub use relation::{
 };
 pub use transaction::transaction;
 pub use url::redact_url;
+pub use validate::{Checked, FieldError, FieldErrors, Rule, Value};
 pub use values::{UtcDateTime, Uuid};
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
@@ -138,7 +139,7 @@ pub mod __private {
     };
     pub use crate::timestamp::{Stamp, now};
     pub use crate::upsert::Excluded;
-    pub use crate::validate::{SqliteFidelity, TextLen, check_max_len, check_sqlite};
+    pub use crate::validate::{SqliteFidelity, check_rules, check_sqlite};
     pub use crate::values::{UtcDateTime, Uuid, new_uuid};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;
