@@ -63,6 +63,7 @@ pub mod database;
 mod decimal;
 mod enums;
 mod error;
+mod hooks;
 mod macros;
 mod meta;
 pub mod migrate;
@@ -90,6 +91,7 @@ pub use database::{
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
 pub use error::{BoxError, Error, Result};
+pub use hooks::Hooks;
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel, Row};
@@ -130,6 +132,7 @@ pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
     pub use crate::decimal::Decimal;
     pub use crate::enums::{EnumDefault, enum_from_sql};
+    pub use crate::hooks::{Hook, dispatch as dispatch_hook};
     pub use crate::meta::{Role, column_meta, index_meta, model_meta};
     pub use crate::model::{IntoColumnDefault, ModelOps};
     pub use crate::query::Touch;

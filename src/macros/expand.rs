@@ -168,6 +168,8 @@ macro_rules! __glowplug_expand {
                     QueryDsl::select($table::table, ( $( $table::$cn, )* ))
                 }
 
+                $crate::__glowplug_hooks! { [$($rel)*] }
+
                 fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
                     #[allow(unused_mut)]
                     let mut errors = $crate::FieldErrors::new(::core::stringify!($model));
@@ -770,6 +772,24 @@ macro_rules! __glowplug_check_rule {
             "range(min..=max), range(min..), range(..=max), one_of(\"a\", \"b\"), email, url, regex(\"pattern\"), not_empty"
         ));
     };
+}
+
+/// For a model with `hooks,`: `Model::HOOKS` and the forwarding of each
+/// hook to its [`Hooks`](crate::Hooks) impl (nothing otherwise).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_hooks {
+    ([]) => {};
+    ([{ kind = hooks } $($rest:tt)*]) => {
+        const HOOKS: bool = true;
+        fn hook<C: $crate::DbConnection + ?::core::marker::Sized>(
+            hook: $crate::__private::Hook<'_, Self>,
+            conn: &mut C,
+        ) -> $crate::Result<()> {
+            $crate::__private::dispatch_hook(hook, conn)
+        }
+    };
+    ([$other:tt $($rest:tt)*]) => { $crate::__glowplug_hooks! { [$($rest)*] } };
 }
 
 /// Calls the model's `validate_with(function)`, if it declares one, with

@@ -216,8 +216,16 @@ mod types;
 ///         seats: int validate(range(1..=500)),
 ///         contact: varchar(120) validate(email),
 ///         validate_with(check_event),    // fn check_event(row: Row<'_, Event>, errors: &mut FieldErrors)
+///         hooks,                         // impl glowplug::Hooks for Event { .. }
 ///     }
 /// ```
+///
+/// `hooks,` in a model body declares lifecycle hooks: the model implements
+/// [`Hooks`](crate::Hooks) (before/after insert, save, update and delete),
+/// which run in the write's transaction; a failing hook rolls the write
+/// back. The [`Hooks`](crate::Hooks) docs list which writes call which hooks
+/// (batches call `before_insert` per row). A model without `hooks,` expands
+/// and runs as before.
 ///
 /// On SQLite, every write (insert, save, update, upserts, batch inserts,
 /// `upsert_rows`) also refuses, before anything is sent, the values SQLite

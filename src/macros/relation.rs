@@ -34,6 +34,8 @@ macro_rules! __glowplug_relation {
     (d = $d:tt, model = $model:ident, vis = $vis:tt, table = $table:ident, pk = $pk:ident,
         rel = { kind = validate_with $($rest:tt)* }) => {};
     (d = $d:tt, model = $model:ident, vis = $vis:tt, table = $table:ident, pk = $pk:ident,
+        rel = { kind = hooks }) => {};
+    (d = $d:tt, model = $model:ident, vis = $vis:tt, table = $table:ident, pk = $pk:ident,
         rel = { kind = $kind:ident, name = $name:ident $($rest:tt)* }) => {
         $crate::__private::pastey::paste! {
             $crate::__glowplug_relation_items! {
