@@ -50,14 +50,20 @@ glowplug::model! {
 }
 
 impl Hooks for Checked {
-    fn before_insert<C: DbConnection + ?Sized>(new: &mut NewChecked, _: &mut C) -> glowplug::Result<()> {
+    fn before_insert<C: DbConnection + ?Sized>(
+        new: &mut NewChecked,
+        _: &mut C,
+    ) -> glowplug::Result<()> {
         new.email.make_ascii_lowercase();
         Ok(())
     }
 }
 
 impl Hooks for Hooked {
-    fn before_insert<C: DbConnection + ?Sized>(new: &mut NewHooked, _: &mut C) -> glowplug::Result<()> {
+    fn before_insert<C: DbConnection + ?Sized>(
+        new: &mut NewHooked,
+        _: &mut C,
+    ) -> glowplug::Result<()> {
         new.email.make_ascii_lowercase();
         Ok(())
     }
@@ -68,40 +74,69 @@ const ROWS: usize = 100_000;
 fn bench(c: &mut Criterion) {
     // One plain connection for every side, so that all pay the same.
     let mut conn = SqliteConnection::establish(":memory:").expect("SQLite");
-    glowplug::schema::create_all(&mut conn, &[Plain::META, Checked::META, Hooked::META, Validated::META]).expect("tables");
+    glowplug::schema::create_all(
+        &mut conn,
+        &[Plain::META, Checked::META, Hooked::META, Validated::META],
+    )
+    .expect("tables");
 
     let mut group = c.benchmark_group("sqlite/validation");
-    group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
     group.bench_function("insert/diesel", |b| {
         b.iter(|| {
             diesel::insert_into(plains::table)
-                .values((plains::email.eq("Ada@Example.com"), plains::name.eq("Ada"), plains::age.eq(36)))
+                .values((
+                    plains::email.eq("Ada@Example.com"),
+                    plains::name.eq("Ada"),
+                    plains::age.eq(36),
+                ))
                 .returning((plains::id, plains::email, plains::name, plains::age))
                 .get_result::<Plain>(&mut conn)
                 .expect("insert")
         })
     });
     group.bench_function("insert/plain", |b| {
-        b.iter(|| NewPlain::new("Ada@Example.com", "Ada", 36).insert(&mut conn).expect("insert"))
+        b.iter(|| {
+            NewPlain::new("Ada@Example.com", "Ada", 36)
+                .insert(&mut conn)
+                .expect("insert")
+        })
     });
     group.bench_function("insert/validated", |b| {
-        b.iter(|| NewValidated::new("ada@example.com", "Ada", 36).insert(&mut conn).expect("insert"))
+        b.iter(|| {
+            NewValidated::new("ada@example.com", "Ada", 36)
+                .insert(&mut conn)
+                .expect("insert")
+        })
     });
     group.bench_function("insert/checked", |b| {
-        b.iter(|| NewChecked::new("Ada@Example.com", "Ada", 36).insert(&mut conn).expect("insert"))
+        b.iter(|| {
+            NewChecked::new("Ada@Example.com", "Ada", 36)
+                .insert(&mut conn)
+                .expect("insert")
+        })
     });
 
     group.sample_size(10);
-    let plain: Vec<NewPlain> = (0..ROWS).map(|i| NewPlain::new(format!("U{i}@X.IO"), "name", 30)).collect();
-    let hooked: Vec<NewHooked> = (0..ROWS).map(|i| NewHooked::new(format!("U{i}@X.IO"), "name", 30)).collect();
-    let checked: Vec<NewChecked> = (0..ROWS).map(|i| NewChecked::new(format!("U{i}@X.IO"), "name", 30)).collect();
+    let plain: Vec<NewPlain> = (0..ROWS)
+        .map(|i| NewPlain::new(format!("U{i}@X.IO"), "name", 30))
+        .collect();
+    let hooked: Vec<NewHooked> = (0..ROWS)
+        .map(|i| NewHooked::new(format!("U{i}@X.IO"), "name", 30))
+        .collect();
+    let checked: Vec<NewChecked> = (0..ROWS)
+        .map(|i| NewChecked::new(format!("U{i}@X.IO"), "name", 30))
+        .collect();
     macro_rules! batch {
         ($side:literal, $model:ty, $table:literal, $rows:expr) => {
             group.bench_function(concat!("batch_100k/", $side), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        conn.batch_execute(concat!("DELETE FROM ", $table)).expect("empty the table");
+                        conn.batch_execute(concat!("DELETE FROM ", $table))
+                            .expect("empty the table");
                         let start = std::time::Instant::now();
                         let n = <$model>::insert_batch(&mut conn, $rows).expect("batch");
                         total += start.elapsed();
