@@ -94,7 +94,7 @@ pub use error::{BoxError, Error, Result};
 pub use hooks::Hooks;
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
-pub use model::{Crud, Model, ModelChanges, NewModel, Row};
+pub use model::{Crud, Model, ModelChanges, NewModel, Row, Validate};
 pub use query::{Queries, RunDsl, Scope};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
@@ -118,7 +118,7 @@ pub mod prelude {
     };
     pub use crate::database::{Database, PooledConnection};
     pub use crate::migrate::EmbeddedMigrations;
-    pub use crate::model::{Crud, Model, ModelChanges, NewModel};
+    pub use crate::model::{Crud, Model, ModelChanges, NewModel, Validate};
     pub use crate::pagination::Paginate;
     pub use crate::query::{Queries, RunDsl};
     pub use crate::relation::{LoadRelated, Relation};

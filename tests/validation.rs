@@ -206,7 +206,7 @@ backend_tests! {
 
 #[cfg(feature = "regex")]
 mod regex {
-    use glowplug::NewModel;
+    use glowplug::Validate;
 
     glowplug::model! {
         pub Coded { id: pk, code: text validate(regex("^[A-Z]{3}$")) }

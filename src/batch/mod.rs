@@ -144,7 +144,7 @@ use crate::Backend;
 use crate::connection::{BackendConnection, DbConnection, with_backend};
 use crate::error::{Error, Result};
 use crate::hooks::Hook;
-use crate::model::{Crud, Model, ModelOps, NewModel};
+use crate::model::{Crud, Model, ModelOps, NewModel, Validate};
 
 mod statements;
 

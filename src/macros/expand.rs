@@ -169,7 +169,9 @@ macro_rules! __glowplug_expand {
                 }
 
                 $crate::__glowplug_hooks! { [$($rel)*] }
+            }
 
+            impl $crate::Validate for $model {
                 fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
                     #[allow(unused_mut)]
                     let mut errors = $crate::FieldErrors::new(::core::stringify!($model));
@@ -184,7 +186,9 @@ macro_rules! __glowplug_expand {
 
             impl $crate::NewModel for $new {
                 type Model = $model;
+            }
 
+            impl $crate::Validate for $new {
                 fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
                     #[allow(unused_mut)]
                     let mut errors = $crate::FieldErrors::new(::core::stringify!($model));
@@ -197,7 +201,9 @@ macro_rules! __glowplug_expand {
                 }
             }
 
-            impl $crate::ModelChanges for $changes {
+            impl $crate::ModelChanges for $changes {}
+
+            impl $crate::Validate for $changes {
                 fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
                     #[allow(unused_mut)]
                     let mut errors = $crate::FieldErrors::new(::core::stringify!($model));

@@ -262,9 +262,10 @@ mod types;
 /// | `User::META` | a const [`ModelMeta`](crate::ModelMeta): table, columns, types, constraints |
 /// | `struct NewUser` | the insert struct: no `id`, no timestamps; a defaulted column is an `Option` (`None` = the default; `Option<Option<_>>` when it is also `null`); `NewUser::new(..)` takes the required columns (not `null`, no `default`) in declaration order, and `Default` is derived only when there are none, so a forgotten required column does not compile (`NewUser { bio: Some(..), ..NewUser::new("ada", "a@x.io") }`); derives serde (a required field missing from JSON is an error) and implements diesel `Insertable` for `&NewUser` |
 /// | `struct UserChanges` | the changes struct: every column but the key and timestamps as an `Option` (`None` = unchanged; `Some(None)` sets a nullable column to NULL); derives `Default`, serde, diesel `AsChangeset` |
-/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, `user.validate()`, `user.validate_for(backend)`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
-/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)`, `insert_or_ignore`, `upsert`, `get_or_insert`, `validate()`, `validate_for(backend)` |
-/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): `changes.validate()`, `changes.validate_for(backend)` |
+/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
+/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)`, `insert_or_ignore`, `upsert`, `get_or_insert` |
+/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): what `user.update(&mut conn, changes)` takes |
+/// | `impl Validate for User`, `NewUser`, `UserChanges` | [`Validate`](crate::Validate): `validate()`, `validate_for(backend)`: the `varchar(N)` length, `validate(..)` rules and `validate_with(..)` function |
 /// | `impl HasColumn<..> for User` | one per column: lets relations declared elsewhere name this model's columns |
 ///
 /// For each relation, e.g. `has_many posts: Post by author_id` on `User`:
