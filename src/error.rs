@@ -11,6 +11,9 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::constraint::{self, Kind, Violation};
+use crate::meta::ModelMeta;
+
 /// A cause kept by an [`Error`] variant: any error, sendable between threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -147,49 +150,105 @@ pub enum Error {
     },
 
     /// A write broke a UNIQUE constraint or a primary key.
+    ///
+    /// `table`, `columns` and `constraint` are the same on both backends for
+    /// the same schema when the write went through a model (SQLite reports
+    /// no constraint names; glowplug gives the name PostgreSQL gives the key:
+    /// `users_email_key`, `users_pkey`). [`Error::field_errors`] turns it into
+    /// `email: has already been taken`.
     #[error(
-        "unique constraint violated{}: {message} (a row with this value already exists)",
-        constraint_suffix(constraint.as_deref())
+        "unique constraint violated{}: {} (a row with this value already exists)",
+        located(table, columns, constraint),
+        db_message(source)
     )]
     UniqueViolation {
-        /// The constraint's name, when the backend reports it (PostgreSQL does, SQLite does not).
+        /// The constraint's or unique index's name, when known.
         constraint: Option<String>,
-        /// The table, when the backend reports it.
+        /// The table, when known.
         table: Option<String>,
-        /// The database's message.
-        message: String,
+        /// The key's columns, in key order; empty when not known.
+        columns: Vec<String>,
         /// diesel's error (`DatabaseError(UniqueViolation, ..)`).
         #[source]
         source: DieselError,
     },
 
     /// A write referenced a row that does not exist, or a delete would orphan rows.
+    ///
+    /// PostgreSQL names the referencing table, column and constraint. SQLite
+    /// names none of them: on a write through a model glowplug fills the
+    /// model's table and, when the model has exactly one foreign key, its
+    /// column and name (`posts_author_id_fkey`); a refused delete stays
+    /// without them on SQLite.
     #[error(
-        "foreign key constraint violated{}: {message} (the referenced row must exist, and referenced rows cannot be deleted while others point to them)",
-        constraint_suffix(constraint.as_deref())
+        "foreign key constraint violated{}: {} (the referenced row must exist, and referenced rows cannot be deleted while others point to them)",
+        located(table, columns, constraint),
+        db_message(source)
     )]
     ForeignKeyViolation {
-        /// The constraint's name, when the backend reports it.
+        /// The constraint's name, when known.
         constraint: Option<String>,
-        /// The table, when the backend reports it.
+        /// The referencing table, when known.
         table: Option<String>,
-        /// The database's message.
-        message: String,
+        /// The referencing column(s); empty when not known.
+        columns: Vec<String>,
         /// diesel's error (`DatabaseError(ForeignKeyViolation, ..)`).
         #[source]
         source: DieselError,
     },
 
-    /// A value broke a constraint declared in `model!` (checked before anything is written).
-    #[error("invalid {model}.{field}: {message}")]
-    Validation {
-        /// The model (or insert/changes struct) that was checked.
-        model: &'static str,
-        /// The field whose value was rejected.
-        field: &'static str,
-        /// What was wrong and what is allowed.
-        message: String,
+    /// A write left NULL in a column declared NOT NULL. Both backends name
+    /// the table and the column; NOT NULL has no constraint name.
+    #[error(
+        "NOT NULL constraint violated{}: {} (give the column a value, or declare it `null`)",
+        located(table, columns, constraint),
+        db_message(source)
+    )]
+    NotNullViolation {
+        /// Always `None` (NOT NULL constraints have no name); kept for the
+        /// same shape as the other violations.
+        constraint: Option<String>,
+        /// The table.
+        table: Option<String>,
+        /// The column.
+        columns: Vec<String>,
+        /// diesel's error (`DatabaseError(NotNullViolation, ..)`).
+        #[source]
+        source: DieselError,
     },
+
+    /// A write broke a CHECK constraint (an `enum(..)` column's list of
+    /// values, or a check of the schema).
+    ///
+    /// Both backends give the constraint's name (SQLite: of a named check;
+    /// the expression of an unnamed one). The column is known when the name
+    /// is `table_column_check` (PostgreSQL's default, and glowplug's for
+    /// `enum(..)` columns).
+    #[error(
+        "check constraint violated{}: {} (the value is not one the schema allows)",
+        located(table, columns, constraint),
+        db_message(source)
+    )]
+    CheckViolation {
+        /// The constraint's name (SQLite: or the expression of an unnamed check).
+        constraint: Option<String>,
+        /// The table, when known.
+        table: Option<String>,
+        /// The checked column, when known.
+        columns: Vec<String>,
+        /// diesel's error (`DatabaseError(CheckViolation, ..)`).
+        #[source]
+        source: DieselError,
+    },
+
+    /// Values failed the checks declared in `model!` (`varchar(N)`,
+    /// `validate(..)`, the model's `validate_with(..)` function) or what
+    /// SQLite cannot store; nothing was sent. Carries every failed check,
+    /// in order, with a code and a message; `Display` gives one line each,
+    /// serde the `{"errors": {"field": ["message"]}}` shape (see
+    /// [`FieldErrors`](crate::FieldErrors)).
+    #[error("invalid {}:\n{}", .0.model(), .0)]
+    Invalid(crate::FieldErrors),
 
     /// A row of a batch was rejected before anything of the batch was kept.
     #[error("batch row {index}: {source}")]
@@ -272,8 +331,26 @@ pub(crate) fn with_causes(err: &DieselError) -> String {
     text
 }
 
-fn constraint_suffix(constraint: Option<&str>) -> String {
-    constraint.map(|c| format!(" ({c})")).unwrap_or_default()
+/// The database's own message in `err`.
+fn db_message(err: &DieselError) -> &str {
+    match err {
+        DieselError::DatabaseError(_, info) => info.message(),
+        _ => "",
+    }
+}
+
+fn located(table: &Option<String>, columns: &[String], constraint: &Option<String>) -> String {
+    let where_ = Violation {
+        table: table.clone(),
+        columns: columns.to_vec(),
+        constraint: constraint.clone(),
+    }
+    .describe();
+    if where_.is_empty() {
+        where_
+    } else {
+        format!(" on {where_}")
+    }
 }
 
 impl From<DieselError> for Error {
@@ -308,31 +385,11 @@ impl From<DieselError> for Error {
             _ => return Error::Query(err),
         };
         let source = err;
+        if let (DieselError::DatabaseError(_, info), Some(k)) = (&source, Kind::of(kind)) {
+            let found = constraint::locate(k, info.as_ref());
+            return Error::violation(k, found, source);
+        }
         match kind {
-            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation => {
-                let (constraint, table) = match &source {
-                    DieselError::DatabaseError(_, info) => (
-                        info.constraint_name().map(str::to_owned),
-                        info.table_name().map(str::to_owned),
-                    ),
-                    _ => (None, None),
-                };
-                if kind == DatabaseErrorKind::UniqueViolation {
-                    Error::UniqueViolation {
-                        constraint,
-                        table,
-                        message,
-                        source,
-                    }
-                } else {
-                    Error::ForeignKeyViolation {
-                        constraint,
-                        table,
-                        message,
-                        source,
-                    }
-                }
-            }
             _ if lost(kind, &message) => Error::ConnectionLost { message, source },
             // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
             DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
@@ -355,6 +412,152 @@ impl From<DieselError> for Error {
             }
             _ => Error::Query(source),
         }
+    }
+}
+
+impl Error {
+    /// The constraint error of `kind` at `found`.
+    fn violation(kind: Kind, found: Violation, source: DieselError) -> Error {
+        let Violation {
+            table,
+            columns,
+            constraint,
+        } = found;
+        match kind {
+            Kind::Unique => Error::UniqueViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+            Kind::ForeignKey => Error::ForeignKeyViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+            Kind::NotNull => Error::NotNullViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+            Kind::Check => Error::CheckViolation {
+                constraint,
+                table,
+                columns,
+                source,
+            },
+        }
+    }
+
+    /// Completes a constraint violation raised by a write of the model
+    /// described by `meta` with what the backend did not report (SQLite
+    /// names no constraints): the table, the column(s) and PostgreSQL's
+    /// default name for the key, so that both backends give the same
+    /// answer. Every write glowplug makes through a model calls it; call it
+    /// on errors of writes you send yourself with diesel. Other errors, and
+    /// violations of another table, are returned unchanged.
+    pub fn for_model(self, meta: &ModelMeta) -> Error {
+        let (kind, table, columns, constraint, source) = match self {
+            Error::UniqueViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::Unique, table, columns, constraint, source),
+            Error::ForeignKeyViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::ForeignKey, table, columns, constraint, source),
+            Error::NotNullViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::NotNull, table, columns, constraint, source),
+            Error::CheckViolation {
+                table,
+                columns,
+                constraint,
+                source,
+            } => (Kind::Check, table, columns, constraint, source),
+            other => return other,
+        };
+        let mut found = Violation {
+            table,
+            columns,
+            constraint,
+        };
+        found.fill_from(kind, meta);
+        Error::violation(kind, found, source)
+    }
+}
+
+impl Error {
+    /// The field errors a web API returns for this error (422
+    /// Unprocessable Entity): [`Error::Invalid`]'s own, a batch row's
+    /// ([`Error::InvalidRow`]), and the constraint violations as the same
+    /// shape, one error on the first column (or on `base` when no column is
+    /// known): unique `has already been taken`, foreign key `does not
+    /// exist`, NOT NULL `can't be blank`, check `is invalid`, with the codes
+    /// `unique`, `foreign_key`, `not_null` and `check`. `None` for every
+    /// other error (not the client's to fix).
+    ///
+    /// ```
+    /// # glowplug::model! { pub User { id: pk, email: text unique } }
+    /// # use glowplug::prelude::*;
+    /// # fn main() -> glowplug::Result<()> {
+    /// # let db = glowplug::Database::connect("sqlite::memory:")?;
+    /// # let mut conn = db.get()?;
+    /// # glowplug::schema::create_all(&mut conn, &[User::META])?;
+    /// NewUser { email: "a@x.io".into() }.insert(&mut conn)?;
+    /// let err = NewUser { email: "a@x.io".into() }.insert(&mut conn).unwrap_err();
+    /// let errors = err.field_errors().expect("a client error");
+    /// assert_eq!(errors.to_string(), "email: has already been taken");
+    /// assert_eq!(serde_json::to_string(&errors).unwrap(), r#"{"errors":{"email":["has already been taken"]}}"#);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn field_errors(&self) -> Option<crate::FieldErrors> {
+        self.field_errors_of("row")
+    }
+
+    /// [`Error::Invalid`] with one failed check: `field` of `model` failed
+    /// `code` (`message` says how), e.g. from a lifecycle hook or a
+    /// transaction that refuses a value.
+    pub fn invalid(
+        model: &'static str,
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        code: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Error {
+        let mut errors = crate::FieldErrors::new(model);
+        errors.add(field, code, message);
+        Error::Invalid(errors)
+    }
+
+    fn field_errors_of(&self, model: &'static str) -> Option<crate::FieldErrors> {
+        let (code, message, columns) = match self {
+            Error::Invalid(errors) => return Some(errors.clone()),
+            Error::InvalidRow { source, .. } => return source.field_errors_of(model),
+            Error::UniqueViolation { columns, .. } => ("unique", "has already been taken", columns),
+            Error::ForeignKeyViolation { columns, .. } => {
+                ("foreign_key", "does not exist", columns)
+            }
+            Error::NotNullViolation { columns, .. } => ("not_null", "can't be blank", columns),
+            Error::CheckViolation { columns, .. } => ("check", "is invalid", columns),
+            _ => return None,
+        };
+        let mut errors = crate::FieldErrors::new(model);
+        let field = columns
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "base".to_owned());
+        errors.add(field, code, message);
+        Some(errors)
     }
 }
 

@@ -58,10 +58,12 @@ pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod connection;
+mod constraint;
 pub mod database;
 mod decimal;
 mod enums;
 mod error;
+mod hooks;
 mod macros;
 mod meta;
 pub mod migrate;
@@ -89,9 +91,10 @@ pub use database::{
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
 pub use error::{BoxError, Error, Result};
+pub use hooks::Hooks;
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
-pub use model::{Crud, Model, ModelChanges, NewModel};
+pub use model::{Crud, Model, ModelChanges, NewModel, Row, Validate};
 pub use query::{Queries, RunDsl, Scope, SoftDelete};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,
@@ -101,6 +104,7 @@ pub use relation::{
 pub use relation::{strict_loading_scope, take_task_violations};
 pub use transaction::transaction;
 pub use url::redact_url;
+pub use validate::{Checked, FieldError, FieldErrors, Rule, Value};
 pub use values::{UtcDateTime, Uuid};
 
 /// Everything a typical caller needs: `use glowplug::prelude::*;`.
@@ -116,7 +120,7 @@ pub mod prelude {
     };
     pub use crate::database::{Database, PooledConnection};
     pub use crate::migrate::EmbeddedMigrations;
-    pub use crate::model::{Crud, Model, ModelChanges, NewModel};
+    pub use crate::model::{Crud, Model, ModelChanges, NewModel, Validate};
     pub use crate::pagination::Paginate;
     pub use crate::query::{Queries, RunDsl, SoftDelete};
     pub use crate::relation::{LoadRelated, Relation};
@@ -130,6 +134,7 @@ pub mod __private {
     pub use crate::connection::{PgConnection, SqliteConnection, on_backend};
     pub use crate::decimal::Decimal;
     pub use crate::enums::{EnumDefault, enum_from_sql};
+    pub use crate::hooks::{Hook, dispatch as dispatch_hook};
     pub use crate::meta::{Role, column_meta, index_meta, model_meta};
     pub use crate::model::{IntoColumnDefault, ModelOps};
     pub use crate::query::Touch;
@@ -139,7 +144,7 @@ pub mod __private {
     };
     pub use crate::timestamp::{Stamp, now};
     pub use crate::upsert::Excluded;
-    pub use crate::validate::{SqliteFidelity, TextLen, check_max_len, check_sqlite};
+    pub use crate::validate::{SqliteFidelity, check_rules, check_sqlite};
     pub use crate::values::{UtcDateTime, Uuid, new_uuid};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
     pub use core::clone::Clone;

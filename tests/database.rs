@@ -99,9 +99,9 @@ backend_tests! {
             new_user("outer").insert(conn)?;
             let inner: Result<(), Error> = conn.transaction(|conn| {
                 new_user("inner").insert(conn)?;
-                Err(Error::Validation { model: "User", field: "username", message: "rejected on purpose".into() })
+                Err(Error::invalid("User", "username", "refused", "rejected on purpose"))
             });
-            assert!(matches!(inner, Err(Error::Validation { .. })));
+            assert!(matches!(inner, Err(Error::Invalid(_))));
             // The outer transaction goes on after the savepoint's rollback, even on PostgreSQL.
             new_user("after").insert(conn)?;
             Ok::<_, Error>(())

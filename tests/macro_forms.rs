@@ -408,3 +408,64 @@ fn a_32_column_model_of_null_columns_compiles() {
     let row = all_null::NewSparse::default();
     assert_eq!((row.c01, row.c31), (None, None));
 }
+
+/// 32 columns, each with several modifiers and `validate(..)` rules, a
+/// custom validator and hooks: the deepest expansion of the checks, within
+/// rustc's default nesting limit.
+mod all_checked {
+    use glowplug::{FieldErrors, Hooks, Row};
+
+    glowplug::model! {
+        pub Dense {
+            id: pk,
+            c01: varchar(9) null index validate(not_empty, length(1..), one_of("a", "b")),
+            c02: text null validate(email), c03: text null validate(url), c04: int null validate(range(0..=9)),
+            c05: text null validate(email), c06: text null validate(url), c07: int null validate(range(0..=9)),
+            c08: text null validate(email), c09: text null validate(url), c10: int null validate(range(0..=9)),
+            c11: text null validate(email), c12: text null validate(url), c13: int null validate(range(0..=9)),
+            c14: text null validate(email), c15: text null validate(url), c16: int null validate(range(0..=9)),
+            c17: text null validate(email), c18: text null validate(url), c19: int null validate(range(0..=9)),
+            c20: text null validate(email), c21: text null validate(url), c22: int null validate(range(0..=9)),
+            c23: text null validate(email), c24: text null validate(url), c25: int null validate(range(0..=9)),
+            c26: text null validate(email), c27: text null validate(url), c28: int null validate(range(0..=9)),
+            c29: text null validate(email), c30: text null validate(url),
+            c31: int unique index default(1) renamed_from(old) null validate(range(0..=9)) validate(range(..=5)),
+            validate_with(check_dense),
+            hooks,
+        }
+    }
+
+    impl Hooks for Dense {}
+
+    fn check_dense(row: Row<'_, Dense>, errors: &mut FieldErrors) {
+        if let Row::New(new) = row
+            && new.c02.is_some()
+            && new.c03.is_none()
+        {
+            errors.add("c03", "required_with", "is required with c02");
+        }
+    }
+}
+
+#[test]
+fn a_32_column_model_with_checks_everywhere_compiles_and_checks() {
+    use glowplug::Validate;
+    let new = all_checked::NewDense {
+        c01: Some("c".into()),
+        c02: Some("x".into()),
+        c31: Some(Some(7)),
+        ..Default::default()
+    };
+    let err = new.validate().unwrap_err();
+    let errors = err.field_errors().expect("field errors");
+    let found: Vec<(&str, &str)> = errors.iter().map(|e| (&*e.field, &*e.code)).collect();
+    assert_eq!(
+        found,
+        [
+            ("c01", "one_of"),
+            ("c02", "email"),
+            ("c31", "range"),
+            ("c03", "required_with")
+        ]
+    );
+}

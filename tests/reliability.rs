@@ -52,16 +52,14 @@ fn worker(db: &Database, worker: i32, deadline: Instant) -> glowplug::Result<Wor
                 seq += 1;
                 let outcome: glowplug::Result<()> = db.transaction(|c| {
                     load::write(c, worker, seq, value)?;
-                    Err(Error::Validation {
-                        model: "LoadRow",
-                        field: "value",
-                        message: "rolled back on purpose".into(),
-                    })
+                    Err(Error::invalid(
+                        "LoadRow",
+                        "value",
+                        "refused",
+                        "rolled back on purpose",
+                    ))
                 });
-                assert!(
-                    matches!(outcome, Err(Error::Validation { .. })),
-                    "{outcome:?}"
-                );
+                assert!(matches!(outcome, Err(Error::Invalid(_))), "{outcome:?}");
                 work.rolled_back += 1;
             }
             5 => {

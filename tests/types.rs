@@ -128,15 +128,13 @@ fn readings_table(conn: &mut impl DbConnection) -> glowplug::Result<()> {
     glowplug::schema::create_all(conn, &[Reading::META, Dial::META])
 }
 
-/// Asserts that `result` is `Error::Validation` for `model.field` and that its message says `says`.
+/// Asserts that `result` is `Error::Invalid` for `model.field` and that its message says `says`.
 fn refused<T: std::fmt::Debug>(result: glowplug::Result<T>, model: &str, field: &str, says: &str) {
     match result {
-        Err(Error::Validation {
-            model: m,
-            field: f,
-            message,
-        }) => {
-            assert_eq!((m, f), (model, field), "{message}");
+        Err(Error::Invalid(errors)) => {
+            let first = errors.iter().next().expect("a failed check");
+            let message = &first.message;
+            assert_eq!((errors.model(), &*first.field), (model, field), "{message}");
             assert!(message.contains(says), "{message}");
         }
         other => panic!("expected {model}.{field} to be refused, got {other:?}"),
@@ -248,7 +246,7 @@ fn write_edge(conn: &mut impl DbConnection, edge: &Edge, n: usize) -> common::Te
     (edge.new)(&mut new);
     let inserted = new.insert(conn);
     if sqlite {
-        refused(inserted, "NewReading", edge.field, edge.says);
+        refused(inserted, "Reading", edge.field, edge.says);
     } else {
         let stored = inserted?;
         assert!(
@@ -270,7 +268,7 @@ fn write_edge(conn: &mut impl DbConnection, edge: &Edge, n: usize) -> common::Te
     (edge.changes)(&mut changes);
     let updated = row.update(conn, changes);
     if sqlite {
-        refused(updated, "ReadingChanges", edge.field, edge.says);
+        refused(updated, "Reading", edge.field, edge.says);
         assert_eq!(
             Reading::find(conn, before.id)?,
             before,
@@ -324,7 +322,7 @@ fn write_edge(conn: &mut impl DbConnection, edge: &Edge, n: usize) -> common::Te
         match batch {
             Err(Error::InvalidRow { index: 2, source }) => {
                 assert!(
-                    matches!(*source, Error::Validation { model: "NewReading", field, .. } if field == edge.field),
+                    matches!(&*source, Error::Invalid(e) if e.model() == "Reading" && e.iter().next().is_some_and(|f| f.field == edge.field)),
                     "{source:?}"
                 );
             }
@@ -516,13 +514,13 @@ backend_tests! {
             ("Batch::copy", copy.insert(&mut conn, &[reading("c0"), far("f3")]).map(drop)),
         ];
         let expected = [
-            ("NewReading", "maybe64", None, nan_says),
-            ("NewReading", "maybe_day", None, far_says),
-            ("NewReading", "maybe64", Some(1), nan_says),
-            ("NewReading", "maybe_day", Some(0), far_says),
-            ("NewReading", "maybe_day", Some(2), far_says),
-            ("NewReading", "maybe64", Some(0), nan_says),
-            ("NewReading", "maybe_day", Some(1), far_says),
+            ("Reading", "maybe64", None, nan_says),
+            ("Reading", "maybe_day", None, far_says),
+            ("Reading", "maybe64", Some(1), nan_says),
+            ("Reading", "maybe_day", Some(0), far_says),
+            ("Reading", "maybe_day", Some(2), far_says),
+            ("Reading", "maybe64", Some(0), nan_says),
+            ("Reading", "maybe_day", Some(1), far_says),
         ];
         for ((path, result), (model, field, index, says)) in results.into_iter().zip(expected) {
             match (sqlite, index) {
@@ -576,8 +574,8 @@ backend_tests! {
         let both_set = NewDial { level: Some(0.5), since: Some(None) }.insert(&mut conn)?;
         assert_eq!((both_set.level, both_set.since), (0.5, None));
         if sqlite {
-            refused(unset, "NewDial", "level", "NaN cannot be stored in SQLite");
-            refused(level_set, "NewDial", "since", "cannot be stored in SQLite");
+            refused(unset, "Dial", "level", "NaN cannot be stored in SQLite");
+            refused(level_set, "Dial", "since", "cannot be stored in SQLite");
             assert_eq!(Dial::count(&mut conn)?, 1);
         } else {
             let unset = unset?;

@@ -18,7 +18,8 @@ const FAVORITES_EACH: i64 = 20;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://conduit.db".into());
-    let secret = std::env::var("JWT_SECRET").map_err(|_| "set JWT_SECRET, the secret the server will use")?;
+    let secret = std::env::var("JWT_SECRET")
+        .map_err(|_| "set JWT_SECRET, the secret the server will use")?;
     let db = conduit::open(&url)?;
     let mut conn = db.get()?;
     if User::count(&mut conn)? != 0 {
@@ -30,7 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("{e:?}"))?;
 
     let users: Vec<NewUser> = (1..=USERS)
-        .map(|i| NewUser::new(format!("user{i}"), format!("user{i}@example.com"), hash.clone()))
+        .map(|i| {
+            NewUser::new(
+                format!("user{i}"),
+                format!("user{i}@example.com"),
+                hash.clone(),
+            )
+        })
         .collect();
     User::insert_batch(&mut conn, &users)?;
     let tags: Vec<NewTag> = (1..=TAGS).map(|i| NewTag::new(format!("tag{i}"))).collect();
@@ -61,7 +68,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     Follow::insert_batch(&mut conn, &follows)?;
     let favorites: Vec<NewFavorite> = (1..=USERS)
-        .flat_map(|u| (0..FAVORITES_EACH).map(move |k| NewFavorite::new(u, 1 + (u * 37 + k * 499) % ARTICLES)))
+        .flat_map(|u| {
+            (0..FAVORITES_EACH).map(move |k| NewFavorite::new(u, 1 + (u * 37 + k * 499) % ARTICLES))
+        })
         .collect();
     Favorite::insert_batch(&mut conn, &favorites)?;
     // Planner statistics, as autovacuum would gather them a little later:
@@ -77,6 +86,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         favorites.len()
     );
     let user1 = User::find_by(&mut conn, users::username.eq("user1"))?;
-    println!("{}", conduit::auth::Keys::new(secret.as_bytes()).token(user1.id).map_err(|e| format!("{e:?}"))?);
+    println!(
+        "{}",
+        conduit::auth::Keys::new(secret.as_bytes())
+            .token(user1.id)
+            .map_err(|e| format!("{e:?}"))?
+    );
     Ok(())
 }

@@ -307,24 +307,14 @@ pub async fn create(
     me: AuthUser,
     Body(body): Body<ArticleBody<NewArticleInput>>,
 ) -> ApiResult<Json<Value>> {
+    // Blank or missing fields are the model's `validate(not_empty)` checks,
+    // run by the insert (before anything is written).
     let input = body.article;
-    let mut errors = Vec::new();
-    let mut field = |name: &str, value: Option<String>| match value.filter(|v| !v.trim().is_empty())
-    {
-        Some(v) => v,
-        None => {
-            errors.push((name.to_owned(), "can't be blank".to_owned()));
-            String::new()
-        }
-    };
     let (title, description, text) = (
-        field("title", input.title),
-        field("description", input.description),
-        field("body", input.body),
+        input.title.unwrap_or_default(),
+        input.description.unwrap_or_default(),
+        input.body.unwrap_or_default(),
     );
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
     let tags = tag_names(input.tag_list);
     let body = state
         .db
@@ -355,19 +345,8 @@ pub async fn update(
     Path(slug): Path<String>,
     Body(body): Body<ArticleBody<ArticleUpdate>>,
 ) -> ApiResult<Json<Value>> {
+    // Blank fields are refused by the model's checks when the changes are written.
     let update = body.article;
-    let blank: Vec<(String, String)> = [
-        ("title", &update.title),
-        ("description", &update.description),
-        ("body", &update.body),
-    ]
-    .into_iter()
-    .filter(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty()))
-    .map(|(f, _)| (f.to_owned(), "can't be blank".to_owned()))
-    .collect();
-    if !blank.is_empty() {
-        return Err(ApiError::Invalid(blank));
-    }
     let body = state
         .db
         .run_transaction(move |conn| {
@@ -475,9 +454,7 @@ pub async fn comment(
     Path(slug): Path<String>,
     Body(body): Body<CommentBody>,
 ) -> ApiResult<Json<Value>> {
-    let Some(text) = body.comment.body.filter(|b| !b.trim().is_empty()) else {
-        return Err(ApiError::invalid("body", "can't be blank"));
-    };
+    let text = body.comment.body.unwrap_or_default();
     let view = state
         .db
         .run(move |conn| {

@@ -33,17 +33,22 @@ impl ApiError {
 }
 
 impl From<glowplug::Error> for ApiError {
+    /// A missing row is a 404; a failed declared validation or a violated
+    /// constraint is a 422 with glowplug's field errors (a duplicate email
+    /// is `email: has already been taken` on both backends); anything else
+    /// is a 500.
     fn from(e: glowplug::Error) -> ApiError {
-        match e {
-            glowplug::Error::NotFound { model, .. } => ApiError::NotFound(model.to_lowercase()),
-            glowplug::Error::UniqueViolation { .. } => match taken_field(&e) {
-                Some(field) => ApiError::invalid(field, "has already been taken"),
-                None => ApiError::Internal(e.to_string()),
-            },
-            glowplug::Error::Validation { field, message, .. } => {
-                ApiError::invalid(field, &message)
-            }
-            other => ApiError::Internal(other.to_string()),
+        if let glowplug::Error::NotFound { model, .. } = &e {
+            return ApiError::NotFound(model.to_lowercase());
+        }
+        match e.field_errors() {
+            Some(errors) => ApiError::Invalid(
+                errors
+                    .iter()
+                    .map(|f| (f.field.to_string(), f.message.clone()))
+                    .collect(),
+            ),
+            None => ApiError::Internal(e.to_string()),
         }
     }
 }
@@ -52,15 +57,6 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
         glowplug::Error::from(e).into()
     }
-}
-
-/// The unique column a [`glowplug::Error::UniqueViolation`] is about, among
-/// the API's unique fields.
-fn taken_field(e: &glowplug::Error) -> Option<&'static str> {
-    let text = e.to_string();
-    ["username", "email", "slug"]
-        .into_iter()
-        .find(|field| text.contains(field))
 }
 
 impl IntoResponse for ApiError {

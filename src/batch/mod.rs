@@ -122,7 +122,7 @@
 //! or one `COPY`) is atomic by itself and sends no `BEGIN`. A failure in any chunk, such as a unique
 //! violation in the third of five, leaves nothing of the batch behind and
 //! returns the database's error ([`Error::UniqueViolation`] names the
-//! constraint where the backend reports it). Rows are validated against
+//! table, the key's columns and its constraint, the same on both backends). Rows are validated against
 //! the constraints declared in `model!` (`varchar(N)`), and on SQLite
 //! against what SQLite stores as given (no NaN floats, dates and timestamps
 //! in years 0000–9999), before they are sent; a bad row is
@@ -141,9 +141,10 @@ use diesel::query_builder::QueryId;
 use diesel::result::QueryResult;
 
 use crate::Backend;
-use crate::connection::{DbConnection, with_backend};
+use crate::connection::{BackendConnection, DbConnection, with_backend};
 use crate::error::{Error, Result};
-use crate::model::{Crud, Model, ModelOps, NewModel};
+use crate::hooks::Hook;
+use crate::model::{Crud, Model, ModelOps, NewModel, Validate};
 
 mod statements;
 
@@ -290,7 +291,24 @@ impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
 
     /// Inserts `rows` and returns them as stored (ids, defaults,
     /// timestamps), in the order of `rows`. Always INSERT … RETURNING.
-    pub fn insert_returning<C>(mut self, conn: &mut C, rows: &[M::New]) -> Result<Vec<M>>
+    pub fn insert_returning<C>(self, conn: &mut C, rows: &[M::New]) -> Result<Vec<M>>
+    where
+        C: DbConnection + ?Sized,
+        M::New: NewModel,
+    {
+        if M::HOOKS && !rows.is_empty() {
+            return before_insert_hooks::<M, _, _>(conn, rows, |c, rows| {
+                let stored = self.insert_returning_rows(c, rows)?;
+                for row in &stored {
+                    M::hook(Hook::AfterInsert(row), c)?;
+                }
+                Ok(stored)
+            });
+        }
+        self.insert_returning_rows(conn, rows)
+    }
+
+    fn insert_returning_rows<C>(mut self, conn: &mut C, rows: &[M::New]) -> Result<Vec<M>>
     where
         C: DbConnection + ?Sized,
         M::New: NewModel,
@@ -311,6 +329,7 @@ impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
             }
             Ok::<_, Error>(out)
         }))
+        .map_err(|e| e.for_model(&M::META))
     }
 }
 
@@ -327,7 +346,18 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
     ///
     /// Every row is validated first ([`Error::InvalidRow`] names the first
     /// bad row's index; nothing is written). An empty slice sends nothing.
-    pub fn insert<C>(mut self, conn: &mut C, rows: &[M::New]) -> Result<usize>
+    pub fn insert<C>(self, conn: &mut C, rows: &[M::New]) -> Result<usize>
+    where
+        C: DbConnection + ?Sized,
+        M::New: NewModel,
+    {
+        if M::HOOKS && !rows.is_empty() {
+            return before_insert_hooks::<M, _, _>(conn, rows, |c, rows| self.insert_rows(c, rows));
+        }
+        self.insert_rows(conn, rows)
+    }
+
+    fn insert_rows<C>(mut self, conn: &mut C, rows: &[M::New]) -> Result<usize>
     where
         C: DbConnection + ?Sized,
         M::New: NewModel,
@@ -353,6 +383,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
             }
             Ok::<_, Error>(written)
         }))
+        .map_err(|e| e.for_model(&M::META))
     }
 
     /// [`insert`](Batch::insert) from an iterator: rows are taken one chunk
@@ -391,6 +422,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
             }
             Ok::<_, Error>(written)
         }))
+        .map_err(|e| e.for_model(&M::META))
     }
 }
 
@@ -400,6 +432,31 @@ impl<M, W> Batch<'_, M, W> {
             progress(Progress { done, total });
         }
     }
+}
+
+/// For a model with hooks: one transaction in which `before_insert` runs on
+/// a copy of each row (a failing hook is [`Error::InvalidRow`] with its
+/// index), then `write` sends the copies (checked there as usual).
+fn before_insert_hooks<M, C, T>(
+    conn: &mut C,
+    rows: &[M::New],
+    write: impl FnOnce(&mut BackendConnection<'_>, &[M::New]) -> Result<T>,
+) -> Result<T>
+where
+    M: Crud,
+    M::New: NewModel,
+    C: DbConnection + ?Sized,
+{
+    with_backend!(conn, c => crate::transaction(c, |c| {
+        let mut rows = rows.to_vec();
+        for (index, row) in rows.iter_mut().enumerate() {
+            M::hook(Hook::BeforeInsert(row), c).map_err(|e| Error::InvalidRow {
+                index,
+                source: Box::new(e),
+            })?;
+        }
+        write(&mut c.backend_connection(), &rows)
+    }))
 }
 
 /// Checks every row with `check`; the first bad row is [`Error::InvalidRow`]
@@ -599,6 +656,7 @@ where
         c.after_put::<M>()?;
         Ok::<_, Error>(written)
     }))
+    .map_err(|e| e.for_model(&M::META))
 }
 
 /// What follows writing explicit keys: PostgreSQL's sequence catch-up.

@@ -175,49 +175,51 @@ macro_rules! __glowplug_expand {
                     $crate::__glowplug_live!(expr $sd $table [QueryDsl::select($table::table, ( $( $table::$cn, )* ))])
                 }
 
-                fn validate(&self) -> $crate::Result<()> {
-                    $( $crate::__glowplug_check_len!(::core::stringify!($model), $cn, &self.$cn, $($cty)*); )*
-                    ::core::result::Result::Ok(())
-                }
+                $crate::__glowplug_hooks! { [$($rel)*] }
+            }
 
-                fn validate_for(&self, backend: $crate::Backend) -> $crate::Result<()> {
-                    <Self as $crate::Model>::validate(self)?;
-                    if let $crate::Backend::Sqlite = backend {
-                        $( $crate::__glowplug_check_sqlite!(::core::stringify!($model), $cn, self.$cn, [$($cty)*], []); )*
+            impl $crate::Validate for $model {
+                fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
+                    #[allow(unused_mut)]
+                    let mut errors = $crate::FieldErrors::new(::core::stringify!($model));
+                    $( $crate::__glowplug_check_rules!(errors, $cn, &self.$cn, [$($cty)*], [$($cmods)*]); )*
+                    if sqlite {
+                        $( $crate::__glowplug_check_sqlite!(errors, $cn, self.$cn, [$($cty)*], []); )*
                     }
-                    ::core::result::Result::Ok(())
+                    $crate::__glowplug_validate_with! { errors, $crate::Row::<$model>::Saved(self), [$($rel)*] }
+                    errors
                 }
             }
 
             impl $crate::NewModel for $new {
                 type Model = $model;
+            }
 
-                fn validate(&self) -> $crate::Result<()> {
-                    $( $crate::__glowplug_check_len!(::core::stringify!($new), $dn, &self.$dn, $($dty)*); )*
-                    ::core::result::Result::Ok(())
-                }
-
-                fn validate_for(&self, backend: $crate::Backend) -> $crate::Result<()> {
-                    <Self as $crate::NewModel>::validate(self)?;
-                    if let $crate::Backend::Sqlite = backend {
-                        $( $crate::__glowplug_check_sqlite!(::core::stringify!($new), $dn, self.$dn, [$($dty)*], [$($dmods)*]); )*
+            impl $crate::Validate for $new {
+                fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
+                    #[allow(unused_mut)]
+                    let mut errors = $crate::FieldErrors::new(::core::stringify!($model));
+                    $( $crate::__glowplug_check_rules!(errors, $dn, &self.$dn, [$($dty)*], [$($dmods)*]); )*
+                    if sqlite {
+                        $( $crate::__glowplug_check_sqlite!(errors, $dn, self.$dn, [$($dty)*], [$($dmods)*]); )*
                     }
-                    ::core::result::Result::Ok(())
+                    $crate::__glowplug_validate_with! { errors, $crate::Row::<$model>::New(self), [$($rel)*] }
+                    errors
                 }
             }
 
-            impl $crate::ModelChanges for $changes {
-                fn validate(&self) -> $crate::Result<()> {
-                    $( $crate::__glowplug_check_len!(::core::stringify!($changes), $dn, &self.$dn, $($dty)*); )*
-                    ::core::result::Result::Ok(())
-                }
+            impl $crate::ModelChanges for $changes {}
 
-                fn validate_for(&self, backend: $crate::Backend) -> $crate::Result<()> {
-                    <Self as $crate::ModelChanges>::validate(self)?;
-                    if let $crate::Backend::Sqlite = backend {
-                        $( $crate::__glowplug_check_sqlite!(::core::stringify!($changes), $dn, self.$dn, [$($dty)*], []); )*
+            impl $crate::Validate for $changes {
+                fn check_values(&self, sqlite: bool) -> $crate::FieldErrors {
+                    #[allow(unused_mut)]
+                    let mut errors = $crate::FieldErrors::new(::core::stringify!($model));
+                    $( $crate::__glowplug_check_rules!(errors, $dn, &self.$dn, [$($dty)*], [$($dmods)*]); )*
+                    if sqlite {
+                        $( $crate::__glowplug_check_sqlite!(errors, $dn, self.$dn, [$($dty)*], []); )*
                     }
-                    ::core::result::Result::Ok(())
+                    $crate::__glowplug_validate_with! { errors, $crate::Row::<$model>::Changes(self), [$($rel)*] }
+                    errors
                 }
             }
 
@@ -350,6 +352,14 @@ macro_rules! __glowplug_check_mods {
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [on_delete $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "`on_delete` needs an action: `on_delete(cascade)`, `on_delete(set_null)` or `on_delete(restrict)`");
     };
+    // `validate(rule, ..)`: each rule checked; may be given more than once.
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [validate ( $($name:ident $( ( $($arg:tt)* ) )?),+ $(,)? ) $($rest:tt)*]) => {
+        $( $crate::__glowplug_check_rule!($m, $c, $name $( ( $($arg)* ) )?); )+
+        $crate::__glowplug_check_mods! { model = $m, column = $c, role = $role, seen = $seen, mods = [$($rest)*] }
+    };
+    (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [validate $($rest:tt)*]) => {
+        $crate::__glowplug_mod_error!($m, $c, "`validate` needs rules: `validate(email, length(3..=50))`");
+    };
     (model = $m:ident, column = $c:ident, role = Pk, seen = $seen:tt, mods = [renamed_from $($rest:tt)*]) => {
         $crate::__glowplug_mod_error!($m, $c, "the primary key cannot be renamed by a hint; rename it in a hand-written migration");
     };
@@ -362,7 +372,7 @@ macro_rules! __glowplug_check_mods {
     (model = $m:ident, column = $c:ident, role = $role:ident, seen = $seen:tt, mods = [$bad:tt $($rest:tt)*]) => {
         ::core::compile_error!(::core::concat!(
             "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: unknown modifier `",
-            ::core::stringify!($bad), "`; accepted modifiers: null, unique, index, default(value), fk(Model), on_delete(cascade | set_null | restrict), renamed_from(old_name) (separate columns with commas)"
+            ::core::stringify!($bad), "`; accepted modifiers: null, unique, index, default(value), fk(Model), on_delete(cascade | set_null | restrict), renamed_from(old_name), validate(rule, ..) (separate columns with commas)"
         ));
     };
 }
@@ -442,20 +452,20 @@ macro_rules! __glowplug_default {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_with_default {
-    (sqlite_check [$model:expr, $field:ident, $value:expr, $base:ty] []) => {
-        $crate::__private::check_sqlite($model, ::core::stringify!($field), &$value)?
+    (sqlite_check [$errors:ident, $field:ident, $value:expr, $base:ty] []) => {
+        $crate::__private::check_sqlite(&mut $errors, ::core::stringify!($field), &$value)
     };
     // An unset defaulted field inserts the default: check that instead.
-    (sqlite_check [$model:expr, $field:ident, $value:expr, $base:ty] [$($default:tt)+]) => {
+    (sqlite_check [$errors:ident, $field:ident, $value:expr, $base:ty] [$($default:tt)+]) => {
         match &$value {
             ::core::option::Option::Some(value) => {
-                $crate::__private::check_sqlite($model, ::core::stringify!($field), value)?
+                $crate::__private::check_sqlite(&mut $errors, ::core::stringify!($field), value)
             }
             ::core::option::Option::None => $crate::__private::check_sqlite(
-                $model,
+                &mut $errors,
                 ::core::stringify!($field),
                 &<_ as $crate::__private::IntoColumnDefault<$base>>::into_default($($default)+),
-            )?,
+            ),
         }
     };
     (insert_field [$rust:ty] []) => { $rust };
@@ -696,12 +706,117 @@ macro_rules! __glowplug_on_delete {
     };
 }
 
-/// Checks a `varchar(N)` field's length (nothing for other columns).
+/// Records the failed checks of one field in `errors`: its `varchar(N)`
+/// length (the type table's `len` fact) and its `validate(..)` rules, as
+/// one const list applied by `check_rules`; nothing for a column without
+/// either (`validate.rs` has the rules).
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __glowplug_check_len {
-    ($model:expr, $field:ident, $value:expr, $($ty:tt)*) => {
-        $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { len [$model, $field, $value] } }
+macro_rules! __glowplug_check_rules {
+    ($errors:ident, $field:ident, $value:expr, [$($ty:tt)*], $mods:tt) => {
+        $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { len [$errors, $field, $value, $mods] } }
+    };
+}
+
+/// Gathers the rules of `validate(..)` modifiers (after the length of a
+/// `varchar(N)`, if any) and applies them; nothing when there are none.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_rules {
+    ($errors:ident, $field:ident, $value:expr, rules = [], mods = []) => {};
+    ($errors:ident, $field:ident, $value:expr, rules = [$($rule:tt)+], mods = []) => {
+        $crate::__private::check_rules(&mut $errors, ::core::stringify!($field), $value, {
+            const RULES: &[$crate::Rule] = &[$($rule)+];
+            RULES
+        })
+    };
+    ($errors:ident, $field:ident, $value:expr, rules = [$($rule:tt)*],
+        mods = [validate ( $($name:ident $( ( $($arg:tt)* ) )?),+ $(,)? ) $($rest:tt)*]) => {
+        $crate::__glowplug_rules! { $errors, $field, $value,
+            rules = [$($rule)* $( $crate::__glowplug_rule!($name $( ( $($arg)* ) )?), )+], mods = [$($rest)*] }
+    };
+    ($errors:ident, $field:ident, $value:expr, rules = $rules:tt, mods = [$other:tt $($rest:tt)*]) => {
+        $crate::__glowplug_rules! { $errors, $field, $value, rules = $rules, mods = [$($rest)*] }
+    };
+}
+
+/// One rule of `validate(..)` as a const [`Rule`](crate::Rule). An unknown
+/// rule is reported once per column by `__glowplug_check_mods!`; here it
+/// becomes a placeholder so that no second error follows.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_rule {
+    (email) => { $crate::Rule::Email };
+    (url) => { $crate::Rule::Url };
+    (not_empty) => { $crate::Rule::NotEmpty };
+    (one_of ( $($value:literal),+ $(,)? )) => { $crate::Rule::OneOf(&[$($value),+]) };
+    (regex ( $pattern:literal )) => { $crate::Rule::regex($pattern) };
+    (length ( $min:literal ..= $max:literal )) => {
+        $crate::Rule::length(::core::option::Option::Some($min), ::core::option::Option::Some($max))
+    };
+    (length ( $min:literal .. )) => { $crate::Rule::length(::core::option::Option::Some($min), ::core::option::Option::None) };
+    (length ( ..= $max:literal )) => { $crate::Rule::length(::core::option::Option::None, ::core::option::Option::Some($max)) };
+    (range ( $min:literal ..= $max:literal )) => {
+        $crate::Rule::range(::core::option::Option::Some($min as f64), ::core::option::Option::Some($max as f64))
+    };
+    (range ( $min:literal .. )) => { $crate::Rule::range(::core::option::Option::Some($min as f64), ::core::option::Option::None) };
+    (range ( ..= $max:literal )) => { $crate::Rule::range(::core::option::Option::None, ::core::option::Option::Some($max as f64)) };
+    ($($other:tt)*) => { $crate::Rule::NotEmpty };
+}
+
+/// Reports an unknown or malformed rule inside `validate(..)` (nothing otherwise).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_check_rule {
+    ($m:ident, $c:ident, email) => {};
+    ($m:ident, $c:ident, url) => {};
+    ($m:ident, $c:ident, not_empty) => {};
+    ($m:ident, $c:ident, one_of ( $($value:literal),+ $(,)? )) => {};
+    ($m:ident, $c:ident, regex ( $pattern:literal )) => {};
+    ($m:ident, $c:ident, length ( $min:literal ..= $max:literal )) => {};
+    ($m:ident, $c:ident, length ( $min:literal .. )) => {};
+    ($m:ident, $c:ident, length ( ..= $max:literal )) => {};
+    ($m:ident, $c:ident, range ( $min:literal ..= $max:literal )) => {};
+    ($m:ident, $c:ident, range ( $min:literal .. )) => {};
+    ($m:ident, $c:ident, range ( ..= $max:literal )) => {};
+    ($m:ident, $c:ident, $($other:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`, column `", ::core::stringify!($c), "`: `", ::core::stringify!($($other)*),
+            "` is not a validation; accepted inside `validate(..)`: length(min..=max), length(min..), length(..=max), ",
+            "range(min..=max), range(min..), range(..=max), one_of(\"a\", \"b\"), email, url, regex(\"pattern\"), not_empty"
+        ));
+    };
+}
+
+/// For a model with `hooks,`: `Model::HOOKS` and the forwarding of each
+/// hook to its [`Hooks`](crate::Hooks) impl (nothing otherwise).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_hooks {
+    ([]) => {};
+    ([{ kind = hooks } $($rest:tt)*]) => {
+        const HOOKS: bool = true;
+        fn hook<C: $crate::DbConnection + ?::core::marker::Sized>(
+            hook: $crate::__private::Hook<'_, Self>,
+            conn: &mut C,
+        ) -> $crate::Result<()> {
+            $crate::__private::dispatch_hook(hook, conn)
+        }
+    };
+    ([$other:tt $($rest:tt)*]) => { $crate::__glowplug_hooks! { [$($rest)*] } };
+}
+
+/// Calls the model's `validate_with(function)`, if it declares one, with
+/// the row and the errors so far.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __glowplug_validate_with {
+    ($errors:ident, $row:expr, []) => {};
+    ($errors:ident, $row:expr, [{ kind = validate_with, func = [$($f:tt)*] } $($rest:tt)*]) => {
+        $($f)*($row, &mut $errors);
+    };
+    ($errors:ident, $row:expr, [$other:tt $($rest:tt)*]) => {
+        $crate::__glowplug_validate_with! { $errors, $row, [$($rest)*] }
     };
 }
 
@@ -713,7 +828,7 @@ macro_rules! __glowplug_check_len {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_check_sqlite {
-    ($model:expr, $field:ident, $value:expr, [$($ty:tt)*], $mods:tt) => {
-        $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { check [$model, $field, $value, $mods] } }
+    ($errors:ident, $field:ident, $value:expr, [$($ty:tt)*], $mods:tt) => {
+        $crate::__glowplug_type! { [$($ty)*] for = [], then = [$crate::__glowplug_fact] { check [$errors, $field, $value, $mods] } }
     };
 }

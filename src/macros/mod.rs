@@ -166,8 +166,9 @@ mod types;
 /// | `fk(Model)` | a foreign key to `Model`'s primary key |
 /// | `on_delete(action)` | with `fk(..)`: what the database does to this row when the referenced row is deleted: `cascade` (delete it too), `set_null` (set this column to NULL; the column must be `null`), `restrict` (refuse the delete); without it, the delete fails while rows reference it ([`OnDelete`](crate::OnDelete)). In the DDL, introspection, drift checks and generated migrations on both backends (glowplug's SQLite connections turn `PRAGMA foreign_keys` on) |
 /// | `renamed_from(old)` | the column was called `old`: generated migrations rename it instead of dropping it and adding this one ([`schema`](crate::schema)) |
+/// | `validate(rule, ..)` | checks run before every write (see "Validation" below); may be given more than once |
 ///
-/// Modifiers come in any order, each at most once:
+/// Modifiers come in any order, each at most once (`validate(..)` may repeat):
 /// `x: int unique index default(1) fk(User) on_delete(set_null) renamed_from(y) null` is the same
 /// column as `x: int null unique index default(1) fk(User) on_delete(set_null) renamed_from(y)`.
 ///
@@ -180,13 +181,57 @@ mod types;
 ///         index(last_name, first_name),
 /// ```
 ///
-/// `varchar(N)` values are checked before every insert, save and update
-/// ([`Error::Validation`](crate::Error::Validation)), so both backends
-/// refuse the same values.
+/// # Validation
+///
+/// `varchar(N)` values, and the rules of a column's `validate(..)`, are
+/// checked before every insert, save and update, so both backends refuse
+/// the same values; one [`Error::Invalid`](crate::Error::Invalid) lists
+/// every failed check with a code and a message
+/// ([`FieldErrors`](crate::FieldErrors)). The README's "Validation" section
+/// lists which checks each write path runs.
+///
+/// | rule | applies to | fails when | code, message |
+/// |---|---|---|---|
+/// | `length(2..=20)`, `length(2..)`, `length(..=20)` | text | fewer or more characters | `length`, `is too short (minimum is 2 characters)` / `is too long (maximum is 20 characters)` |
+/// | `range(0..=150)`, `range(0..)`, `range(..=1.5)` | numbers (`decimal` too) | outside the bounds (inclusive), or NaN | `range`, `must be between 0 and 150` |
+/// | `one_of("a", "b")` | text | another value | `one_of`, `is not one of: a, b` |
+/// | `email` | text | no single `@` with something before it and a dotted domain after, or white space | `email`, `is invalid` |
+/// | `url` | text | not `http://` or `https://` with a host, or white space | `url`, `is not a valid URL` |
+/// | `regex("^[A-Z]{3}$")` | text | the pattern does not match (feature `regex`; without it, a compile error says to enable it) | `regex`, `is invalid` |
+/// | `not_empty` | text | only white space | `not_empty`, `can't be blank` |
+///
+/// NULL, and a field an insert or changes struct leaves unset, pass every
+/// rule (declare the column without `null` to require it). A `varchar(N)`
+/// is `length(..=N)`, reported the same way. A rule of text on a number (or
+/// the reverse) never fails; a rule on a column of another type (`bool`,
+/// dates) does not compile.
+///
+/// A check over the whole row is a function the model names in its body,
+/// `validate_with(function),`, called after the column rules with the row
+/// ([`Row`](crate::Row): the insert struct, the changes of an update, or a
+/// whole row) and the errors so far, to which it adds its own:
+///
+/// ```text
+///     pub Event {
+///         id: pk,
+///         title: text validate(not_empty, length(..=200)),
+///         seats: int validate(range(1..=500)),
+///         contact: varchar(120) validate(email),
+///         validate_with(check_event),    // fn check_event(row: Row<'_, Event>, errors: &mut FieldErrors)
+///         hooks,                         // impl glowplug::Hooks for Event { .. }
+///     }
+/// ```
+///
+/// `hooks,` in a model body declares lifecycle hooks: the model implements
+/// [`Hooks`](crate::Hooks) (before/after insert, save, update and delete),
+/// which run in the write's transaction; a failing hook rolls the write
+/// back. The [`Hooks`](crate::Hooks) docs list which writes call which hooks
+/// (batches call `before_insert` per row). A model without `hooks,` expands
+/// and runs as before.
 ///
 /// On SQLite, every write (insert, save, update, upserts, batch inserts,
 /// `upsert_rows`) also refuses, before anything is sent, the values SQLite
-/// cannot store as given, with an [`Error::Validation`](crate::Error::Validation)
+/// cannot store as given, with an [`Error::Invalid`](crate::Error::Invalid)
 /// naming the field ([`Error::InvalidRow`](crate::Error::InvalidRow) with its
 /// index in a batch, of which nothing is written):
 ///
@@ -243,9 +288,10 @@ mod types;
 /// | `User::META` | a const [`ModelMeta`](crate::ModelMeta): table, columns, types, constraints |
 /// | `struct NewUser` | the insert struct: no `id`, no timestamps; a defaulted column is an `Option` (`None` = the default; `Option<Option<_>>` when it is also `null`); `NewUser::new(..)` takes the required columns (not `null`, no `default`) in declaration order, and `Default` is derived only when there are none, so a forgotten required column does not compile (`NewUser { bio: Some(..), ..NewUser::new("ada", "a@x.io") }`); derives serde (a required field missing from JSON is an error) and implements diesel `Insertable` for `&NewUser` |
 /// | `struct UserChanges` | the changes struct: every column but the key and timestamps as an `Option` (`None` = unchanged; `Some(None)` sets a nullable column to NULL); derives `Default`, serde, diesel `AsChangeset` |
-/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, `user.validate()`, `user.validate_for(backend)`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
-/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)`, `insert_or_ignore`, `upsert`, `validate()`, `validate_for(backend)` |
-/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): `changes.validate()`, `changes.validate_for(backend)` |
+/// | `impl Model for User` | [`Model`](crate::Model): `User::query()`, `user.id()`, and with it every [`Crud`](crate::Crud) method: `all`, `find`, `find_optional`, `count`, `fetch`, `save`, `update`, `reload`, `delete`, `delete_by_id` |
+/// | `impl NewModel for NewUser` | [`NewModel`](crate::NewModel): `new_user.insert(&mut conn)`, `insert_or_ignore`, `upsert`, `get_or_insert` |
+/// | `impl ModelChanges for UserChanges` | [`ModelChanges`](crate::ModelChanges): what `user.update(&mut conn, changes)` takes |
+/// | `impl Validate for User`, `NewUser`, `UserChanges` | [`Validate`](crate::Validate): `validate()`, `validate_for(backend)`: the `varchar(N)` length, `validate(..)` rules and `validate_with(..)` function |
 /// | `impl HasColumn<..> for User` | one per column: lets relations declared elsewhere name this model's columns |
 ///
 /// For each relation, e.g. `has_many posts: Post by author_id` on `User`:

@@ -186,6 +186,34 @@ macro_rules! __glowplug_parse {
         }
     };
 
+    // Lifecycle hooks, `hooks,`: kept with the relations (`__glowplug_relations!`
+    // skips it; `__glowplug_hooks!` forwards the model's hooks to `Hooks`).
+    (pending = $pending:tt, d = $d:tt,
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, seen = $seen:tt, timestamps = $ts:ident,
+        rest = [ hooks $(, $($rest:tt)*)? ]) => {
+        $crate::__glowplug_parse! {
+            pending = $pending, d = $d,
+            model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
+                rels = [$($rels)* { kind = hooks }], keys = $keys },
+            pk = $pk, cols = $cols, data = $data, new = $nw, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+        }
+    };
+
+    // A custom validator, `validate_with(function),`: kept with the relations
+    // (`__glowplug_relations!` skips it; `__glowplug_validate_with!` calls it).
+    (pending = $pending:tt, d = $d:tt,
+        model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, seen = $seen:tt, timestamps = $ts:ident,
+        rest = [ validate_with ( $($f:ident)::+ ) $(, $($rest:tt)*)? ]) => {
+        $crate::__glowplug_parse! {
+            pending = $pending, d = $d,
+            model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c,
+                rels = [$($rels)* { kind = validate_with, func = [$($f)::+] }], keys = $keys },
+            pk = $pk, cols = $cols, data = $data, new = $nw, seen = $seen, timestamps = $ts, rest = [ $($($rest)*)? ]
+        }
+    };
+
     // A bare word: `soft_delete,` or `lock_version,` (`__glowplug_behaviour!`
     // adds the managed column, or reports any other word). The word is
     // also put first in the model's `rels`, where `__glowplug_check!` takes

@@ -30,6 +30,11 @@ macro_rules! __glowplug_relations {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_relation {
+    // Not a relation: the model's `validate_with(..)` (parse.rs), used by the expansion.
+    (d = $d:tt, model = $model:ident, vis = $vis:tt, table = $table:ident, pk = $pk:ident,
+        rel = { kind = validate_with $($rest:tt)* }) => {};
+    (d = $d:tt, model = $model:ident, vis = $vis:tt, table = $table:ident, pk = $pk:ident,
+        rel = { kind = hooks }) => {};
     (d = $d:tt, model = $model:ident, vis = $vis:tt, table = $table:ident, pk = $pk:ident,
         rel = { kind = $kind:ident, name = $name:ident $($rest:tt)* }) => {
         $crate::__private::pastey::paste! {

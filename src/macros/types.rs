@@ -31,7 +31,8 @@
 //!   last segment to give numeric and date columns their operators);
 //! * `rust`: the field's Rust type (without `Option` for `null`);
 //! * `column`: the [`ColumnType`](crate::ColumnType) of the metadata;
-//! * `len`: `[N]` for `varchar(N)`, checked before writes;
+//! * `len`: `[N]` for `varchar(N)`, checked before writes (with the
+//!   column's `validate(..)` rules, `__glowplug_rules!`);
 //! * `check`: the value type SQLite cannot always store faithfully (NaN
 //!   floats, dates outside years 0000–9999; see `check_sqlite`), or `[]`;
 //! * `values`: only for `enum(A, B)`, its variants. Its Rust type is the
@@ -165,15 +166,19 @@ macro_rules! __glowplug_type {
 macro_rules! __glowplug_fact {
     ({ key = $k:tt, sql = $s:tt, rust = [$($rust:tt)*], $($facts:tt)* } rust) => { $($rust)* };
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = [$($column:tt)*], $($facts:tt)* } column) => { $($column)* };
-    ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = [], $($facts:tt)* } len $args:tt) => {};
+    ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = [], $($facts:tt)* }
+        len [$errors:ident, $field:ident, $value:expr, $mods:tt]) => {
+        $crate::__glowplug_rules! { $errors, $field, $value, rules = [], mods = $mods }
+    };
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = [$max:literal], $($facts:tt)* }
-        len [$model:expr, $field:ident, $value:expr]) => {
-        $crate::__private::check_max_len($model, ::core::stringify!($field), $value, $max)?
+        len [$errors:ident, $field:ident, $value:expr, $mods:tt]) => {
+        $crate::__glowplug_rules! { $errors, $field, $value,
+            rules = [$crate::Rule::length(::core::option::Option::None, ::core::option::Option::Some($max)),], mods = $mods }
     };
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = [] $(, $($more:tt)*)? } check $args:tt) => {};
     ({ key = $k:tt, sql = $s:tt, rust = $r:tt, column = $c:tt, len = $l:tt, check = [$base:ty] }
-        check [$model:expr, $field:ident, $value:expr, [$($mods:tt)*]]) => {
-        $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$model, $field, $value, $base] }
+        check [$errors:ident, $field:ident, $value:expr, [$($mods:tt)*]]) => {
+        $crate::__glowplug_default! { mods = [$($mods)*], then = sqlite_check [$errors, $field, $value, $base] }
     };
     ({ key = [db], $($facts:tt)* } key $args:tt) => {};
     // An enum's `default(Variant)` is its `Default` (checked against the values there).

@@ -65,7 +65,7 @@ where
         let updated = update_where(conn, M::live(), self.filters, M::touch(changes));
         match updated {
             Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => Ok(0),
-            other => Ok(other?),
+            other => other.map_err(crate::model::written::<M>),
         }
     }
 
