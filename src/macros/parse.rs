@@ -491,10 +491,19 @@ macro_rules! __glowplug_check {
     };
     // The behaviours `soft_delete` and `lock_version` stand first in `rels`
     // (see the bare-word rule of `__glowplug_parse!`): taken out as flags.
+    // Matched by name: `{ kind = hooks }` has the same shape and stays.
     (d = $d:tt, model = { name = $m:ident, vis = $v:tt, attrs = $a:tt, table = $t:ident, new = $n:ident, changes = $c:ident,
-        rels = [{ kind = $first:ident } $($rels:tt)*], keys = $k:tt },
+        rels = [{ kind = soft_delete } $($rels:tt)*], keys = $k:tt },
         pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
-        $crate::__glowplug_behave! { $first [$($rels)*] {
+        $crate::__glowplug_behave! { soft_delete [$($rels)*] {
+            d = $d, model = { name = $m, vis = $v, attrs = $a, table = $t, new = $n, changes = $c, rels = [], keys = $k },
+            pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts
+        } }
+    };
+    (d = $d:tt, model = { name = $m:ident, vis = $v:tt, attrs = $a:tt, table = $t:ident, new = $n:ident, changes = $c:ident,
+        rels = [{ kind = lock_version } $($rels:tt)*], keys = $k:tt },
+        pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt, timestamps = $ts:ident) => {
+        $crate::__glowplug_behave! { lock_version [$($rels)*] {
             d = $d, model = { name = $m, vis = $v, attrs = $a, table = $t, new = $n, changes = $c, rels = [], keys = $k },
             pk = $pk, cols = $cols, data = $data, new = $nw, timestamps = $ts
         } }
