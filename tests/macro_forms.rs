@@ -469,3 +469,45 @@ fn a_32_column_model_with_checks_everywhere_compiles_and_checks() {
         ]
     );
 }
+
+/// Every body word at once, hooks first: `hooks,` is kept among the
+/// relations like the behaviours, and must not be taken for one.
+mod every_word {
+    glowplug::model! {
+        pub Ledger {
+            id: pk,
+            name: text,
+            hooks,
+            validate_with(check),
+            soft_delete,
+            lock_version,
+            timestamps,
+        }
+    }
+
+    impl glowplug::Hooks for Ledger {}
+
+    fn check(_: glowplug::Row<'_, Ledger>, _: &mut glowplug::FieldErrors) {}
+}
+
+#[test]
+fn hooks_validate_with_soft_delete_and_lock_version_in_one_model() {
+    use glowplug::Model;
+    let names: Vec<&str> = every_word::Ledger::META
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "id",
+            "name",
+            "deleted_at",
+            "lock_version",
+            "created_at",
+            "updated_at"
+        ]
+    );
+    assert!(<every_word::Ledger as Model>::HOOKS);
+}
