@@ -39,6 +39,7 @@ use crate::batch::{Batch, OnConflict, UniqueKey};
 use crate::connection::{Backend, DbConnection, PgConnection, SqliteConnection, with_backend};
 use crate::error::{Error, Result};
 use crate::meta::ModelMeta;
+use crate::observe::scope;
 use crate::query::Loadable;
 
 /// A table's model, as declared with `glowplug::model!`.
@@ -147,24 +148,29 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// registered as loaded in a collection (when there are two or more),
     /// so a lazy load on one of them is caught as an N+1 query.
     fn all<C: DbConnection + ?Sized>(conn: &mut C) -> Result<Vec<Self>> {
+        let op = scope(Self::NAME, "all");
         let rows = with_backend!(conn, c => <Self as ModelOps<_>>::op_all(c))?;
+        op.rows(rows.len());
         crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }
 
     /// The row with primary key `id`, or [`Error::NotFound`].
     fn find<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<Self> {
+        let _op = scope(Self::NAME, "find");
         with_backend!(conn, c => <Self as ModelOps<_>>::op_find(c, id))?
             .ok_or_else(|| Error::not_found(Self::META.name, id))
     }
 
     /// The row with primary key `id`, or `None`.
     fn find_optional<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<Option<Self>> {
+        let _op = scope(Self::NAME, "find_optional");
         Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_find(c, id))?)
     }
 
     /// The number of rows in the table.
     fn count<C: DbConnection + ?Sized>(conn: &mut C) -> Result<i64> {
+        let _op = scope(Self::NAME, "count");
         Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_count(c))?)
     }
 
@@ -182,7 +188,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         C: DbConnection + ?Sized,
         Q: Loadable<'q, Self>,
     {
+        let op = scope(Self::NAME, "fetch");
         let rows = crate::query::fetch_rows(conn, query)?;
+        op.rows(rows.len());
         crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }
@@ -192,6 +200,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     ///
     /// [`Error::NotFound`] if the row no longer exists; `self` is unchanged on error.
     fn save<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "save");
         self.validate_for(conn.backend())?;
         let id = self.id();
         let row = with_backend!(conn, c => <Self as ModelOps<_>>::op_save(c, self))?;
@@ -210,6 +219,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         conn: &mut C,
         changes: Self::Changes,
     ) -> Result<()> {
+        let _op = scope(Self::NAME, "update");
         changes.validate_for(conn.backend())?;
         let id = self.id();
         let updated = with_backend!(conn, c => <Self as ModelOps<_>>::op_update(c, id, &changes));
@@ -225,12 +235,14 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
 
     /// Reloads this row from the database.
     fn reload<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "reload");
         *self = Self::find(conn, self.id())?;
         Ok(())
     }
 
     /// Deletes this row; [`Error::NotFound`] if it was already gone.
     fn delete<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "delete");
         match Self::delete_by_id(conn, self.id())? {
             true => Ok(()),
             false => Err(Error::not_found(Self::META.name, self.id())),
@@ -299,7 +311,10 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         rows: &[Self],
         action: OnConflict,
     ) -> Result<usize> {
-        crate::batch::put_rows(conn, rows, action)
+        let op = scope(Self::NAME, "upsert_rows");
+        let written = crate::batch::put_rows(conn, rows, action)?;
+        op.rows(written);
+        Ok(written)
     }
 
     /// Django's `save()` on a row that may not exist yet: inserts this row
@@ -311,6 +326,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// (Not an upsert on a column of your choice: that is
     /// [`NewModel::upsert`], which writes an insert struct on a unique key.)
     fn save_or_insert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "save_or_insert");
         // One row: its error is `Validation`, as for `save`, not a batch's `InvalidRow`.
         self.validate_for(conn.backend())?;
         crate::batch::put_rows(conn, std::slice::from_ref(self), OnConflict::Update)?;
@@ -319,7 +335,10 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
 
     /// Deletes the row with primary key `id`; returns whether a row was deleted.
     fn delete_by_id<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<bool> {
-        Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_delete(c, id))? > 0)
+        let op = scope(Self::NAME, "delete_by_id");
+        let deleted = with_backend!(conn, c => <Self as ModelOps<_>>::op_delete(c, id))?;
+        op.rows(deleted);
+        Ok(deleted > 0)
     }
 }
 
@@ -345,6 +364,7 @@ pub trait NewModel: Sized + serde::Serialize {
 
     /// Inserts this row and returns it as stored (id, defaults and timestamps set).
     fn insert<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<Self::Model> {
+        let _op = scope(<Self::Model as Model>::NAME, "insert");
         self.validate_for(conn.backend())?;
         Ok(with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_insert(c, self))?)
     }
@@ -359,6 +379,7 @@ pub trait NewModel: Sized + serde::Serialize {
         C: DbConnection + ?Sized,
         K: UniqueKey<Self::Model>,
     {
+        let _op = scope(<Self::Model as Model>::NAME, "insert_or_ignore");
         self.validate_for(conn.backend())?;
         Ok(
             with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Ignore))?,
@@ -373,6 +394,7 @@ pub trait NewModel: Sized + serde::Serialize {
         C: DbConnection + ?Sized,
         K: UniqueKey<Self::Model>,
     {
+        let _op = scope(<Self::Model as Model>::NAME, "upsert");
         self.validate_for(conn.backend())?;
         with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Update))?
             .ok_or_else(|| Error::NotFound { model: <Self::Model as Model>::NAME, id: None, condition: None })
@@ -423,6 +445,7 @@ pub trait NewModel: Sized + serde::Serialize {
         >: Loadable<'q, Self::Model>,
     {
         use crate::query::Queries;
+        let _op = scope(<Self::Model as Model>::NAME, "get_or_insert");
         let condition = key.eq(value);
         for _ in 0..3 {
             if let Some(row) = self.insert_or_ignore(conn, key)? {
