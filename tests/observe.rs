@@ -359,6 +359,19 @@ backend_tests! {
         assert_eq!((end.checkouts, end.idle, end.in_use, end.broken_replaced), (2, 1, 0, 0));
         Ok(())
     }
+    fn the_binary_prints_statements_with_verbose_or_rust_log(test) {
+        let quiet = glowplug_binary(&test.url, &["migrate", "status"], None)?;
+        assert!(!quiet.contains("glowplug::query"), "{quiet}");
+        let verbose = glowplug_binary(&test.url, &["migrate", "status", "--verbose"], None)?;
+        let line = verbose
+            .lines()
+            .find(|l| l.contains("glowplug::query") && l.contains("sql="))
+            .unwrap_or_else(|| panic!("no statement line: {verbose}"));
+        assert!(line.contains("elapsed_ms="), "{line}");
+        let logged = glowplug_binary(&test.url, &["migrate", "status"], Some("glowplug::query=debug"))?;
+        assert!(logged.contains("sql="), "{logged}");
+        Ok(())
+    }
 }
 
 #[test]
@@ -451,4 +464,30 @@ impl std::io::Write for Sink {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Runs the `glowplug` binary on `url` with `args`, `RUST_LOG` as given;
+/// returns its stderr.
+fn glowplug_binary(
+    url: &str,
+    args: &[&str],
+    rust_log: Option<&str>,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_glowplug"));
+    command
+        .args([
+            "--database-url",
+            url,
+            "--dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"),
+        ])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
+    if let Some(filter) = rust_log {
+        command.env("RUST_LOG", filter);
+    }
+    let output = command.output()?;
+    assert!(output.status.success(), "{output:?}");
+    Ok(String::from_utf8(output.stderr)?)
 }

@@ -209,7 +209,14 @@ impl Database {
     /// file; when it is unset, on the SQLite file [`DEFAULT_SQLITE_PATH`] in
     /// the working directory.
     pub fn from_env() -> Result<Database> {
-        Database::connect(&url_from_env()?)
+        Database::builder_from_env()?.build()
+    }
+
+    /// Settings for a pool on the URL [`from_env`](Self::from_env) reads,
+    /// to change before [`build`](DatabaseBuilder::build) (a slow-query
+    /// threshold, your own instrumentation).
+    pub fn builder_from_env() -> Result<DatabaseBuilder> {
+        Ok(DatabaseBuilder::new(&url_from_env()?))
     }
 
     /// A connection from the pool; it goes back to the pool when dropped.
