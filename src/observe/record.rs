@@ -46,6 +46,18 @@ pub struct Statement {
     pub error: Option<String>,
 }
 
+/// The SQL, and ` -- binds: […]` when the binds were recorded (diesel's
+/// own `debug_query` format).
+impl std::fmt::Display for Statement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sql)?;
+        match &self.binds {
+            Some(binds) => write!(f, " -- binds: {binds}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The statements recorded by [`count_queries`] or [`QueryRecorder::take`],
 /// in the order they were sent. It dereferences to `[Statement]`.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -14,7 +14,16 @@ pub(super) struct Text {
 
 impl Text {
     pub(super) fn of(query: &dyn DebugQuery, with_binds: bool) -> Text {
-        let debug = format!("{query:?}");
+        use std::fmt::Write;
+        let mut debug = String::new();
+        // diesel cannot print some statements it refuses to run (an
+        // UPDATE with nothing to set): never panic for a log line.
+        if write!(debug, "{query:?}").is_err() {
+            return Text {
+                sql: UNPRINTABLE.to_owned(),
+                binds: None,
+            };
+        }
         if let Some(rest) = debug.strip_prefix("Query { sql: ")
             && let Some((sql, tail)) = unquote(rest)
         {
@@ -27,12 +36,16 @@ impl Text {
             return Text { sql, binds };
         }
         // A plain string (`batch_execute`, `sql_query` text): no binds.
-        Text {
-            sql: query.to_string(),
-            binds: None,
+        let mut sql = String::new();
+        if write!(sql, "{query}").is_err() {
+            sql = UNPRINTABLE.to_owned();
         }
+        Text { sql, binds: None }
     }
 }
+
+/// The SQL reported for a statement diesel cannot print.
+const UNPRINTABLE: &str = "<a statement diesel cannot print>";
 
 /// Reads the Rust string literal (as `Debug` writes it) at the start of
 /// `text`: its value and what follows it.
