@@ -24,6 +24,14 @@
 //! hand-written side first instead, to check that a difference does not
 //! just follow the position in the run.
 //!
+//! The `<backend>/observe/<operation>` groups measure what seeing the SQL
+//! costs: the façade on a plain connection (`plain`), with glowplug's
+//! instrumentation chain installed as the pool installs it and no
+//! subscriber (`instrumented`), and with a `tracing` subscriber writing to a
+//! sink at INFO (`instrumented_info`: statement events are DEBUG, so only
+//! their level check runs) and at DEBUG (`instrumented_debug`: every
+//! statement formatted and written).
+//!
 //! Run with `cargo bench --bench foundation`; results are in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -325,6 +333,113 @@ fn suite<C: DbConnection>(
     group.finish();
 }
 
+/// How the `observe` groups' sides set up the connection and the subscriber.
+#[derive(Clone, Copy)]
+enum Observed {
+    Plain,
+    Instrumented,
+    Info,
+    Debug,
+}
+
+impl Observed {
+    const ALL: [Observed; 4] = [
+        Observed::Plain,
+        Observed::Instrumented,
+        Observed::Info,
+        Observed::Debug,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Observed::Plain => "plain",
+            Observed::Instrumented => "instrumented",
+            Observed::Info => "instrumented_info",
+            Observed::Debug => "instrumented_debug",
+        }
+    }
+
+    /// Installs (or removes) glowplug's instrumentation on `conn`.
+    fn prepare<C: diesel::Connection + DbConnection>(self, conn: &mut C) {
+        match self {
+            Observed::Plain => {
+                conn.set_instrumentation(None::<Box<dyn diesel::connection::Instrumentation>>)
+            }
+            _ => glowplug::instrument(conn),
+        }
+    }
+
+    /// The subscriber for this side, kept for the scope of the guard.
+    fn subscriber(self) -> Option<tracing::subscriber::DefaultGuard> {
+        let level = match self {
+            Observed::Info => tracing::Level::INFO,
+            Observed::Debug => tracing::Level::DEBUG,
+            _ => return None,
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::sink)
+            .finish();
+        Some(tracing::subscriber::set_default(subscriber))
+    }
+}
+
+/// The cost of observing: `all` of 10 000 rows, `find` and `insert` by
+/// the façade, for each [`Observed`] side.
+fn observe_suite<C: diesel::Connection + DbConnection>(
+    c: &mut Criterion,
+    backend: &str,
+    conn: &mut C,
+) {
+    reset_users(conn, 10_000);
+    let mut group = c.benchmark_group(format!("{backend}/observe/all_10000"));
+    group.sample_size(20);
+    for side in Observed::ALL {
+        side.prepare(conn);
+        group.bench_function(side.label(), |b| {
+            let _subscriber = side.subscriber();
+            b.iter(|| black_box(User::all(conn).expect("User::all")))
+        });
+    }
+    group.finish();
+
+    let ids = reset_users(conn, FIND_ROWS);
+    let mut group = c.benchmark_group(format!("{backend}/observe/find"));
+    let mut i = 0;
+    for side in Observed::ALL {
+        side.prepare(conn);
+        group.bench_function(side.label(), |b| {
+            let _subscriber = side.subscriber();
+            b.iter(|| {
+                i = (i + 1) % ids.len();
+                black_box(User::find(conn, ids[i]).expect("User::find"))
+            })
+        });
+    }
+    group.finish();
+
+    clear_users(conn);
+    let mut group = c.benchmark_group(format!("{backend}/observe/insert"));
+    for side in Observed::ALL {
+        side.prepare(conn);
+        group.bench_function(side.label(), |b| {
+            let _subscriber = side.subscriber();
+            b.iter_custom(|iters| {
+                let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
+                let start = Instant::now();
+                for new in &news {
+                    black_box(new.insert(conn).expect("NewUser::insert"));
+                }
+                let elapsed = start.elapsed();
+                clear_users(conn);
+                elapsed
+            })
+        });
+    }
+    group.finish();
+    Observed::Plain.prepare(conn);
+}
+
 /// The suites on the pool's connection: the façade on the `PooledConnection`,
 /// hand-written diesel on the `AnyConnection` behind it.
 fn pooled_suite(c: &mut Criterion, backend: &str, db: &Database) {
@@ -367,6 +482,7 @@ fn bench_sqlite(c: &mut Criterion) {
         },
         LOAD_SIZES,
     );
+    observe_suite(c, "sqlite", &mut conn);
 
     let db = Database::connect("sqlite::memory:").expect("open the SQLite pool");
     db.run_pending_migrations(MIGRATIONS)
@@ -399,6 +515,7 @@ fn bench_postgres(c: &mut Criterion) {
         },
         LOAD_SIZES,
     );
+    observe_suite(c, "postgres", &mut conn);
     drop(conn);
 
     let db = Database::connect(&url).expect("open the PostgreSQL pool");
