@@ -205,6 +205,28 @@ fn reset_users<C: DbConnection>(conn: &mut C, n: usize) -> Vec<i64> {
     ids
 }
 
+/// Times `iters` calls of `insert`, each with a fresh user; the users are
+/// built before and deleted after the timed part.
+fn timed_inserts<C: DbConnection>(
+    conn: &mut C,
+    iters: u64,
+    mut insert: impl FnMut(&mut C, &NewUser),
+) -> Duration {
+    let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
+    let start = Instant::now();
+    for new in &news {
+        insert(conn, new);
+    }
+    let elapsed = start.elapsed();
+    clear_users(conn);
+    elapsed
+}
+
+/// The façade's insert, for [`timed_inserts`].
+fn facade_insert<C: DbConnection>(conn: &mut C, new: &NewUser) {
+    black_box(new.insert(conn).expect("NewUser::insert"));
+}
+
 /// Which side of a comparison a benchmark measures.
 #[derive(Clone, Copy)]
 enum Side {
@@ -305,27 +327,13 @@ fn suite<C: DbConnection>(
         };
         match side {
             Side::Facade => group.bench_function(facade, |b| {
-                b.iter_custom(|iters| {
-                    let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
-                    let start = Instant::now();
-                    for new in &news {
-                        black_box(new.insert(conn).expect("NewUser::insert"));
-                    }
-                    let elapsed = start.elapsed();
-                    clear_users(conn);
-                    elapsed
-                })
+                b.iter_custom(|iters| timed_inserts(conn, iters, facade_insert))
             }),
             _ => group.bench_function(label, |b| {
                 b.iter_custom(|iters| {
-                    let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
-                    let start = Instant::now();
-                    for new in &news {
-                        black_box(insert(conn, new).expect("diesel insert"));
-                    }
-                    let elapsed = start.elapsed();
-                    clear_users(conn);
-                    elapsed
+                    timed_inserts(conn, iters, |c, new| {
+                        black_box(insert(c, new).expect("diesel insert"));
+                    })
                 })
             }),
         };
@@ -424,16 +432,7 @@ fn observe_suite<C: diesel::Connection + DbConnection>(
         side.prepare(conn);
         group.bench_function(side.label(), |b| {
             let _subscriber = side.subscriber();
-            b.iter_custom(|iters| {
-                let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
-                let start = Instant::now();
-                for new in &news {
-                    black_box(new.insert(conn).expect("NewUser::insert"));
-                }
-                let elapsed = start.elapsed();
-                clear_users(conn);
-                elapsed
-            })
+            b.iter_custom(|iters| timed_inserts(conn, iters, facade_insert))
         });
     }
     group.finish();
