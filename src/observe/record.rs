@@ -2,19 +2,8 @@
 //! "this handler sends 3 queries": [`count_queries`], [`QueryRecorder`],
 //! [`QueryLog`] and the [`assert_queries!`](crate::assert_queries) macro.
 //!
-//! A recorder sees the statements sent **on its own thread** through a
-//! connection of a [`Database`](crate::Database) pool (or one given
-//! glowplug's instrumentation with [`instrument`](crate::instrument())),
-//! while it is alive. Statements of other threads are not recorded, so
-//! tests running in parallel do not see each other's queries.
-//!
-//! In async code this means: around synchronous work (a `spawn_blocking`
-//! closure, a handler running on the thread that owns the connection) it
-//! records exactly that work. Across an `.await` on a multi-threaded
-//! runtime it does not follow the task: the task may resume on another
-//! thread, and other tasks polled on this thread are recorded too. Record
-//! inside the blocking section that uses the connection, or on a
-//! current-thread runtime running one task.
+//! What a recorder sees, and how it behaves with threads and async code,
+//! is documented on [`QueryRecorder`].
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -159,8 +148,23 @@ pub(super) fn push(statement: Statement) {
 /// Records the statements sent on the current thread from
 /// [`start`](QueryRecorder::start) until it is dropped; read them with
 /// [`take`](QueryRecorder::take). Recorders nest: each sees every
-/// statement sent while it is alive. See the [module docs](self) for
-/// threads and async.
+/// statement sent while it is alive.
+///
+/// A recorder sees the statements sent **on its own thread** through a
+/// connection of a [`Database`](crate::Database) pool (or one given
+/// glowplug's instrumentation with [`instrument`](crate::instrument())).
+/// Statements of other threads are not recorded, so tests running in
+/// parallel do not see each other's queries. The pool's health-check pings
+/// are not recorded unless
+/// [`trace_health_checks`](crate::DatabaseBuilder::trace_health_checks).
+///
+/// In async code this means: around synchronous work (a `spawn_blocking`
+/// closure, a handler running on the thread that owns the connection) it
+/// records exactly that work. Across an `.await` on a multi-threaded
+/// runtime it does not follow the task: the task may resume on another
+/// thread, and other tasks polled on this thread are recorded too. Record
+/// inside the blocking section that uses the connection, or on a
+/// current-thread runtime running one task.
 ///
 /// ```
 /// # use glowplug::prelude::*;
@@ -223,7 +227,8 @@ impl Drop for QueryRecorder {
 }
 
 /// Runs `f` and returns its result with the statements it sent on this
-/// thread (see [`QueryRecorder`] for what is recorded).
+/// thread (see [`QueryRecorder`] for what is recorded, and for threads and
+/// async code).
 ///
 /// ```
 /// # glowplug::model! { pub User { id: pk, name: text } }
