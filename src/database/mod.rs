@@ -79,7 +79,7 @@
 //!   ([`test_on_check_out`](DatabaseBuilder::test_on_check_out), on by
 //!   default) replaces connections that died while idle before anyone sees
 //!   them. The watch is part of glowplug's instrumentation chain (see
-//!   [`crate::observe`](crate::observe)): add your own diesel
+//!   [`crate::observe`]): add your own diesel
 //!   `Instrumentation` with [`DatabaseBuilder::instrumentation`] rather
 //!   than `set_instrumentation`, which replaces the chain (watch included)
 //!   until the connection is returned to the pool, where it gets it back.
