@@ -379,9 +379,17 @@ fn postgres_killed_connection_is_counted_as_replaced() -> common::TestResult {
     let Some(test) = common::postgres("metrics_killed") else {
         return Ok(());
     };
+    // With a user instrumentation of its own: the watch still runs beside it.
+    let failures = Arc::new(AtomicUsize::new(0));
+    let counter = failures.clone();
     let db = Database::builder(&test.url)
         .max_size(1)
         .test_on_check_out(false)
+        .instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::FinishQuery { error: Some(_), .. } = event {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        })
         .build()?;
     let mut admin = test.get()?;
     let mut conn = db.get()?;
@@ -400,6 +408,11 @@ fn postgres_killed_connection_is_counted_as_replaced() -> common::TestResult {
         "{lost:?}"
     );
     assert!(of(&records, "glowplug::query")[0].get("error").is_some());
+    assert_eq!(
+        failures.load(Ordering::Relaxed),
+        1,
+        "the user's instrumentation saw the failure"
+    );
     drop(conn);
     assert_eq!(
         db.metrics().broken_replaced,
