@@ -32,6 +32,10 @@
 //! their level check runs) and at DEBUG (`instrumented_debug`: every
 //! statement formatted and written).
 //!
+//! With `BENCH_INTERLEAVED=<seconds>`, each `observe` group is followed by
+//! an alternating measurement of `instrumented` against `plain` (see
+//! `support/interleaved.rs`), the figure that holds up on a busy machine.
+//!
 //! Run with `cargo bench --bench foundation`; results are in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -53,6 +57,10 @@ use models::{NewUser, User, users};
 
 #[path = "../tests/common/setup.rs"]
 mod setup;
+
+#[path = "support/interleaved.rs"]
+mod alternate;
+use alternate::interleaved;
 
 use setup::{MIGRATIONS, pg_bench_schema};
 const PG_SCHEMA: &str = "glowplug_bench";
@@ -410,6 +418,9 @@ fn observe_suite<C: diesel::Connection + DbConnection>(
         });
     }
     group.finish();
+    alternate_sides(&format!("{backend}/observe/all_10000"), conn, |conn| {
+        black_box(User::all(conn).expect("User::all"));
+    });
 
     let ids = reset_users(conn, FIND_ROWS);
     let mut group = c.benchmark_group(format!("{backend}/observe/find"));
@@ -425,6 +436,12 @@ fn observe_suite<C: diesel::Connection + DbConnection>(
         });
     }
     group.finish();
+    alternate_sides(&format!("{backend}/observe/find"), conn, |conn| {
+        for _ in 0..100 {
+            i = (i + 1) % ids.len();
+            black_box(User::find(conn, ids[i]).expect("User::find"));
+        }
+    });
 
     clear_users(conn);
     let mut group = c.benchmark_group(format!("{backend}/observe/insert"));
@@ -436,7 +453,33 @@ fn observe_suite<C: diesel::Connection + DbConnection>(
         });
     }
     group.finish();
+    alternate_sides(&format!("{backend}/observe/insert"), conn, |conn| {
+        for _ in 0..50 {
+            facade_insert(conn, &new_user());
+        }
+    });
+    clear_users(conn);
     Observed::Plain.prepare(conn);
+}
+
+/// [`interleaved`] of `instrumented` against `plain`: `run` once per
+/// round on each side, no subscriber.
+fn alternate_sides<C: diesel::Connection + DbConnection>(
+    name: &str,
+    conn: &mut C,
+    mut run: impl FnMut(&mut C),
+) {
+    interleaved(name, "instrumented", "plain", |side| {
+        let observed = if side == "plain" {
+            Observed::Plain
+        } else {
+            Observed::Instrumented
+        };
+        observed.prepare(conn);
+        let start = Instant::now();
+        run(conn);
+        start.elapsed()
+    });
 }
 
 /// The suites on the pool's connection: the façade on the `PooledConnection`,
