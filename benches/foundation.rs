@@ -33,8 +33,8 @@
 //! statement formatted and written).
 //!
 //! With `BENCH_INTERLEAVED=<seconds>`, each `observe` group is followed by
-//! an alternating measurement of `instrumented` against `plain` (see
-//! `support/interleaved.rs`), the figure that holds up on a busy machine.
+//! alternating measurements of each instrumented side against `plain` (see
+//! `support/interleaved.rs`), the figures that hold up on a busy machine.
 //!
 //! Run with `cargo bench --bench foundation`; results are in BENCHMARKS.md.
 
@@ -462,24 +462,27 @@ fn observe_suite<C: diesel::Connection + DbConnection>(
     Observed::Plain.prepare(conn);
 }
 
-/// [`interleaved`] of `instrumented` against `plain`: `run` once per
-/// round on each side, no subscriber.
+/// [`interleaved`] of each observed side against `plain`: `run` once per
+/// round on each side.
 fn alternate_sides<C: diesel::Connection + DbConnection>(
     name: &str,
     conn: &mut C,
     mut run: impl FnMut(&mut C),
 ) {
-    interleaved(name, "instrumented", "plain", |side| {
-        let observed = if side == "plain" {
-            Observed::Plain
-        } else {
-            Observed::Instrumented
-        };
-        observed.prepare(conn);
-        let start = Instant::now();
-        run(conn);
-        start.elapsed()
-    });
+    for observed in [Observed::Instrumented, Observed::Info, Observed::Debug] {
+        interleaved(name, observed.label(), "plain", |label| {
+            let side = if label == "plain" {
+                Observed::Plain
+            } else {
+                observed
+            };
+            side.prepare(conn);
+            let _subscriber = side.subscriber();
+            let start = Instant::now();
+            run(conn);
+            start.elapsed()
+        });
+    }
 }
 
 /// The suites on the pool's connection: the façade on the `PooledConnection`,

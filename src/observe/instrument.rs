@@ -30,6 +30,9 @@ pub(crate) struct Settings {
 /// glowplug's instrumentation on one connection.
 pub(crate) struct Observer {
     backend: Backend,
+    /// The slow-query threshold, copied here so the per-statement check
+    /// reads no shared memory.
+    slow_query: Option<Duration>,
     settings: Arc<Settings>,
     /// The connection met an error that means the server is gone.
     lost: bool,
@@ -70,6 +73,7 @@ impl Observer {
         };
         Observer {
             backend,
+            slow_query: settings.slow_query,
             settings,
             lost: false,
             muted: false,
@@ -90,14 +94,22 @@ impl Observer {
         self.muted = muted && !self.settings.health_checks;
     }
 
+    /// The per-statement hot path: a few checks, and nothing else unless a
+    /// recorder, a subscriber or the slow-query threshold wants the statement.
+    #[inline]
     fn start(&mut self, query: &dyn DebugQuery) {
-        self.flush();
-        let record = record::active();
-        let traced = traced();
-        if !(record || traced || self.settings.slow_query.is_some()) {
-            return; // nobody wants it: no clock, no SQL
+        if self.pending.is_some() {
+            self.flush();
         }
-        let text = (record || traced).then(|| Text::of(query, self.settings.binds));
+        let record = record::active();
+        if record || self.slow_query.is_some() || traced() {
+            self.observe(query, record);
+        }
+    }
+
+    #[inline(never)]
+    fn observe(&mut self, query: &dyn DebugQuery, record: bool) {
+        let text = (record || traced()).then(|| Text::of(query, self.settings.binds));
         self.pending = Some(Pending {
             text,
             record,
@@ -115,8 +127,11 @@ impl Observer {
         }
     }
 
+    #[inline]
     fn finish(&mut self, query: &dyn DebugQuery, error: Option<&diesel::result::Error>) {
-        if let Some(pending) = self.pending.take() {
+        if self.pending.is_some()
+            && let Some(pending) = self.pending.take()
+        {
             self.finish_pending(pending, Some(query), error);
         }
     }
@@ -128,7 +143,7 @@ impl Observer {
         error: Option<&diesel::result::Error>,
     ) {
         let elapsed = pending.start.elapsed();
-        let slow = self.settings.slow_query.filter(|t| elapsed >= *t);
+        let slow = self.slow_query.filter(|t| elapsed >= *t);
         let text = match (pending.text, slow, query) {
             (Some(text), _, _) => text,
             (None, Some(_), Some(q)) => Text::of(q, self.settings.binds),
