@@ -215,6 +215,15 @@ backend_tests! {
         assert_eq!((spans[1].get("depth"), spans[1].get("outcome")), (Some("1"), Some("commit")));
         assert!(elapsed_ms(spans[1]) >= elapsed_ms(spans[0]));
         assert_eq!(User::count(&mut conn)?, 2, "ada and in_tx");
+
+        // Scopes are labelled too, with the rows they wrote.
+        let (changed, records) = capture(|| {
+            count_queries(|| User::filter(users::id.eq(ada.id)).update_all(&mut conn, users::bio.eq("x")))
+        });
+        let (changed, log) = changed;
+        assert_eq!(changed?, 1);
+        assert_eq!(log[0].operation.map(|o| o.to_string()).as_deref(), Some("User::update_all"));
+        assert_eq!(of(&records, "glowplug::operation")[0].get("rows"), Some("1"));
         Ok(())
     }
 

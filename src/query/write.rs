@@ -61,11 +61,14 @@ where
         W: Apply<UpdateAll<M, Ch>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
+        let op = crate::observe::scope(M::NAME, "update_all");
         let updated = update_where(conn, M::Table::default(), self.filters, M::touch(changes));
-        match updated {
-            Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => Ok(0),
-            other => Ok(other?),
-        }
+        let rows = match updated {
+            Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => 0,
+            other => other?,
+        };
+        op.rows(rows);
+        Ok(rows)
     }
 
     /// Deletes every row the filters match, in one `DELETE`, and returns
@@ -92,7 +95,10 @@ where
         W: Apply<DeleteAll<M>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
-        Ok(delete_where(conn, M::Table::default(), self.filters)?)
+        let op = crate::observe::scope(M::NAME, "delete_all");
+        let rows = delete_where(conn, M::Table::default(), self.filters)?;
+        op.rows(rows);
+        Ok(rows)
     }
 }
 
