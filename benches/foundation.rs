@@ -24,6 +24,18 @@
 //! hand-written side first instead, to check that a difference does not
 //! just follow the position in the run.
 //!
+//! The `<backend>/observe/<operation>` groups measure what seeing the SQL
+//! costs: the façade on a plain connection (`plain`), with glowplug's
+//! instrumentation chain installed as the pool installs it and no
+//! subscriber (`instrumented`), and with a `tracing` subscriber writing to a
+//! sink at INFO (`instrumented_info`: statement events are DEBUG, so only
+//! their level check runs) and at DEBUG (`instrumented_debug`: every
+//! statement formatted and written).
+//!
+//! With `BENCH_INTERLEAVED=<seconds>`, each `observe` group is followed by
+//! alternating measurements of each instrumented side against `plain` (see
+//! `support/interleaved.rs`), the figures that hold up on a busy machine.
+//!
 //! Run with `cargo bench --bench foundation`; results are in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -46,6 +58,10 @@ use models::{NewUser, User, users};
 #[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
+
+#[path = "support/interleaved.rs"]
+mod alternate;
+use alternate::interleaved;
 
 use setup::{MIGRATIONS, pg_bench_migrated};
 const PG_SCHEMA: &str = "glowplug_bench";
@@ -198,6 +214,28 @@ fn reset_users<C: DbConnection>(conn: &mut C, n: usize) -> Vec<i64> {
     ids
 }
 
+/// Times `iters` calls of `insert`, each with a fresh user; the users are
+/// built before and deleted after the timed part.
+fn timed_inserts<C: DbConnection>(
+    conn: &mut C,
+    iters: u64,
+    mut insert: impl FnMut(&mut C, &NewUser),
+) -> Duration {
+    let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
+    let start = Instant::now();
+    for new in &news {
+        insert(conn, new);
+    }
+    let elapsed = start.elapsed();
+    clear_users(conn);
+    elapsed
+}
+
+/// The façade's insert, for [`timed_inserts`].
+fn facade_insert<C: DbConnection>(conn: &mut C, new: &NewUser) {
+    black_box(new.insert(conn).expect("NewUser::insert"));
+}
+
 /// Which side of a comparison a benchmark measures.
 #[derive(Clone, Copy)]
 enum Side {
@@ -298,32 +336,154 @@ fn suite<C: DbConnection>(
         };
         match side {
             Side::Facade => group.bench_function(facade, |b| {
-                b.iter_custom(|iters| {
-                    let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
-                    let start = Instant::now();
-                    for new in &news {
-                        black_box(new.insert(conn).expect("NewUser::insert"));
-                    }
-                    let elapsed = start.elapsed();
-                    clear_users(conn);
-                    elapsed
-                })
+                b.iter_custom(|iters| timed_inserts(conn, iters, facade_insert))
             }),
             _ => group.bench_function(label, |b| {
                 b.iter_custom(|iters| {
-                    let news: Vec<NewUser> = (0..iters).map(|_| new_user()).collect();
-                    let start = Instant::now();
-                    for new in &news {
-                        black_box(insert(conn, new).expect("diesel insert"));
-                    }
-                    let elapsed = start.elapsed();
-                    clear_users(conn);
-                    elapsed
+                    timed_inserts(conn, iters, |c, new| {
+                        black_box(insert(c, new).expect("diesel insert"));
+                    })
                 })
             }),
         };
     }
     group.finish();
+}
+
+/// How the `observe` groups' sides set up the connection and the subscriber.
+#[derive(Clone, Copy)]
+enum Observed {
+    Plain,
+    Instrumented,
+    Info,
+    Debug,
+}
+
+impl Observed {
+    const ALL: [Observed; 4] = [
+        Observed::Plain,
+        Observed::Instrumented,
+        Observed::Info,
+        Observed::Debug,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Observed::Plain => "plain",
+            Observed::Instrumented => "instrumented",
+            Observed::Info => "instrumented_info",
+            Observed::Debug => "instrumented_debug",
+        }
+    }
+
+    /// Installs (or removes) glowplug's instrumentation on `conn`.
+    fn prepare<C: diesel::Connection + DbConnection>(self, conn: &mut C) {
+        match self {
+            Observed::Plain => {
+                conn.set_instrumentation(None::<Box<dyn diesel::connection::Instrumentation>>)
+            }
+            _ => glowplug::instrument(conn),
+        }
+    }
+
+    /// The subscriber for this side, kept for the scope of the guard.
+    fn subscriber(self) -> Option<tracing::subscriber::DefaultGuard> {
+        let level = match self {
+            Observed::Info => tracing::Level::INFO,
+            Observed::Debug => tracing::Level::DEBUG,
+            _ => return None,
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::sink)
+            .finish();
+        Some(tracing::subscriber::set_default(subscriber))
+    }
+}
+
+/// The cost of observing: `all` of 10 000 rows, `find` and `insert` by
+/// the façade, for each [`Observed`] side.
+fn observe_suite<C: diesel::Connection + DbConnection>(
+    c: &mut Criterion,
+    backend: &str,
+    conn: &mut C,
+) {
+    reset_users(conn, 10_000);
+    let mut group = c.benchmark_group(format!("{backend}/observe/all_10000"));
+    group.sample_size(20);
+    for side in Observed::ALL {
+        side.prepare(conn);
+        group.bench_function(side.label(), |b| {
+            let _subscriber = side.subscriber();
+            b.iter(|| black_box(User::all(conn).expect("User::all")))
+        });
+    }
+    group.finish();
+    alternate_sides(&format!("{backend}/observe/all_10000"), conn, |conn| {
+        black_box(User::all(conn).expect("User::all"));
+    });
+
+    let ids = reset_users(conn, FIND_ROWS);
+    let mut group = c.benchmark_group(format!("{backend}/observe/find"));
+    let mut i = 0;
+    for side in Observed::ALL {
+        side.prepare(conn);
+        group.bench_function(side.label(), |b| {
+            let _subscriber = side.subscriber();
+            b.iter(|| {
+                i = (i + 1) % ids.len();
+                black_box(User::find(conn, ids[i]).expect("User::find"))
+            })
+        });
+    }
+    group.finish();
+    alternate_sides(&format!("{backend}/observe/find"), conn, |conn| {
+        for _ in 0..100 {
+            i = (i + 1) % ids.len();
+            black_box(User::find(conn, ids[i]).expect("User::find"));
+        }
+    });
+
+    clear_users(conn);
+    let mut group = c.benchmark_group(format!("{backend}/observe/insert"));
+    for side in Observed::ALL {
+        side.prepare(conn);
+        group.bench_function(side.label(), |b| {
+            let _subscriber = side.subscriber();
+            b.iter_custom(|iters| timed_inserts(conn, iters, facade_insert))
+        });
+    }
+    group.finish();
+    alternate_sides(&format!("{backend}/observe/insert"), conn, |conn| {
+        for _ in 0..50 {
+            facade_insert(conn, &new_user());
+        }
+    });
+    clear_users(conn);
+    Observed::Plain.prepare(conn);
+}
+
+/// [`interleaved`] of each observed side against `plain`: `run` once per
+/// round on each side.
+fn alternate_sides<C: diesel::Connection + DbConnection>(
+    name: &str,
+    conn: &mut C,
+    mut run: impl FnMut(&mut C),
+) {
+    for observed in [Observed::Instrumented, Observed::Info, Observed::Debug] {
+        interleaved(name, observed.label(), "plain", |label| {
+            let side = if label == "plain" {
+                Observed::Plain
+            } else {
+                observed
+            };
+            side.prepare(conn);
+            let _subscriber = side.subscriber();
+            let start = Instant::now();
+            run(conn);
+            start.elapsed()
+        });
+    }
 }
 
 /// The suites on the pool's connection: the façade on the `PooledConnection`,
@@ -368,6 +528,7 @@ fn bench_sqlite(c: &mut Criterion) {
         },
         LOAD_SIZES,
     );
+    observe_suite(c, "sqlite", &mut conn);
 
     let db = Database::connect("sqlite::memory:").expect("open the SQLite pool");
     db.run_pending_migrations(MIGRATIONS)
@@ -395,6 +556,7 @@ fn bench_postgres(c: &mut Criterion) {
         },
         LOAD_SIZES,
     );
+    observe_suite(c, "postgres", &mut conn);
     drop(conn);
 
     let db = Database::connect(&url).expect("open the PostgreSQL pool");

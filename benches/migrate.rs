@@ -63,6 +63,10 @@ use glowplug::migrate::{Dir, Migrator, State};
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
+#[path = "support/interleaved.rs"]
+mod alternate;
+use alternate::interleaved;
+
 use setup::{pg_base_url, pg_bench_schema, pg_fresh_schema};
 
 /// The schema `apply_200` recreates for every iteration.
@@ -306,12 +310,17 @@ fn apply<C: BenchConn>(c: &mut Criterion, backend: &str, mut fresh: impl FnMut()
     }
     group.finish();
 
-    interleaved(&format!("{backend}/apply_{APPLY}"), |side| {
-        let mut db = fresh();
-        let start = Instant::now();
-        run(side, &mut db.conn);
-        start.elapsed()
-    });
+    interleaved(
+        &format!("{backend}/apply_{APPLY}"),
+        "glowplug",
+        "diesel",
+        |side| {
+            let mut db = fresh();
+            let start = Instant::now();
+            run(side, &mut db.conn);
+            start.elapsed()
+        },
+    );
 }
 
 /// `status_1000` on `conn`, an empty database.
@@ -352,60 +361,15 @@ fn status<C: BenchConn>(c: &mut Criterion, backend: &str, conn: &mut C) {
     }
     group.finish();
 
-    interleaved(&format!("{backend}/status_{STATUS}"), |side| {
-        let start = Instant::now();
-        run(side);
-        start.elapsed()
-    });
-}
-
-/// `BENCH_INTERLEAVED=<seconds>`: after a workload's criterion benchmarks,
-/// runs glowplug and diesel alternately for that many seconds (at least 10
-/// rounds; which side goes first alternates too), so drift on a shared
-/// machine hits both sides alike, and prints each side's median and the
-/// median and quartiles of the per-round ratio glowplug / diesel. `time`
-/// runs one side once (any set-up it does is not timed) and returns the
-/// time taken. With a filter that matches no benchmark (`-- interleaved`),
-/// only this and the checks run.
-fn interleaved(name: &str, mut time: impl FnMut(&str) -> Duration) {
-    let Some(budget) = std::env::var("BENCH_INTERLEAVED")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|&s| s > 0.0)
-        .map(Duration::from_secs_f64)
-    else {
-        return;
-    };
-    // One untimed round to warm up.
-    time("glowplug");
-    time("diesel");
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    let start = Instant::now();
-    while start.elapsed() < budget || ratios.len() < 10 {
-        let (g, d) = if ratios.len() % 2 == 0 {
-            let g = time("glowplug");
-            (g, time("diesel"))
-        } else {
-            let d = time("diesel");
-            (time("glowplug"), d)
-        };
-        ours.push(g.as_secs_f64());
-        theirs.push(d.as_secs_f64());
-        ratios.push(g.as_secs_f64() / d.as_secs_f64());
-    }
-    let quantile = |v: &mut Vec<f64>, q: f64| {
-        v.sort_by(f64::total_cmp);
-        v[((v.len() - 1) as f64 * q).round() as usize]
-    };
-    let g = Duration::from_secs_f64(quantile(&mut ours, 0.5));
-    let d = Duration::from_secs_f64(quantile(&mut theirs, 0.5));
-    println!(
-        "{name}/interleaved: {rounds} rounds, median glowplug {g:.2?}, diesel {d:.2?}; \
-         glowplug / diesel per round: median {:.3}, quartiles {:.3} – {:.3}",
-        quantile(&mut ratios, 0.5),
-        quantile(&mut ratios, 0.25),
-        quantile(&mut ratios, 0.75),
-        rounds = ratios.len(),
+    interleaved(
+        &format!("{backend}/status_{STATUS}"),
+        "glowplug",
+        "diesel",
+        |side| {
+            let start = Instant::now();
+            run(side);
+            start.elapsed()
+        },
     );
 }
 

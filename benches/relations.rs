@@ -60,6 +60,9 @@ mod models;
 
 use models::{Comment, Post, User, comments, posts, users};
 
+#[path = "support/interleaved.rs"]
+mod alternate;
+
 #[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
@@ -426,68 +429,25 @@ fn suite<C: DbConnection + SimpleConnection>(
 }
 
 /// `BENCH_INTERLEAVED=<seconds>`: after the criterion benchmarks of each N,
-/// runs glowplug and diesel alternately for that many seconds (which goes
-/// first alternates too), so drift on a shared machine hits both sides
-/// alike, and prints each side's median and the median and quartiles of the
-/// per-round ratio glowplug / diesel. With a filter that matches no
-/// benchmark (`-- interleaved`), only this runs.
+/// glowplug's eager load and diesel's alternately (see
+/// `support/interleaved.rs`). With a filter that matches no benchmark
+/// (`-- interleaved`), only this runs.
 fn interleaved<C: DbConnection>(
     name: &str,
     n: usize,
     conn: &mut C,
     diesel: fn(&mut C) -> QueryResult<DieselNested>,
 ) {
-    let Some(budget) = std::env::var("BENCH_INTERLEAVED")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|&s| s > 0.0)
-        .map(Duration::from_secs_f64)
-    else {
-        return;
-    };
-    let time_eager = |conn: &mut C| {
+    let name = format!("{name}/eager_nested/{n}");
+    alternate::interleaved(&name, "glowplug", "diesel", |side| {
         let start = Instant::now();
-        black_box(eager(conn).expect("eager load"));
-        start.elapsed()
-    };
-    let time_diesel = |conn: &mut C| {
-        let start = Instant::now();
-        black_box(diesel(conn).expect("diesel load"));
-        start.elapsed()
-    };
-    time_eager(conn);
-    time_diesel(conn);
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    let start = Instant::now();
-    while start.elapsed() < budget || ratios.len() < 20 {
-        let (g, d) = if ratios.len() % 2 == 0 {
-            let g = time_eager(conn);
-            (g, time_diesel(conn))
+        if side == "glowplug" {
+            black_box(eager(conn).expect("eager load"));
         } else {
-            let d = time_diesel(conn);
-            (time_eager(conn), d)
-        };
-        ours.push(g);
-        theirs.push(d);
-        ratios.push(g.as_secs_f64() / d.as_secs_f64());
-    }
-    let quantile = |v: &mut Vec<f64>, q: f64| {
-        v.sort_by(f64::total_cmp);
-        v[((v.len() - 1) as f64 * q).round() as usize]
-    };
-    let secs = |v: Vec<Duration>| {
-        let mut v: Vec<f64> = v.iter().map(Duration::as_secs_f64).collect();
-        Duration::from_secs_f64(quantile(&mut v, 0.5))
-    };
-    let (g, d) = (secs(ours), secs(theirs));
-    println!(
-        "{name}/eager_nested/interleaved/{n}: {rounds} rounds, median glowplug {g:.2?}, \
-         diesel {d:.2?}; glowplug / diesel per round: median {:.3}, quartiles {:.3} – {:.3}",
-        quantile(&mut ratios, 0.5),
-        quantile(&mut ratios, 0.25),
-        quantile(&mut ratios, 0.75),
-        rounds = ratios.len(),
-    );
+            black_box(diesel(conn).expect("diesel load"));
+        }
+        start.elapsed()
+    });
 }
 
 /// Checks, on a connection of its own (not instrumented afterwards), that

@@ -134,7 +134,16 @@ fn main() -> glowplug::Result<()> {
         first.id,
         first.author(&mut conn)?.username
     );
-    let with_posts = vec![alice.clone(), bob.clone()].load(&mut conn, User::POSTS)?;
+    // count_queries records what a block sends (on this thread): a test
+    // would assert `log.assert_count(1)` to prove there is no N+1.
+    let (with_posts, log) =
+        glowplug::count_queries(|| vec![alice.clone(), bob.clone()].load(&mut conn, User::POSTS));
+    let with_posts = with_posts?;
+    println!(
+        "eager load of posts: {} statement(s): {:?}",
+        log.len(),
+        log.sql()
+    );
     for user in &with_posts {
         let posts = user.get(User::POSTS);
         println!("{} has {} posts", user.username, posts.len());

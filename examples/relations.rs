@@ -9,6 +9,13 @@
 //!
 //! Everything runs in one transaction that is rolled back at the end, so the
 //! example leaves the database as it found it.
+//!
+//! The statements are counted twice: per step by a
+//! [`glowplug::QueryRecorder`] (what a test would assert), and in all by an
+//! instrumentation of our own added to the pool with
+//! `DatabaseBuilder::instrumentation`, which runs beside glowplug's own
+//! (nothing is replaced). `RUST_LOG` is not read here: the example installs
+//! no `tracing` subscriber.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -85,25 +92,31 @@ const MIGRATIONS: glowplug::PerBackend<EmbeddedMigrations, EmbeddedMigrations> =
 );
 
 fn main() -> glowplug::Result<()> {
-    let db = Database::from_env()?;
+    let total = Arc::new(AtomicUsize::new(0));
+    let counter = total.clone();
+    let db = Database::builder_from_env()?
+        .instrumentation(move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+        .build()?;
     println!("connected to {} ({})", db.url(), db.backend());
     db.run_pending_migrations(MIGRATIONS)?;
 
     let mut conn = db.get()?;
-    let queries = Arc::new(AtomicUsize::new(0));
-    let counter = queries.clone();
-    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-    });
-    let sent = move || queries.swap(0, Ordering::Relaxed);
+    let queries = glowplug::QueryRecorder::start();
+    let sent = || queries.count();
 
     let outcome = conn.transaction(|conn| {
         tour(conn, &sent)?;
         // Roll back: the example leaves no rows behind.
         Err::<(), Error>(diesel::result::Error::RollbackTransaction.into())
     });
+    println!(
+        "\n{} statements in all, counted by our own instrumentation",
+        total.load(Ordering::Relaxed)
+    );
     match outcome {
         Err(Error::Query(diesel::result::Error::RollbackTransaction)) => Ok(()),
         other => other,
@@ -173,13 +186,24 @@ fn tour(conn: &mut AnyConnection, sent: &dyn Fn() -> usize) -> glowplug::Result<
             .filter(users::id.eq_any([ada.id, bob.id]))
             .order(users::id),
     )?;
-    let loaded = users.load(
-        conn,
-        (
-            User::POSTS.with((Post::COMMENTS, Post::TAGS)),
-            User::PROFILE,
-        ),
-    )?;
+    let (loaded, log) = glowplug::count_queries(|| {
+        users.load(
+            conn,
+            (
+                User::POSTS.with((Post::COMMENTS, Post::TAGS)),
+                User::PROFILE,
+            ),
+        )
+    });
+    let loaded = loaded?;
+    // One statement per relation and level; a test would say `log.assert_count(5)`.
+    for statement in log.iter() {
+        let op = statement
+            .operation
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        println!("  [{op}] {:.60}", statement.sql);
+    }
     for user in &loaded {
         let profile = user.get(User::PROFILE);
         println!("{} (profile: {})", user.username, profile.is_some());

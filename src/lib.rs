@@ -68,6 +68,7 @@ mod macros;
 mod meta;
 pub mod migrate;
 mod model;
+pub mod observe;
 pub mod pagination;
 pub mod query;
 pub mod relation;
@@ -86,7 +87,8 @@ pub use batch::{Batch, CopyMode, OnConflict, Progress, UniqueKey};
 pub use connection::{AnyConnection, Backend, BackendConnection, DbConnection};
 pub use database::{
     ConnectionManager, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_CACHE_SIZE, DEFAULT_SQLITE_PATH,
-    Database, DatabaseBuilder, MAX_POOL_SIZE, PooledConnection, create_database, drop_database,
+    Database, DatabaseBuilder, MAX_POOL_SIZE, PoolMetrics, PooledConnection, create_database,
+    drop_database,
 };
 pub use decimal::Decimal;
 pub use enums::{ColumnEnum, UnknownEnumValue};
@@ -95,6 +97,7 @@ pub use hooks::Hooks;
 pub use meta::{ColumnMeta, ColumnType, ForeignKey, IndexMeta, ModelMeta, OnDelete};
 pub use migrate::{EmbeddedMigrations, Migrator, PerBackend};
 pub use model::{Crud, Model, ModelChanges, NewModel, Row, Validate};
+pub use observe::{Operation, QueryLog, QueryRecorder, Statement, count_queries, instrument};
 pub use query::{Queries, RunDsl, Scope, SoftDelete};
 pub use relation::{
     Eager, LazyLoadViolation, LazyLoading, LoadRelated, Loaded, Relation, RelationKind,

@@ -40,6 +40,7 @@ use crate::connection::{Backend, DbConnection, PgConnection, SqliteConnection, w
 use crate::error::{Error, Result};
 use crate::hooks::Hook;
 use crate::meta::ModelMeta;
+use crate::observe::scope;
 use crate::query::Loadable;
 use crate::validate::FieldErrors;
 
@@ -197,24 +198,29 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// registered as loaded in a collection (when there are two or more),
     /// so a lazy load on one of them is caught as an N+1 query.
     fn all<C: DbConnection + ?Sized>(conn: &mut C) -> Result<Vec<Self>> {
+        let op = scope(Self::NAME, "all");
         let rows = with_backend!(conn, c => <Self as ModelOps<_>>::op_all(c))?;
+        op.rows(rows.len());
         crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }
 
     /// The row with primary key `id`, or [`Error::NotFound`].
     fn find<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<Self> {
+        let _op = scope(Self::NAME, "find");
         with_backend!(conn, c => <Self as ModelOps<_>>::op_find(c, id))?
             .ok_or_else(|| Error::not_found(Self::META.name, id))
     }
 
     /// The row with primary key `id`, or `None`.
     fn find_optional<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<Option<Self>> {
+        let _op = scope(Self::NAME, "find_optional");
         Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_find(c, id))?)
     }
 
     /// The number of rows in the table.
     fn count<C: DbConnection + ?Sized>(conn: &mut C) -> Result<i64> {
+        let _op = scope(Self::NAME, "count");
         Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_count(c))?)
     }
 
@@ -232,7 +238,9 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         C: DbConnection + ?Sized,
         Q: Loadable<'q, Self>,
     {
+        let op = scope(Self::NAME, "fetch");
         let rows = crate::query::fetch_rows(conn, query)?;
+        op.rows(rows.len());
         crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }
@@ -246,6 +254,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// `self`); a row changed since it was read is [`Error::StaleRow`] and
     /// nothing is written.
     fn save<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "save");
         if Self::HOOKS {
             let mut row = self.clone();
             *self = with_backend!(conn, c => crate::transaction(c, |c| {
@@ -272,6 +281,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         conn: &mut C,
         changes: Self::Changes,
     ) -> Result<()> {
+        let _op = scope(Self::NAME, "update");
         if Self::HOOKS {
             let (mut row, mut changes) = (self.clone(), changes);
             *self = with_backend!(conn, c => crate::transaction(c, |c| {
@@ -287,6 +297,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
 
     /// Reloads this row from the database.
     fn reload<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "reload");
         *self = Self::find(conn, self.id())?;
         Ok(())
     }
@@ -295,6 +306,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// model with `soft_delete`, sets its `deleted_at` instead (one
     /// `UPDATE`; see [`SoftDelete`](crate::SoftDelete)).
     fn delete<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "delete");
         if Self::HOOKS {
             return with_backend!(conn, c => crate::transaction(c, |c| {
                 Self::hook(Hook::BeforeDelete(self), c)?;
@@ -367,7 +379,10 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
         rows: &[Self],
         action: OnConflict,
     ) -> Result<usize> {
-        crate::batch::put_rows(conn, rows, action)
+        let op = scope(Self::NAME, "upsert_rows");
+        let written = crate::batch::put_rows(conn, rows, action)?;
+        op.rows(written);
+        Ok(written)
     }
 
     /// Django's `save()` on a row that may not exist yet: inserts this row
@@ -379,6 +394,7 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// (Not an upsert on a column of your choice: that is
     /// [`NewModel::upsert`], which writes an insert struct on a unique key.)
     fn save_or_insert<C: DbConnection + ?Sized>(&mut self, conn: &mut C) -> Result<()> {
+        let _op = scope(Self::NAME, "save_or_insert");
         // One row: its error is `Invalid`, as for `save`, not a batch's `InvalidRow`.
         self.validate_for(conn.backend())?;
         crate::batch::put_rows(conn, std::slice::from_ref(self), OnConflict::Update)?;
@@ -388,7 +404,10 @@ pub trait Crud: Model + ModelOps<SqliteConnection> + ModelOps<PgConnection> {
     /// Deletes the row with primary key `id`; returns whether a row was deleted
     /// (soft-deleted, on a model with `soft_delete`).
     fn delete_by_id<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<bool> {
-        Ok(with_backend!(conn, c => <Self as ModelOps<_>>::op_delete(c, id))? > 0)
+        let op = scope(Self::NAME, "delete_by_id");
+        let deleted = with_backend!(conn, c => <Self as ModelOps<_>>::op_delete(c, id))?;
+        op.rows(deleted);
+        Ok(deleted > 0)
     }
 }
 
@@ -449,6 +468,7 @@ pub trait NewModel: Validate + Sized + Clone + serde::Serialize {
 
     /// Inserts this row and returns it as stored (id, defaults and timestamps set).
     fn insert<C: DbConnection + ?Sized>(&self, conn: &mut C) -> Result<Self::Model> {
+        let _op = scope(<Self::Model as Model>::NAME, "insert");
         if <Self::Model as Model>::HOOKS {
             let mut new = self.clone();
             return with_backend!(conn, c => crate::transaction(c, |c| {
@@ -471,6 +491,7 @@ pub trait NewModel: Validate + Sized + Clone + serde::Serialize {
         C: DbConnection + ?Sized,
         K: UniqueKey<Self::Model>,
     {
+        let _op = scope(<Self::Model as Model>::NAME, "insert_or_ignore");
         self.validate_for(conn.backend())?;
         with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Ignore))
             .map_err(written::<Self::Model>)
@@ -484,6 +505,7 @@ pub trait NewModel: Validate + Sized + Clone + serde::Serialize {
         C: DbConnection + ?Sized,
         K: UniqueKey<Self::Model>,
     {
+        let _op = scope(<Self::Model as Model>::NAME, "upsert");
         self.validate_for(conn.backend())?;
         with_backend!(conn, c => <Self::Model as ModelOps<_>>::op_upsert_one(c, self, key, OnConflict::Update))
             .map_err(written::<Self::Model>)?
@@ -535,6 +557,7 @@ pub trait NewModel: Validate + Sized + Clone + serde::Serialize {
         >: Loadable<'q, Self::Model>,
     {
         use crate::query::Queries;
+        let _op = scope(<Self::Model as Model>::NAME, "get_or_insert");
         let condition = key.eq(value);
         for _ in 0..3 {
             if let Some(row) = self.insert_or_ignore(conn, key)? {

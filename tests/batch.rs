@@ -6,7 +6,7 @@
 mod common;
 
 use common::models::*;
-use common::{Queries, new_user};
+use common::new_user;
 use glowplug::batch::{ARRAY_ROWS, CHUNK_BYTES, COPY_ROWS, COPY_THRESHOLD, rows_per_statement};
 use glowplug::prelude::*;
 use glowplug::{CopyMode, Error, Model, Progress};
@@ -19,16 +19,16 @@ fn users(from: usize, n: usize) -> Vec<NewUser> {
 }
 
 /// The INSERT statements among `queries` (BEGIN, COMMIT and savepoints left out).
-fn inserts(queries: &Queries) -> usize {
+fn inserts(queries: &glowplug::QueryRecorder) -> usize {
     statements(queries, "INSERT")
 }
 
 /// The statements among `queries` that start with `verb`, and forgets them all.
-fn statements(queries: &Queries, verb: &str) -> usize {
+fn statements(queries: &glowplug::QueryRecorder, verb: &str) -> usize {
     queries
         .take()
         .iter()
-        .filter(|q| q.starts_with(verb))
+        .filter(|q| q.sql.starts_with(verb))
         .count()
 }
 
@@ -94,7 +94,7 @@ fn first_field(err: &Error) -> (&str, &str) {
 backend_tests! {
     fn an_empty_batch_returns_zero_and_sends_nothing(db) {
         let mut conn = db.get()?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         assert_eq!(User::insert_batch(&mut conn, &[])?, 0);
         assert!(User::insert_batch_returning(&mut conn, &[])?.is_empty());
         assert_eq!(User::insert_batch_iter(&mut conn, std::iter::empty())?, 0);
@@ -114,7 +114,7 @@ backend_tests! {
         assert_eq!(insert_statements(5_461, 5_461), 24);
         assert_eq!(insert_statements(100, 5_461), 3, "64 + 32 + 4");
         assert_eq!(insert_statements(10, 5_461), 1);
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let batch = || User::batch().copy(CopyMode::Never);
 
         assert_eq!(batch().insert(&mut conn, &users(0, 1))?, 1);
@@ -129,7 +129,7 @@ backend_tests! {
 
     fn full_size_statements_are_prepared_once(db) {
         let mut conn = db.get()?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let n = 10 * ARRAY_ROWS + 3;
         assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(0, n))?, n);
         assert_eq!(inserts(&queries), 11, "ten full-size statements and one for the rest");
@@ -141,21 +141,21 @@ backend_tests! {
 
     fn small_batches_are_cached_statements_without_a_transaction(db) {
         let mut conn = db.get()?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         for (round, from) in [0, 1_000].into_iter().enumerate() {
             assert_eq!(User::insert_batch(&mut conn, &users(from, 1))?, 1);
             assert_eq!(User::insert_batch(&mut conn, &users(from + 1, 10))?, 10);
             assert_eq!(User::insert_batch_returning(&mut conn, &users(from + 11, 16))?.len(), 16);
             assert_eq!(
-                queries.take().iter().map(|q| q.split(' ').next().unwrap_or("").to_owned()).collect::<Vec<_>>(),
+                queries.take().iter().map(|q| q.sql.split(' ').next().unwrap_or("").to_owned()).collect::<Vec<_>>(),
                 ["INSERT", "INSERT", "INSERT"],
                 "one statement each, no BEGIN or COMMIT"
             );
             // 100 rows: 64 + 32 + 4 in one transaction (PostgreSQL's COPY when allowed).
             assert_eq!(User::batch().copy(CopyMode::Never).insert(&mut conn, &users(from + 27, 100))?, 100);
             let sent = queries.take();
-            assert_eq!(sent.iter().filter(|q| q.starts_with("INSERT")).count(), 3, "{sent:?}");
-            assert!(sent.first().is_some_and(|q| q.starts_with("BEGIN") || q.starts_with("SAVEPOINT")), "{sent:?}");
+            assert_eq!(sent.iter().filter(|q| q.sql.starts_with("INSERT")).count(), 3, "{sent:?}");
+            assert!(sent.first().is_some_and(|q| q.sql.starts_with("BEGIN") || q.sql.starts_with("SAVEPOINT")), "{sent:?}");
             let cached = queries.cached();
             match round {
                 0 => assert_eq!(cached, 6, "sizes 1, 10, 16 (returning), 64, 32, 4: one prepared statement each"),
@@ -170,7 +170,7 @@ backend_tests! {
         const N: usize = 100_000;
         let mut conn = db.get()?;
         let per = per_statement(&mut conn);
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let row = |i: usize| new_user(&format!("s{i}"));
         let mut ends = Vec::new();
         let written = User::batch().progress(|p: Progress| ends.push(p.done)).insert_iter(&mut conn, (0..N).map(row))?;
@@ -205,7 +205,7 @@ backend_tests! {
     fn wide_rows_stream_in_chunks_bounded_by_bytes(db) {
         const N: usize = 12_000;
         let mut conn = db.get()?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let row = |i: usize| NewUser { bio: Some("b".repeat(1024)), ..new_user(&format!("w{i}")) };
         let mut ends = Vec::new();
         let written = User::batch().progress(|p: Progress| ends.push(p.done)).insert_iter(&mut conn, (0..N).map(row))?;
@@ -239,7 +239,7 @@ backend_tests! {
             c11: 11, c12: 12, c13: 13, c14: 14, c15: 15, c16: 16, c17: 17, c18: 18, c19: 19, c20: 20,
             c21: 21, c22: 22, c23: 23, c24: 24, c25: 25, c26: 26, c27: 27, c28: 28, c29: i,
         };
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let stored = Thirty::insert_batch_returning(&mut conn, &(0..n as i32).map(row).collect::<Vec<_>>())?;
         assert_eq!(inserts(&queries), insert_statements(n, per), "chunks of {per} rows of 29 parameters");
         assert_eq!(stored.len(), n);
@@ -274,7 +274,7 @@ backend_tests! {
         let per = per_statement(&mut conn);
         let mut rows = users(0, 5 * per);
         rows[2 * per + 5].username = "taken".into();
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let check = |err: &Error, backend: Backend| {
             assert!(matches!(err, Error::UniqueViolation { .. }), "{err:?}");
             if backend == Backend::Postgres {
@@ -307,7 +307,7 @@ backend_tests! {
         let mut conn = db.get()?;
         let mut rows = users(0, 10);
         rows[7].username = "x".repeat(51);
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let err = User::insert_batch(&mut conn, &rows).unwrap_err();
         match &err {
             Error::InvalidRow { index: 7, source } => {
@@ -342,14 +342,14 @@ backend_tests! {
     fn copy_is_chosen_from_the_threshold_and_writes_the_same_rows(db) {
         let mut conn = db.get()?;
         let pg = conn.backend() == Backend::Postgres;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
 
         // Below the threshold: INSERT statements on both backends.
         let below = COPY_THRESHOLD - 1;
         assert_eq!(User::insert_batch(&mut conn, &users(0, below))?, below);
         let sent = queries.take();
-        assert!(sent.iter().all(|q| !q.starts_with("COPY")), "no COPY below the threshold");
-        assert_eq!(sent.iter().filter(|q| q.starts_with("INSERT")).count(), insert_statements(below, below));
+        assert!(sent.iter().all(|q| !q.sql.starts_with("COPY")), "no COPY below the threshold");
+        assert_eq!(sent.iter().filter(|q| q.sql.starts_with("INSERT")).count(), insert_statements(below, below));
 
         // At the threshold: one COPY on PostgreSQL, INSERTs on SQLite.
         let mut rows = users(below, COPY_THRESHOLD);
@@ -358,10 +358,10 @@ backend_tests! {
         let before = glowplug::__private::now();
         assert_eq!(User::insert_batch(&mut conn, &rows)?, COPY_THRESHOLD);
         let sent = queries.take();
-        let copies = sent.iter().filter(|q| q.starts_with("COPY")).count();
+        let copies = sent.iter().filter(|q| q.sql.starts_with("COPY")).count();
         assert_eq!(copies, usize::from(pg), "{sent:?}");
         if pg {
-            assert!(sent.iter().any(|q| q.contains("FORMAT binary")), "binary COPY: {sent:?}");
+            assert!(sent.iter().any(|q| q.sql.contains("FORMAT binary")), "binary COPY: {sent:?}");
         }
 
         // Rows, defaults and timestamps are what INSERT writes.
@@ -426,7 +426,7 @@ backend_tests! {
         for row in &mut rows {
             row.bio = Some("new".into());
         }
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         assert_eq!(User::batch().on_conflict(users::username, OnConflict::Ignore).insert(&mut conn, &rows)?, per + 40);
         assert_eq!(inserts(&queries), 2, "one INSERT … ON CONFLICT per chunk");
         assert_eq!(User::count(&mut conn)?, (per + 50) as i64);
@@ -492,7 +492,7 @@ backend_tests! {
         let mut bad = vec![imported[2].clone(), imported[0].clone()];
         bad[0].bio = Some("not written".into());
         bad[1].username = "x".repeat(51);
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let err = User::upsert_rows(&mut conn, &bad, OnConflict::Update).unwrap_err();
         assert!(matches!(&err, Error::InvalidRow { index: 1, .. }), "{err:?}");
         assert_eq!(queries.count(), 0, "validated before anything is sent");

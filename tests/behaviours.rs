@@ -94,11 +94,11 @@ backend_tests! {
     fn delete_sets_deleted_at_and_every_read_skips_the_row(db) {
         let mut conn = db.get()?;
         let (ada, _bob, notes) = seed(&mut conn)?;
-        let queries = common::Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         notes[1].delete(&mut conn)?;
         let sent = queries.take();
         assert_eq!(sent.len(), 1, "{sent:?}");
-        assert!(sent[0].starts_with("UPDATE") && sent[0].contains("deleted_at"), "{sent:?}");
+        assert!(sent[0].sql.starts_with("UPDATE") && sent[0].sql.contains("deleted_at"), "{sent:?}");
         // A second delete finds no live row.
         assert!(notes[1].delete(&mut conn).unwrap_err().is_not_found());
         queries.take();
@@ -130,7 +130,7 @@ backend_tests! {
         let (ada, bob, notes) = seed(&mut conn)?;
         notes[0].delete(&mut conn)?;
         notes[3].delete(&mut conn)?;
-        let queries = common::Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
 
         let authors = Author::fetch(&mut conn, Author::query().order(authors::id))?
             .load(&mut conn, Author::NOTES)?;
@@ -171,7 +171,7 @@ backend_tests! {
         let names: Vec<String> = Note::only_deleted().inner_join(authors::table).pluck(&mut conn, authors::name)?;
         assert_eq!(names, ["ada", "ada"]);
 
-        let queries = common::Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         b.restore(&mut conn)?;
         assert_eq!(queries.count(), 2, "the UPDATE, then the reload");
         assert!(!b.is_deleted());
@@ -193,7 +193,7 @@ backend_tests! {
         let mut conn = db.get()?;
         let (ada, _bob, notes) = seed(&mut conn)?;
         notes[0].delete(&mut conn)?;
-        let queries = common::Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
 
         // update_all leaves the deleted row alone.
         assert_eq!(Note::filter(notes::author_id.eq(ada.id)).update_all(&mut conn, notes::body.eq("x"))?, 2);
@@ -204,7 +204,7 @@ backend_tests! {
         queries.take();
         assert_eq!(Note::filter(notes::author_id.eq(ada.id)).delete_all(&mut conn)?, 2);
         let sent = queries.take();
-        assert!(sent.len() == 1 && sent[0].starts_with("UPDATE"), "{sent:?}");
+        assert!(sent.len() == 1 && sent[0].sql.starts_with("UPDATE"), "{sent:?}");
         assert_eq!(bodies(&Note::all(&mut conn)?), ["d"]);
         assert_eq!(Note::with_deleted().count(&mut conn)?, 4);
         assert_eq!(Note::only_deleted().count(&mut conn)?, 3);
@@ -228,7 +228,7 @@ backend_tests! {
         assert_eq!(Doc::find(&mut conn, first.id)?.lock_version, 1, "and in the database");
 
         second.title = "two".into();
-        let queries = common::Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let err = second.save(&mut conn).unwrap_err();
         assert!(matches!(&err, Error::StaleRow { model: "Doc", id } if *id == first.id.to_string()), "{err:?}");
         assert!(err.to_string().contains("reload"), "{err}");

@@ -7,7 +7,6 @@
 
 mod common;
 
-use common::Queries;
 use common::models::*;
 use diesel::connection::SimpleConnection;
 use glowplug::Error;
@@ -32,7 +31,7 @@ fn ids<T: Model>(rows: &[T]) -> Vec<T::Id> {
 /// Every page of `query` by cursor, with the statements each sent.
 fn walk<'q, K, Q>(
     conn: &mut glowplug::PooledConnection,
-    queries: &Queries,
+    queries: &glowplug::QueryRecorder,
     query: impl Fn() -> Q,
     key: K,
     per_page: u64,
@@ -59,7 +58,7 @@ backend_tests! {
     fn pages_by_number_with_totals_in_at_most_two_statements(db) {
         let mut conn = db.get()?;
         let all = users(&mut conn, 45)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
 
         let page = User::paginate(&mut conn, User::query().order(users::id), 1, 20)?;
         assert_eq!(queries.count(), 2, "a full page: the page, then the count");
@@ -87,7 +86,7 @@ backend_tests! {
     fn an_ordered_filtered_query_that_borrows_its_values_is_counted(db) {
         let mut conn = db.get()?;
         let all = users(&mut conn, 45)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         // Values owned by this function, borrowed by the query: no `'static`, no clone.
         let active = true;
         let pattern = String::from("user%");
@@ -100,7 +99,7 @@ backend_tests! {
         let page = User::paginate(&mut conn, query(), 2, 10)?;
         let sent = queries.take();
         assert_eq!(sent.len(), 2, "{sent:?}");
-        assert!(!sent[1].contains("username` DESC") && !sent[1].contains("\"username\" DESC"), "the count drops the order: {}", sent[1]);
+        assert!(!sent[1].sql.contains("username` DESC") && !sent[1].sql.contains("\"username\" DESC"), "the count drops the order: {}", sent[1]);
         let mut expected: Vec<&User> = all.iter().filter(|u| u.active).collect();
         expected.sort_by(|a, b| b.username.cmp(&a.username));
         assert_eq!(page.total, 30);
@@ -112,7 +111,7 @@ backend_tests! {
     fn bad_page_requests_are_errors_before_any_statement(db) {
         let mut conn = db.get()?;
         users(&mut conn, 3)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         for (page, per_page, says) in [(0, 10, "page 0"), (1, 0, "per_page is 0"), (u64::MAX, 2, "beyond"), (1, u64::MAX, "beyond")] {
             let err = User::paginate(&mut conn, User::query(), page, per_page).unwrap_err();
             assert!(matches!(&err, Error::Pagination { model: "User", .. }), "{err}");
@@ -127,7 +126,7 @@ backend_tests! {
     fn cursor_pages_visit_every_row_once_in_one_statement_each(db) {
         let mut conn = db.get()?;
         let all = users(&mut conn, 45)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
 
         let (seen, sent) = walk(&mut conn, &queries, User::query, users::id.asc(), 20)?;
         assert_eq!(ids(&seen), ids(&all));
@@ -151,8 +150,8 @@ backend_tests! {
         queries.count();
         User::cursor_paginate(&mut conn, User::query(), (users::active.asc(), users::id.asc()), first.next.as_deref(), 4)?;
         let sent = queries.take();
-        assert!(sent[0].contains(r#"WHERE ("users"."active", "users"."id") > ($1, $2) ORDER BY "users"."active" ASC, "users"."id" ASC LIMIT $3"#)
-            || sent[0].contains(r#"WHERE (`users`.`active`, `users`.`id`) > (?, ?) ORDER BY `users`.`active` ASC, `users`.`id` ASC LIMIT ?"#),
+        assert!(sent[0].sql.contains(r#"WHERE ("users"."active", "users"."id") > ($1, $2) ORDER BY "users"."active" ASC, "users"."id" ASC LIMIT $3"#)
+            || sent[0].sql.contains(r#"WHERE (`users`.`active`, `users`.`id`) > (?, ?) ORDER BY `users`.`active` ASC, `users`.`id` ASC LIMIT ?"#),
             "one row-value comparison, which an index on the key answers: {}", sent[0]);
 
         // Text and timestamps: every row once, newest first.
@@ -169,7 +168,7 @@ backend_tests! {
         let page = User::cursor_paginate(&mut conn, User::query(), users::id.asc(), None, 2)?;
         let next = page.next.expect("a next page");
         assert!(next.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'), "URL-safe: {next}");
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let other = User::cursor_paginate(&mut conn, User::query(), users::id.desc(), Some(&next), 2).unwrap_err();
         assert!(other.to_string().contains("issued for another model or ordering"), "{other}");
         let post = Post::cursor_paginate(&mut conn, Post::query(), posts::id.asc(), Some(&next), 2).unwrap_err();
@@ -187,7 +186,7 @@ backend_tests! {
         let mut conn = db.get()?;
         let all = users(&mut conn, 3)?;
         NewPost::new(all[0].id, "Notes").insert(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let page: Page<_> = User::paginate(&mut conn, User::query().order(users::id), 1, 2)?
             .try_map(|users| users.load(&mut conn, User::POSTS))?;
         assert_eq!(queries.count(), 3, "the page, the count, the posts");

@@ -8,10 +8,10 @@
 mod common;
 
 use common::models::*;
-use common::{Queries, new_user};
+use common::new_user;
 use diesel::connection::SimpleConnection;
 use glowplug::prelude::*;
-use glowplug::{Error, LazyLoading, Queries as _, strict_loading};
+use glowplug::{Error, LazyLoading, strict_loading};
 
 /// ada wrote p1 (comments c1, c2; tags rust, sql) and p2 (tag rust);
 /// bob wrote p3 (comment c3, no tags); cy wrote nothing. Only ada has a profile.
@@ -107,7 +107,7 @@ backend_tests! {
     fn many_to_many_counts_per_parent_in_one_query(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let posts = Post::scope().order(posts::id.asc()).with_count(&mut conn, Post::TAGS)?;
         let counts: Vec<(i64, i64)> = posts.iter().map(|(p, n)| (p.id, *n)).collect();
         assert_eq!(counts, [(b.p1.id, 2), (b.p2.id, 1), (b.p3.id, 0)]);
@@ -117,14 +117,14 @@ backend_tests! {
         assert_eq!(counts, [("rust", 2), ("unused", 0)]);
         let sent = queries.take();
         assert_eq!(sent.len(), 2, "one query each: {sent:#?}");
-        assert!(sent[0].contains("SELECT COUNT(*)") && sent[0].contains("post_tags"), "{}", sent[0]);
+        assert!(sent[0].sql.contains("SELECT COUNT(*)") && sent[0].sql.contains("post_tags"), "{}", sent[0].sql);
         Ok(())
     }
 
     fn lazy_loads_every_kind_in_one_query_each(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
 
         assert_eq!(ids(&b.ada.posts(&mut conn)?), vec![b.p1.id, b.p2.id], "has_many");
         assert_eq!(queries.count(), 1);
@@ -159,7 +159,7 @@ backend_tests! {
         assert_eq!(dev.manager(&mut conn)?, Some(boss.clone()));
         assert_eq!(boss.reports(&mut conn)?, vec![dev.clone()]);
 
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let tree = Category::fetch(&mut conn, Category::query().order(categories::id))?
             .load(&mut conn, (Category::PARENT, Category::CHILDREN))?;
         assert_eq!(queries.count(), 3, "the categories, then one query per relation");
@@ -200,7 +200,7 @@ backend_tests! {
     fn eager_has_many_groups_children_in_parent_order_in_one_query(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let users = vec![b.cy.clone(), b.ada.clone(), b.bob.clone(), b.ada.clone()];
         let loaded = users.load(&mut conn, User::POSTS)?;
         assert_eq!(queries.count(), 1);
@@ -224,14 +224,15 @@ backend_tests! {
     }
 
     fn eager_belongs_to_fetches_each_parent_once(db) {
-        let mut conn = db.get()?;
+        let logged = Database::builder(&db.url).log_binds(true).build()?;
+        let mut conn = logged.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let posts = vec![b.p1.clone(), b.p3.clone(), b.p2.clone()];
         let loaded = posts.load(&mut conn, Post::AUTHOR)?;
         let sent = queries.take();
         assert_eq!(sent.len(), 1, "{sent:?}");
-        let binds = sent[0].rsplit("binds:").next().unwrap_or_default();
+        let binds = sent[0].binds.as_deref().unwrap_or_default();
         assert_eq!(binds.matches(',').count(), 1, "two distinct authors sent once each: {}", sent[0]);
         let pairs: Vec<(Post, User)> = loaded.iter().map(|p| (p.model().clone(), p.get(Post::AUTHOR).clone())).collect();
         assert_eq!(pairs, vec![(b.p1.clone(), b.ada.clone()), (b.p3.clone(), b.bob.clone()), (b.p2.clone(), b.ada.clone())]);
@@ -250,7 +251,7 @@ backend_tests! {
     fn eager_many_to_many_in_two_queries(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let loaded = vec![b.p1.clone(), b.p2.clone(), b.p3.clone()].load(&mut conn, Post::TAGS)?;
         assert_eq!(queries.count(), 2, "the join table, then the tags");
         let got: Vec<Vec<i64>> = loaded.iter().map(|p| ids(p.get(Post::TAGS))).collect();
@@ -273,7 +274,7 @@ backend_tests! {
     fn nested_eager_loading_sends_one_query_per_level(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let users =
             User::fetch(&mut conn, User::query().order(users::id))?.load(&mut conn, User::POSTS.with(Post::COMMENTS))?;
         assert_eq!(queries.count(), 3, "users, posts, comments");
@@ -319,7 +320,7 @@ backend_tests! {
     fn eager_results_serialize_as_objects_keyed_by_relation(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let users = User::fetch(&mut conn, User::query().filter(users::id.eq(b.ada.id)))?
             .load(&mut conn, (User::POSTS.with((Post::COMMENTS, Post::TAGS)), User::PROFILE))?;
         assert_eq!(queries.count(), 6, "users, posts, comments, post_tags, tags, profiles");
@@ -353,7 +354,7 @@ backend_tests! {
 
     fn empty_parents_and_null_keys_send_no_query(db) {
         let mut conn = db.get()?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         assert!(Vec::<User>::new().load(&mut conn, User::POSTS.with(Post::COMMENTS))?.is_empty());
         assert!(Vec::<Post>::new().load(&mut conn, (Post::AUTHOR, Post::TAGS))?.is_empty());
         assert_eq!(queries.count(), 0);
@@ -451,7 +452,7 @@ backend_tests! {
             "INSERT INTO employees (id, name, manager_id) SELECT x, 'manager ' || x, NULL FROM ({series}) AS t;
              INSERT INTO employees (id, name, manager_id) SELECT x + 40000, 'report ' || x, x FROM ({series}) AS t;"
         ))?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let managers = Employee::fetch(&mut conn, Employee::query().filter(employees::id.le(N)).order(employees::id))?;
         assert_eq!(managers.len() as i64, N);
         queries.count();

@@ -361,18 +361,21 @@ fn a_connection_killed_while_idle_is_replaced_with_or_without_the_health_check()
 fn database_transaction_on_sqlite_begins_immediate() -> common::TestResult {
     let test = common::sqlite("begins_immediate");
     let mut conn = test.get()?;
-    let queries = common::Queries::record(&mut *conn);
+    let queries = glowplug::QueryRecorder::start();
     glowplug::transaction(&mut *conn, |c| {
         glowplug::transaction(c, User::count)?;
         Ok::<_, Error>(())
     })?;
     let sent = queries.take();
     assert_eq!(
-        sent.first().map(String::as_str),
+        sent.first().map(|s| s.sql.as_str()),
         Some("BEGIN IMMEDIATE"),
         "{sent:?}"
     );
-    assert!(sent.iter().any(|q| q.starts_with("SAVEPOINT")), "{sent:?}");
+    assert!(
+        sent.iter().any(|q| q.sql.starts_with("SAVEPOINT")),
+        "{sent:?}"
+    );
     assert_eq!(conn.backend(), Backend::Sqlite);
     Ok(())
 }

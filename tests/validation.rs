@@ -4,7 +4,6 @@
 
 mod common;
 
-use common::Queries;
 use glowplug::prelude::*;
 use glowplug::{Error, FieldErrors, Row};
 
@@ -83,7 +82,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 backend_tests! {
     fn every_failing_field_is_reported_at_once_in_column_order(db) {
         let mut conn = setup(&db)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let err = bad().insert(&mut conn).unwrap_err();
         assert_eq!(queries.count(), 0, "nothing sent");
         assert_eq!(failed(&err), pairs(&[
@@ -138,7 +137,7 @@ backend_tests! {
 
         // An update checks the fields it sets, and the custom check sees the changes.
         let mut fresh = stored.clone();
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let err = fresh.update(&mut conn, SignupChanges { website: Some(Some("ftp://x".into())), ..Default::default() }).unwrap_err();
         assert_eq!(failed(&err), pairs(&[("website", "url")]));
         let err = fresh.update(&mut conn, SignupChanges { name: Some("admin".into()), ..Default::default() }).unwrap_err();
@@ -155,7 +154,7 @@ backend_tests! {
         let mut rows: Vec<NewSignup> = (0..40).map(good).collect();
         rows[3].age = 200;
         rows[3].email = "nope".into();
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let err = Signup::insert_batch(&mut conn, &rows).unwrap_err();
         match &err {
             Error::InvalidRow { index: 3, source } => assert_eq!(failed(source), pairs(&[("email", "email"), ("age", "range")])),
@@ -178,7 +177,7 @@ backend_tests! {
 
     fn upserts_and_get_or_insert_check_the_insert_struct(db) {
         let mut conn = setup(&db)?;
-        let queries = Queries::record(&mut *conn);
+        let queries = glowplug::QueryRecorder::start();
         let new = bad();
         assert_eq!(failed(&new.insert_or_ignore(&mut conn, signups::email).unwrap_err()).len(), 6);
         assert_eq!(failed(&new.upsert(&mut conn, signups::email).unwrap_err()).len(), 6);

@@ -313,6 +313,7 @@ impl<'p, M: Crud> Batch<'p, M, PlainInsert> {
         C: DbConnection + ?Sized,
         M::New: NewModel,
     {
+        let _op = crate::observe::scope(M::NAME, "insert_batch_returning");
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -362,6 +363,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         C: DbConnection + ?Sized,
         M::New: NewModel,
     {
+        let _op = crate::observe::scope(M::NAME, "insert_batch");
         if rows.is_empty() {
             return Ok(0);
         }
@@ -396,6 +398,7 @@ impl<'p, M: Crud, W: Write<M>> Batch<'p, M, W> {
         I: IntoIterator<Item = M::New>,
         M::New: NewModel,
     {
+        let _op = crate::observe::scope(M::NAME, "insert_batch_iter");
         let mut rows = rows.into_iter().peekable();
         if rows.peek().is_none() {
             return Ok(0);

@@ -37,6 +37,11 @@ pub(super) struct Cli {
     #[arg(long, global = true, value_name = "SECS")]
     pub(super) lock_timeout: Option<f64>,
 
+    /// Print each SQL statement with its duration to stderr (the
+    /// `glowplug` binary; `RUST_LOG` chooses any other `tracing` output).
+    #[arg(long, global = true)]
+    pub(super) verbose: bool,
+
     #[command(subcommand)]
     pub(super) command: Command,
 }

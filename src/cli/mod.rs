@@ -65,6 +65,12 @@
 //!   modified, missing or dirty, or `schema check` found drift.
 //! * Status is an aligned table, coloured when stdout is a terminal and
 //!   `NO_COLOR` is unset.
+//! * **Seeing the SQL**: the `glowplug` binary honours `RUST_LOG` (e.g.
+//!   `RUST_LOG=glowplug=debug`; see [`crate::observe`] for the targets),
+//!   and `--verbose` prints each statement with its duration to stderr.
+//!   The library installs no `tracing` subscriber: an application's own
+//!   management binary installs one as `glowplug`'s `main` does, with
+//!   [`log_filter`] for the same filter.
 //!
 //! The module's files: `args` (the clap grammar), `commands` (what each
 //! command does), `settings` (URL, directory and timeouts from flags,
@@ -136,6 +142,36 @@ fn main_inner(models: &[ModelMeta], source: Option<&dyn MigrationSource>) -> Exi
         colour,
     );
     ExitCode::from(code)
+}
+
+/// The `tracing` filter directives the `glowplug` binary uses: `RUST_LOG`
+/// when set (else WARN: slow queries and warnings), plus statements
+/// (`glowplug::query=debug`) and migrations (`glowplug::migrate=info`) when
+/// `args` hold `--verbose`.
+///
+/// ```
+/// assert_eq!(glowplug::cli::log_filter(["glowplug", "--verbose", "migrate", "status"], None),
+///            "warn,glowplug::query=debug,glowplug::migrate=info");
+/// assert_eq!(glowplug::cli::log_filter(["glowplug", "migrate", "status"], Some("glowplug=trace")),
+///            "glowplug=trace");
+/// ```
+pub fn log_filter<I, T>(args: I, rust_log: Option<&str>) -> String
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let verbose = args
+        .into_iter()
+        .skip(1)
+        .map(Into::into)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--verbose");
+    let base = rust_log.filter(|r| !r.trim().is_empty()).unwrap_or("warn");
+    if verbose {
+        format!("{base},glowplug::query=debug,glowplug::migrate=info")
+    } else {
+        base.to_owned()
+    }
 }
 
 /// Runs one command line (`args[0]` is the program name) and returns its

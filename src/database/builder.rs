@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::manager::{self, ConnectionManager, Lifecycle};
+use super::metrics::Counters;
 use super::{
     C_INT_MAX, CHECKOUT_ROUND, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_CACHE_SIZE, Database,
     MAX_POOL_SIZE, Shared,
 };
 use crate::backend::postgres;
 use crate::error::{Error, Result};
+use crate::observe::Settings;
 use crate::url::ConnectionSpec;
 
 /// Settings for a [`Database`]; start with [`Database::builder`].
@@ -40,6 +42,7 @@ pub struct DatabaseBuilder {
     connect_timeout: Duration,
     statement_timeout: Option<Duration>,
     lock_timeout: Option<Duration>,
+    observe: Settings,
 }
 
 impl std::fmt::Debug for DatabaseBuilder {
@@ -57,6 +60,10 @@ impl std::fmt::Debug for DatabaseBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .field("lock_timeout", &self.lock_timeout)
+            .field("slow_query_threshold", &self.observe.slow_query)
+            .field("log_binds", &self.observe.binds)
+            .field("trace_health_checks", &self.observe.health_checks)
+            .field("instrumentation", &self.observe.user.is_some())
             .finish()
     }
 }
@@ -76,6 +83,7 @@ impl DatabaseBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             statement_timeout: None,
             lock_timeout: None,
+            observe: Settings::default(),
         }
     }
 
@@ -197,6 +205,79 @@ impl DatabaseBuilder {
         self
     }
 
+    /// Adds your own diesel `Instrumentation` to every connection of the
+    /// pool, after glowplug's (the lost-connection watch, `tracing`, the
+    /// slow-query log and the query recorders): both run, nothing is
+    /// replaced. Each connection gets its own clone of `instrumentation`
+    /// (share counters through an `Arc`). Health-check pings are not
+    /// forwarded unless [`trace_health_checks`](Self::trace_health_checks).
+    ///
+    /// One per pool: a second call replaces the first (combine them in one
+    /// closure). Without one, diesel's global default
+    /// (`diesel::connection::set_default_instrumentation`) is used, as for
+    /// diesel's own connections.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use diesel::connection::InstrumentationEvent;
+    /// use diesel::prelude::*;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = started.clone();
+    /// let db = glowplug::Database::builder("sqlite::memory:")
+    ///     .instrumentation(move |event: InstrumentationEvent<'_>| {
+    ///         if let InstrumentationEvent::StartQuery { .. } = event {
+    ///             counter.fetch_add(1, Ordering::Relaxed);
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// diesel::sql_query("SELECT 1").execute(&mut db.get()?)?;
+    /// assert_eq!(started.load(Ordering::Relaxed), 1, "the health check is not counted");
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn instrumentation<I>(mut self, instrumentation: I) -> Self
+    where
+        I: diesel::connection::Instrumentation + Clone + Sync,
+    {
+        self.observe.user = Some(Arc::new(move || Box::new(instrumentation.clone())));
+        self
+    }
+
+    /// Logs statements that take at least `threshold` at WARN (target
+    /// `glowplug::slow_query`) with their SQL and duration (default: none).
+    /// Only the statements over it are formatted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let db = glowplug::Database::builder("sqlite::memory:")
+    ///     .slow_query_threshold(Duration::from_millis(200))
+    ///     .build()?;
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn slow_query_threshold(mut self, threshold: Duration) -> Self {
+        self.observe.slow_query = Some(threshold);
+        self
+    }
+
+    /// Adds the bind values to statement events, slow-query warnings and
+    /// recorded [`Statement`](crate::observe::Statement)s (default `false`:
+    /// they may hold personal data or secrets).
+    pub fn log_binds(mut self, log: bool) -> Self {
+        self.observe.binds = log;
+        self
+    }
+
+    /// Traces, records and forwards the pool's health-check pings
+    /// (`SELECT 1` on each checkout, see
+    /// [`test_on_check_out`](Self::test_on_check_out)) like any statement
+    /// (default `false`: they are left out, so query counts and logs show
+    /// only what the application sends).
+    pub fn trace_health_checks(mut self, trace: bool) -> Self {
+        self.observe.health_checks = trace;
+        self
+    }
+
     /// Checks the settings, opens one connection to prove the URL works, and
     /// builds the pool.
     pub fn build(self) -> Result<Database> {
@@ -204,6 +285,7 @@ impl DatabaseBuilder {
         self.check()?;
         let pg_session = postgres::session_sql(self.statement_timeout, self.lock_timeout);
         let life = Arc::new(Lifecycle::default());
+        let counters = Arc::new(Counters::default());
         let manager = ConnectionManager {
             spec: spec.clone(),
             sqlite_busy_timeout: self.sqlite_busy_timeout,
@@ -211,6 +293,8 @@ impl DatabaseBuilder {
             connect_timeout: self.connect_timeout,
             pg_session,
             life: life.clone(),
+            observe: Arc::new(self.observe.clone()),
+            counters: counters.clone(),
         };
         // Fail fast with the driver's own message rather than a pool
         // timeout; the first checkout gets this connection.
@@ -244,6 +328,13 @@ impl DatabaseBuilder {
                 .max_lifetime(self.max_lifetime)
         };
         let pool = builder.build_unchecked(manager);
+        tracing::debug!(
+            target: "glowplug::pool",
+            url = %spec.redacted(),
+            backend = %spec.backend(),
+            max_size = if memory { 1 } else { self.max_size },
+            "pool opened",
+        );
         Ok(Database {
             shared: Arc::new(Shared {
                 pool,
@@ -253,6 +344,7 @@ impl DatabaseBuilder {
                 max_size: if memory { 1 } else { self.max_size },
                 close_wait: self.connect_timeout.saturating_add(Duration::from_secs(1)),
                 life,
+                counters,
             }),
         })
     }

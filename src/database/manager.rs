@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
-use crate::connection::{AnyConnection, PgConnection, SqliteConnection};
+use super::metrics::Counters;
+use crate::connection::{AnyConnection, Backend, PgConnection, SqliteConnection};
 use crate::error::{Error, Result};
+use crate::observe::{Observer, Settings};
 use crate::url::ConnectionSpec;
 
 /// Opens connections for the pool (an r2d2 `ManageConnection`).
@@ -31,6 +33,10 @@ pub struct ConnectionManager {
     /// connections, when either is set (`backend::postgres::session_sql`).
     pub(super) pg_session: Option<String>,
     pub(super) life: Arc<Lifecycle>,
+    /// Tracing, slow-query and user instrumentation settings for each connection.
+    pub(super) observe: Arc<Settings>,
+    /// The pool's counters (checkouts, broken connections replaced, …).
+    pub(super) counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for ConnectionManager {
@@ -106,38 +112,38 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Watches a pooled PostgreSQL connection's results for a lost connection, so
-/// the pool can drop it when it is returned (diesel's own check only looks at
-/// its transaction state). Forwards every event to the instrumentation diesel
-/// would have installed (`set_default_instrumentation`).
-struct LostWatch {
-    lost: bool,
-    inner: Option<Box<dyn diesel::connection::Instrumentation>>,
-}
-
-impl diesel::connection::Instrumentation for LostWatch {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::FinishQuery {
-            error: Some(error), ..
-        } = &event
-            && crate::error::is_connection_lost(error)
-        {
-            self.lost = true;
-        }
-        if let Some(inner) = &mut self.inner {
-            inner.on_connection_event(event);
-        }
-    }
-}
-
-/// Whether `conn` has seen its server go away (see [`LostWatch`]).
-fn connection_lost(conn: &mut PgConnection) -> bool {
-    conn.instrumentation()
-        .downcast_ref::<LostWatch>()
-        .is_some_and(|watch| watch.lost)
+/// glowplug's instrumentation on `conn`, if it still has it.
+fn observer<C: diesel::Connection>(conn: &mut C) -> Option<&mut Observer> {
+    conn.instrumentation().downcast_mut::<Observer>()
 }
 
 impl ConnectionManager {
+    /// The instrumentation chain for a new connection (installed after the
+    /// connection's own settings, so those statements are not traced).
+    fn observer(&self, backend: Backend) -> Observer {
+        Observer::new(backend, self.observe.clone())
+    }
+
+    /// Whether `conn` is broken; a connection whose instrumentation was
+    /// replaced (`set_instrumentation` during a checkout) gets glowplug's
+    /// chain back here, as it returns to the pool.
+    fn broken<C: diesel::Connection + R2D2Connection>(
+        &self,
+        conn: &mut C,
+        backend: Backend,
+    ) -> bool {
+        if conn.is_broken() {
+            return true;
+        }
+        match observer(conn) {
+            Some(watch) => watch.lost(),
+            None => {
+                conn.set_instrumentation(self.observer(backend));
+                false
+            }
+        }
+    }
+
     /// Opens and configures one connection.
     pub(super) fn establish(&self) -> Result<AnyConnection> {
         let fail = |message: String| connection_error(&self.spec, message);
@@ -148,12 +154,9 @@ impl ConnectionManager {
                 let info = info.with_connect_timeout(self.connect_timeout);
                 let mut conn =
                     PgConnection::establish(&info.conninfo()).map_err(|e| fail(e.to_string()))?;
-                conn.set_instrumentation(LostWatch {
-                    lost: false,
-                    inner: diesel::connection::get_default_instrumentation(),
-                });
                 crate::backend::postgres::configure(&mut conn, self.pg_session.as_deref())
                     .map_err(configure_failed)?;
+                conn.set_instrumentation(self.observer(Backend::Postgres));
                 Ok(AnyConnection::Postgres(conn))
             }
             ConnectionSpec::Sqlite { path } => {
@@ -175,6 +178,7 @@ impl ConnectionManager {
                     self.spec.is_memory(),
                 )
                 .map_err(configure_failed)?;
+                conn.set_instrumentation(self.observer(Backend::Sqlite));
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
@@ -207,20 +211,45 @@ impl r2d2::ManageConnection for ConnectionManager {
         if self.life.closing() {
             return Err(Error::pool(POOL_CLOSED.into()));
         }
-        match conn {
-            AnyConnection::Postgres(c) => c.ping(),
-            AnyConnection::Sqlite(c) => c.ping(),
+        let pinged = match conn {
+            AnyConnection::Postgres(c) => muted(c, PgConnection::ping),
+            AnyConnection::Sqlite(c) => muted(c, SqliteConnection::ping),
+        };
+        if pinged.is_err() {
+            self.counters.broken();
         }
-        .map_err(Error::from)
+        pinged.map_err(Error::from)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        self.life.closing()
-            || match conn {
-                AnyConnection::Postgres(c) => c.is_broken() || connection_lost(c),
-                AnyConnection::Sqlite(c) => c.is_broken(),
-            }
+        if self.life.closing() {
+            return true;
+        }
+        let broken = match conn {
+            AnyConnection::Postgres(c) => self.broken(c, Backend::Postgres),
+            AnyConnection::Sqlite(c) => self.broken(c, Backend::Sqlite),
+        };
+        if broken {
+            self.counters.broken();
+        }
+        broken
     }
+}
+
+/// Runs the health check `ping` on `conn` with its instrumentation muted
+/// (pings are not traced, recorded or forwarded unless the settings say so).
+fn muted<C: diesel::Connection>(
+    conn: &mut C,
+    ping: fn(&mut C) -> diesel::QueryResult<()>,
+) -> diesel::QueryResult<()> {
+    if let Some(o) = observer(conn) {
+        o.mute(true);
+    }
+    let result = ping(conn);
+    if let Some(o) = observer(conn) {
+        o.mute(false);
+    }
+    result
 }
 
 /// Why a closed pool opens nothing.

@@ -78,8 +78,11 @@
 //!   broken when it is returned, and the health check on checkout
 //!   ([`test_on_check_out`](DatabaseBuilder::test_on_check_out), on by
 //!   default) replaces connections that died while idle before anyone sees
-//!   them. Replacing a pooled connection's instrumentation with
-//!   `set_instrumentation` turns the watch off for that connection.
+//!   them. The watch is part of glowplug's instrumentation chain (see
+//!   [`crate::observe`]): add your own diesel
+//!   `Instrumentation` with [`DatabaseBuilder::instrumentation`] rather
+//!   than `set_instrumentation`, which replaces the chain (watch included)
+//!   until the connection is returned to the pool, where it gets it back.
 //! * **While the server is down**, checkouts fail with [`Error::Pool`] after
 //!   the connection timeout (with the health check on) or statements fail with
 //!   [`Error::ConnectionLost`] (with it off); nothing hangs, because new
@@ -99,6 +102,7 @@
 mod admin;
 mod builder;
 mod manager;
+mod metrics;
 #[cfg(feature = "tokio")]
 pub mod run;
 
@@ -109,6 +113,8 @@ pub use admin::{create_database, drop_database};
 pub use builder::DatabaseBuilder;
 pub use manager::ConnectionManager;
 use manager::Lifecycle;
+use metrics::Counters;
+pub use metrics::PoolMetrics;
 
 use crate::connection::{AnyConnection, Backend};
 use crate::error::{Error, Result};
@@ -166,6 +172,7 @@ struct Shared {
     /// How long closing waits for connects under way.
     close_wait: Duration,
     life: Arc<Lifecycle>,
+    counters: Arc<Counters>,
 }
 
 impl Drop for Shared {
@@ -184,7 +191,7 @@ impl std::fmt::Debug for Database {
         f.debug_struct("Database")
             .field("backend", &self.shared.backend)
             .field("url", &self.shared.url)
-            .field("state", &self.shared.pool.state())
+            .field("metrics", &self.metrics())
             .finish()
     }
 }
@@ -204,7 +211,14 @@ impl Database {
     /// file; when it is unset, on the SQLite file [`DEFAULT_SQLITE_PATH`] in
     /// the working directory.
     pub fn from_env() -> Result<Database> {
-        Database::connect(&url_from_env()?)
+        Database::builder_from_env()?.build()
+    }
+
+    /// Settings for a pool on the URL [`from_env`](Self::from_env) reads,
+    /// to change before [`build`](DatabaseBuilder::build) (a slow-query
+    /// threshold, your own instrumentation).
+    pub fn builder_from_env() -> Result<DatabaseBuilder> {
+        Ok(DatabaseBuilder::new(&url_from_env()?))
     }
 
     /// A connection from the pool; it goes back to the pool when dropped.
@@ -231,8 +245,29 @@ impl Database {
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection> {
         // An idle connection: no clock to read, no waiting.
         if let Some(conn) = self.shared.pool.try_get() {
+            self.shared.counters.checkout();
             return Ok(conn);
         }
+        let waiting = self.shared.counters.wait();
+        let span = tracing::debug_span!(
+            target: "glowplug::pool",
+            "checkout",
+            backend = %self.shared.backend,
+            wait_ms = tracing::field::Empty,
+        );
+        let _entered = span.enter();
+        let got = self.wait_for_connection(timeout);
+        span.record("wait_ms", crate::observe::millis(waiting.elapsed()));
+        match &got {
+            Ok(_) => self.shared.counters.checkout(),
+            Err(_) => self.shared.counters.timeout(),
+        }
+        got
+    }
+
+    /// The slow path of [`get_timeout`](Self::get_timeout): waits in rounds
+    /// for a connection until `timeout`.
+    fn wait_for_connection(&self, timeout: Duration) -> Result<PooledConnection> {
         let start = Instant::now();
         let deadline = start.checked_add(timeout);
         let mut cause = None;
@@ -279,6 +314,13 @@ impl Database {
     /// The URL, with any password replaced by `***` (see [`crate::redact_url`]).
     pub fn url(&self) -> &str {
         &self.shared.url
+    }
+
+    /// The pool's connections now (open, idle, in use, callers waiting) and
+    /// its counters since it was built (checkouts, checkout timeouts, broken
+    /// connections replaced, total wait). See [`PoolMetrics`].
+    pub fn metrics(&self) -> PoolMetrics {
+        self.shared.counters.snapshot(self.shared.pool.state())
     }
 
     /// The underlying r2d2 pool, for its state and statistics. Its own

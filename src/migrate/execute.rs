@@ -12,6 +12,7 @@ use super::plan::Reconciled;
 use super::source::{self, Migration, MigrationSource, Step};
 use crate::connection::BackendConnection;
 use crate::error::{Error, Result};
+use crate::observe::millis;
 
 /// What one step did: a migration applied (`up`) or rolled back (`down`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +187,18 @@ fn revert(conn: &mut BackendConnection<'_>, m: &Migration, row: &LedgerRow) -> R
     })
 }
 
+/// The `tracing` span of one migration step (target `glowplug::migrate`).
+fn migration_span(m: &Migration, direction: Direction) -> tracing::Span {
+    tracing::info_span!(
+        target: "glowplug::migrate",
+        "migration",
+        version = m.version(),
+        name = m.name(),
+        direction = ?direction,
+        elapsed_ms = tracing::field::Empty,
+    )
+}
+
 impl<S: MigrationSource> SourceAndSettings<'_, S> {
     /// The source's migrations for the backend of `conn`, by version.
     pub(super) fn load(&self, conn: &mut BackendConnection<'_>) -> Result<Vec<Migration>> {
@@ -207,7 +220,9 @@ impl<S: MigrationSource> SourceAndSettings<'_, S> {
         let mut batch = state.next_batch();
         let mut applied = Vec::with_capacity(plan.len());
         for (seq, m) in (state.next_seq()..).zip(plan) {
-            let done = apply(conn, m, batch, seq)?;
+            let span = migration_span(m, Direction::Up);
+            let done = span.in_scope(|| apply(conn, m, batch, seq))?;
+            span.record("elapsed_ms", millis(done.duration));
             self.report(Direction::Up, &done);
             applied.push(done);
             if self.batch_per_migration {
@@ -224,7 +239,9 @@ impl<S: MigrationSource> SourceAndSettings<'_, S> {
     ) -> Result<Vec<StepReport>> {
         let mut reverted = Vec::with_capacity(plan.len());
         for (m, row) in plan {
-            let done = revert(conn, m, row)?;
+            let span = migration_span(m, Direction::Down);
+            let done = span.in_scope(|| revert(conn, m, row))?;
+            span.record("elapsed_ms", millis(done.duration));
             self.report(Direction::Down, &done);
             reverted.push(done);
         }

@@ -292,7 +292,9 @@ where
         L: Apply<O::Output>,
         Windowed<M, J, W, O, L>: Loadable<'q, M>,
     {
+        let op = crate::observe::scope(M::NAME, "scope_all");
         let rows = fetch_rows(conn, self.into_query())?;
+        op.rows(rows.len());
         crate::relation::strict::register_collection(&rows);
         Ok(rows)
     }

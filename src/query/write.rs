@@ -62,11 +62,14 @@ where
         W: Apply<UpdateAll<M, Ch>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
+        let op = crate::observe::scope(M::NAME, "update_all");
         let updated = update_where(conn, M::live(), self.filters, M::touch(changes));
-        match updated {
-            Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => Ok(0),
-            other => other.map_err(crate::model::written::<M>),
-        }
+        let rows = match updated {
+            Err(DieselError::QueryBuilderError(e)) if e.is::<EmptyChangeset>() => 0,
+            other => other.map_err(crate::model::written::<M>)?,
+        };
+        op.rows(rows);
+        Ok(rows)
     }
 
     /// Deletes every row the filters match, in one `DELETE`, and returns
@@ -99,7 +102,10 @@ where
         W: Apply<DeleteAll<M>>,
         W::Output: ExecuteDsl<SqliteConnection> + ExecuteDsl<PgConnection>,
     {
-        Ok(exec(conn, self.filters.apply(M::remove()))?)
+        let op = crate::observe::scope(M::NAME, "delete_all");
+        let rows = exec(conn, self.filters.apply(M::remove()))?;
+        op.rows(rows);
+        Ok(rows)
     }
 }
 

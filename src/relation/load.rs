@@ -69,7 +69,10 @@ fn fetch_links<R: Relation, C: DbConnection + ?Sized>(
     if keys.is_empty() {
         return Ok((Vec::new(), Links::group(parent_positions, 0, Vec::new())));
     }
+    let op = crate::observe::scope_relation(<R::Parent as Model>::NAME, "eager_load", R::NAME);
     let Fetched { targets, links } = R::fetch(&mut conn.backend_connection(), &keys)?;
+    op.rows(targets.len());
+    drop(op);
     if targets.len() > 1 {
         strict::register_collection(&targets);
     }

@@ -374,7 +374,9 @@ where
         + for<'a> LoadQuery<'a, PgConnection, R::Target>,
 {
     strict::check::<R>(parent)?;
+    let op = crate::observe::scope_relation(<R::Parent as Model>::NAME, "lazy_load", R::NAME);
     let rows = <R::Target as Crud>::fetch(conn, query)?;
+    op.rows(rows.len());
     R::Cardinality::collect(rows.into_iter(), || Error::NotFound {
         model: <R::Target as Model>::NAME,
         id: R::parent_key(parent).map(|k| k.to_string()),

@@ -219,48 +219,6 @@ macro_rules! backend_tests {
     };
 }
 
-/// The statements a connection sends, recorded through diesel's `Instrumentation`.
-#[derive(Clone, Default)]
-pub struct Queries(
-    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    std::sync::Arc<AtomicUsize>,
-);
-
-impl Queries {
-    /// Starts recording every statement `conn` sends (replacing any earlier instrumentation).
-    pub fn record<C: diesel::Connection>(conn: &mut C) -> Self {
-        let queries = Queries::default();
-        let (log, cached) = (queries.0.clone(), queries.1.clone());
-        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
-            match event {
-                diesel::connection::InstrumentationEvent::StartQuery { query, .. } => {
-                    log.lock().unwrap().push(query.to_string());
-                }
-                diesel::connection::InstrumentationEvent::CacheQuery { .. } => {
-                    cached.fetch_add(1, Ordering::Relaxed);
-                }
-                _ => {}
-            }
-        });
-        queries
-    }
-
-    /// The statements sent since the last call, and forgets them.
-    pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-
-    /// How many statements diesel has put in its prepared-statement cache since recording began.
-    pub fn cached(&self) -> usize {
-        self.1.load(Ordering::Relaxed)
-    }
-
-    /// How many statements were sent since the last `take`/`count`, and forgets them.
-    pub fn count(&self) -> usize {
-        self.take().len()
-    }
-}
-
 /// A TCP proxy on 127.0.0.1 in front of a PostgreSQL server that can cut
 /// every connection through it at once, as a network failure does: no
 /// goodbye from the server, the sockets just close.
