@@ -107,7 +107,15 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Record>) {
     let layer = Capture::default();
     let subscriber = tracing_subscriber::registry().with(layer.clone());
-    let value = tracing::subscriber::with_default(subscriber, f);
+    // Each callsite caches whether any subscriber is interested. A test on
+    // another thread ending its own subscriber can leave that cache saying
+    // "nobody" while this one runs (tests run in parallel, each with a
+    // thread-local subscriber), and `glowplug::query` events were then
+    // missed now and then: recompute it with this subscriber in place.
+    let value = tracing::subscriber::with_default(subscriber, || {
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    });
     let records = std::mem::take(&mut *layer.0.lock().unwrap());
     (value, records)
 }
