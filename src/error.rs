@@ -392,7 +392,7 @@ impl From<DieselError> for Error {
         match kind {
             _ if lost(kind, &message) => Error::ConnectionLost { message, source },
             // SQLITE_BUSY ("database is locked"): the busy timeout ran out.
-            DatabaseErrorKind::Unknown if message.starts_with("database is locked") => {
+            DatabaseErrorKind::Unknown if crate::backend::sqlite::is_busy(&message) => {
                 Error::Busy { message, source }
             }
             // SQLITE_FULL, and PostgreSQL's disk_full (53100).

@@ -28,7 +28,6 @@ pub mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
@@ -115,13 +114,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(Body(value)),
-            Err(rejection) => Err(ApiError::invalid("body", &rejection_text(&rejection))),
+            Err(rejection) => Err(ApiError::invalid("body", &rejection.body_text())),
         }
     }
-}
-
-fn rejection_text(rejection: &JsonRejection) -> String {
-    rejection.body_text()
 }
 
 /// Query parameters; a malformed query string is a 422 in the spec's shape.

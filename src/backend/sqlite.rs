@@ -53,7 +53,13 @@ pub(crate) fn configure(
 
 /// Whether `e` is SQLite's SQLITE_BUSY, "database is locked".
 fn is_locked(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(_, info) if info.message().starts_with("database is locked"))
+    matches!(e, DieselError::DatabaseError(_, info) if is_busy(info.message()))
+}
+
+/// Whether a database message is SQLite's SQLITE_BUSY, "database is
+/// locked" (the one place glowplug recognises it, see [`crate::Error::Busy`]).
+pub(crate) fn is_busy(message: &str) -> bool {
+    message.starts_with("database is locked")
 }
 
 /// Whether SQLite enforces foreign keys on `conn` (`PRAGMA foreign_keys`).

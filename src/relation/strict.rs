@@ -85,7 +85,7 @@ impl fmt::Display for LazyLoadViolation {
 /// drop(guard);
 /// ```
 pub fn strict_loading(mode: LazyLoading) -> StrictLoadingGuard {
-    let scope = Arc::new(Scope::new(mode));
+    let scope = Arc::new(StrictScope::new(mode));
     StrictLoadingGuard {
         _entered: enter(Some(scope.clone())),
         scope,
@@ -97,7 +97,7 @@ pub fn strict_loading(mode: LazyLoading) -> StrictLoadingGuard {
 /// printing recorded violations that were not [taken](Self::take_violations).
 #[must_use = "strict loading ends when the guard is dropped"]
 pub struct StrictLoadingGuard {
-    scope: Arc<Scope>,
+    scope: Arc<StrictScope>,
     /// Restores the previous scope when the guard drops.
     _entered: Entered,
     _thread: PhantomData<*const ()>,
@@ -128,7 +128,7 @@ impl Drop for StrictLoadingGuard {
 /// [`StrictLoadingGuard`] on one thread, or by a task's scope
 /// ([`strict_loading_scope`], `tokio` feature) and lent to the blocking
 /// threads that task's database work runs on.
-pub(crate) struct Scope {
+pub(crate) struct StrictScope {
     mode: LazyLoading,
     seen: Mutex<Seen>,
 }
@@ -139,9 +139,9 @@ struct Seen {
     violations: Vec<LazyLoadViolation>,
 }
 
-impl Scope {
-    fn new(mode: LazyLoading) -> Scope {
-        Scope {
+impl StrictScope {
+    fn new(mode: LazyLoading) -> StrictScope {
+        StrictScope {
             mode,
             seen: Mutex::new(Seen::default()),
         }
@@ -166,12 +166,12 @@ impl Scope {
 /// A scope installed on the current thread by [`enter`]; the previous one
 /// comes back when this drops.
 pub(crate) struct Entered {
-    previous: Option<Arc<Scope>>,
+    previous: Option<Arc<StrictScope>>,
 }
 
 /// Makes `scope` the current thread's strict-loading scope (none: strict
 /// loading off) until the returned value drops.
-pub(crate) fn enter(scope: Option<Arc<Scope>>) -> Entered {
+pub(crate) fn enter(scope: Option<Arc<StrictScope>>) -> Entered {
     ON.with(|on| on.set(scope.as_ref().is_some_and(|s| s.mode != LazyLoading::Allow)));
     Entered {
         previous: CURRENT.with(|c| c.replace(scope)),
@@ -196,12 +196,12 @@ thread_local! {
     /// Whether strict loading is on for this thread: the one read that
     /// registering and checking cost while it is off.
     static ON: Cell<bool> = const { Cell::new(false) };
-    static CURRENT: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Arc<StrictScope>>> = const { RefCell::new(None) };
 }
 
 #[cfg(feature = "tokio")]
 tokio::task_local! {
-    static TASK: Arc<Scope>;
+    static TASK: Arc<StrictScope>;
 }
 
 /// Runs `future` with strict loading set to `mode` for the task, across
@@ -238,7 +238,7 @@ pub async fn strict_loading_scope<F: std::future::Future>(
     mode: LazyLoading,
     future: F,
 ) -> F::Output {
-    let scope = Arc::new(Scope::new(mode));
+    let scope = Arc::new(StrictScope::new(mode));
     let output = TASK.scope(scope.clone(), future).await;
     scope.print_violations();
     output
@@ -256,7 +256,7 @@ pub fn take_task_violations() -> Vec<LazyLoadViolation> {
 /// The current task's strict-loading scope, to lend to the blocking thread
 /// its database work runs on ([`enter`] it there).
 #[cfg(feature = "tokio")]
-pub(crate) fn task_scope() -> Option<Arc<Scope>> {
+pub(crate) fn task_scope() -> Option<Arc<StrictScope>> {
     TASK.try_with(Arc::clone).ok()
 }
 
