@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::manager::{self, ConnectionManager, Lifecycle};
 use super::metrics::Counters;
+use super::replica::{ReplicaFallback, ReplicaSettings, Replicas};
 use super::{
     C_INT_MAX, CHECKOUT_ROUND, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SQLITE_CACHE_SIZE, Database,
     MAX_POOL_SIZE, Shared,
@@ -43,6 +44,7 @@ pub struct DatabaseBuilder {
     statement_timeout: Option<Duration>,
     lock_timeout: Option<Duration>,
     observe: Settings,
+    replicas: ReplicaSettings,
 }
 
 impl std::fmt::Debug for DatabaseBuilder {
@@ -64,6 +66,20 @@ impl std::fmt::Debug for DatabaseBuilder {
             .field("log_binds", &self.observe.binds)
             .field("trace_health_checks", &self.observe.health_checks)
             .field("instrumentation", &self.observe.user.is_some())
+            .field(
+                "replicas",
+                &self
+                    .replicas
+                    .urls
+                    .iter()
+                    .map(|u| crate::redact_url(u))
+                    .collect::<Vec<_>>(),
+            )
+            .field("replica_fallback", &self.replicas.fallback)
+            .field("replica_wait", &self.replicas.wait)
+            .field("max_replica_lag", &self.replicas.max_lag)
+            .field("replica_checkout_timeout", &self.replicas.checkout_timeout)
+            .field("replica_retry", &self.replicas.retry)
             .finish()
     }
 }
@@ -84,7 +100,57 @@ impl DatabaseBuilder {
             statement_timeout: None,
             lock_timeout: None,
             observe: Settings::default(),
+            replicas: ReplicaSettings::default(),
         }
+    }
+
+    /// Adds a PostgreSQL streaming replica that serves reads
+    /// ([`Database::read`]); call once per replica. Writes, transactions and
+    /// migrations stay on the primary (the builder's URL). Every pool
+    /// setting applies to the replica's own pool as well. A replica that
+    /// is down when the pool is built is not an error: it is skipped until
+    /// it answers. See [`super::replica`] for routing and read-your-writes.
+    /// On SQLite, [`build`](Self::build) refuses replicas.
+    pub fn replica(mut self, url: &str) -> Self {
+        self.replicas.urls.push(url.to_owned());
+        self
+    }
+
+    /// What a read does when no replica can serve it: go to the primary
+    /// (the default) or fail with [`Error::Pool`].
+    pub fn replica_fallback(mut self, fallback: ReplicaFallback) -> Self {
+        self.replicas.fallback = fallback;
+        self
+    }
+
+    /// How long a read waits for a replica to replay the writes it must
+    /// see before it takes the [`replica_fallback`](Self::replica_fallback)
+    /// (default zero: no waiting). At most one minute.
+    pub fn replica_wait(mut self, wait: Duration) -> Self {
+        self.replicas.wait = wait;
+        self
+    }
+
+    /// Replicas lagging more than `lag` behind the primary serve no reads
+    /// (default: no limit). The lag is read at most once a second per replica.
+    pub fn max_replica_lag(mut self, lag: Duration) -> Self {
+        self.replicas.max_lag = Some(lag);
+        self
+    }
+
+    /// How long a read waits for a replica's connection before it moves on
+    /// to the next server (default 1 s; longer than zero, at most the
+    /// connection timeout).
+    pub fn replica_checkout_timeout(mut self, timeout: Duration) -> Self {
+        self.replicas.checkout_timeout = timeout;
+        self
+    }
+
+    /// How long a replica that could not be reached is left alone before
+    /// it is tried again (default 5 s; longer than zero).
+    pub fn replica_retry(mut self, retry: Duration) -> Self {
+        self.replicas.retry = retry;
+        self
     }
 
     /// The most connections the pool opens (default 10; 1 to [`MAX_POOL_SIZE`]).
@@ -280,9 +346,55 @@ impl DatabaseBuilder {
 
     /// Checks the settings, opens one connection to prove the URL works, and
     /// builds the pool.
-    pub fn build(self) -> Result<Database> {
+    pub fn build(mut self) -> Result<Database> {
         let spec = ConnectionSpec::parse(&self.url)?;
         self.check()?;
+        let replicas = self.open_replicas(&spec)?;
+        let written = replicas
+            .as_ref()
+            .map(|_| Arc::new(std::sync::atomic::AtomicU64::new(0)));
+        self.observe.writes = written.is_some();
+        self.open(spec, true, written, replicas)
+    }
+
+    /// The replicas' pools, none opened yet (a replica down at start-up is
+    /// skipped until it answers).
+    fn open_replicas(&self, primary: &ConnectionSpec) -> Result<Option<Replicas>> {
+        let settings = &self.replicas;
+        if settings.urls.is_empty() {
+            return Ok(None);
+        }
+        if primary.backend() != crate::connection::Backend::Postgres {
+            return Err(Error::config(
+                "read replicas are for PostgreSQL: SQLite has no replication; remove .replica(..) from the builder".into(),
+            ));
+        }
+        let mut pools = Vec::with_capacity(settings.urls.len());
+        for url in &settings.urls {
+            let spec = ConnectionSpec::parse(url)?;
+            if spec.backend() != crate::connection::Backend::Postgres {
+                return Err(Error::config(format!(
+                    "the replica `{}` is not a PostgreSQL URL; replicas of a PostgreSQL primary are PostgreSQL servers",
+                    spec.redacted()
+                )));
+            }
+            let mut builder = self.clone();
+            builder.url.clone_from(url);
+            builder.replicas = ReplicaSettings::default();
+            pools.push(builder.open(spec, false, None, None)?);
+        }
+        Ok(Some(Replicas::new(pools, settings.clone())))
+    }
+
+    /// Opens the pool on `spec`; with `eager`, one connection at once, so
+    /// a wrong URL fails here.
+    fn open(
+        self,
+        spec: ConnectionSpec,
+        eager: bool,
+        written: Option<Arc<std::sync::atomic::AtomicU64>>,
+        replicas: Option<Replicas>,
+    ) -> Result<Database> {
         let pg_session = postgres::session_sql(self.statement_timeout, self.lock_timeout);
         let life = Arc::new(Lifecycle::default());
         let counters = Arc::new(Counters::default());
@@ -295,10 +407,13 @@ impl DatabaseBuilder {
             life: life.clone(),
             observe: Arc::new(self.observe.clone()),
             counters: counters.clone(),
+            written: written.clone(),
         };
         // Fail fast with the driver's own message rather than a pool
         // timeout; the first checkout gets this connection.
-        life.keep_spare(manager.establish()?);
+        if eager {
+            life.keep_spare(manager.establish()?);
+        }
 
         let memory = spec.is_memory();
         // r2d2's default worker pool keeps its threads until its next
@@ -345,6 +460,8 @@ impl DatabaseBuilder {
                 close_wait: self.connect_timeout.saturating_add(Duration::from_secs(1)),
                 life,
                 counters,
+                written,
+                replicas,
             }),
         })
     }
@@ -415,6 +532,22 @@ impl DatabaseBuilder {
                 }
                 _ => {}
             }
+        }
+        let r = &self.replicas;
+        if r.wait > Duration::from_secs(60) {
+            return bad(format!(
+                "replica_wait must be at most one minute (got {:?}); a read should not wait longer for a replica than for the primary",
+                r.wait
+            ));
+        }
+        if r.checkout_timeout.is_zero() || r.checkout_timeout > self.connection_timeout {
+            return bad(format!(
+                "replica_checkout_timeout must be longer than zero and at most connection_timeout ({:?}) (got {:?})",
+                self.connection_timeout, r.checkout_timeout
+            ));
+        }
+        if r.retry.is_zero() {
+            return bad("replica_retry must be longer than zero".into());
         }
         Ok(())
     }

@@ -37,6 +37,10 @@ pub struct ConnectionManager {
     pub(super) observe: Arc<Settings>,
     /// The pool's counters (checkouts, broken connections replaced, …).
     pub(super) counters: Arc<Counters>,
+    /// A primary with read replicas: the highest WAL position its
+    /// connections wrote, read when a connection that wrote returns
+    /// (see [`super::replica`]).
+    pub(super) written: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl std::fmt::Debug for ConnectionManager {
@@ -231,6 +235,10 @@ impl r2d2::ManageConnection for ConnectionManager {
         };
         if broken {
             self.counters.broken();
+        } else if let (Some(written), AnyConnection::Postgres(c)) = (&self.written, &mut *conn)
+            && observer(c).is_some_and(Observer::take_wrote)
+        {
+            super::replica::note_written(conn, written);
         }
         broken
     }
@@ -250,6 +258,26 @@ fn muted<C: diesel::Connection>(
         o.mute(false);
     }
     result
+}
+
+/// Runs `f` on `conn` with glowplug's instrumentation muted, as for the
+/// health check: glowplug's own bookkeeping statements (a replica's
+/// position, the primary's after a write) are not traced or recorded.
+pub(super) fn quietly<T>(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection) -> T) -> T {
+    set_muted(conn, true);
+    let result = f(conn);
+    set_muted(conn, false);
+    result
+}
+
+fn set_muted(conn: &mut AnyConnection, muted: bool) {
+    let observer = match conn {
+        AnyConnection::Postgres(c) => observer(c),
+        AnyConnection::Sqlite(c) => observer(c),
+    };
+    if let Some(o) = observer {
+        o.mute(muted);
+    }
 }
 
 /// Why a closed pool opens nothing.

@@ -103,6 +103,7 @@ mod admin;
 mod builder;
 mod manager;
 mod metrics;
+pub mod replica;
 #[cfg(feature = "tokio")]
 pub mod run;
 
@@ -115,6 +116,7 @@ pub use manager::ConnectionManager;
 use manager::Lifecycle;
 use metrics::Counters;
 pub use metrics::PoolMetrics;
+pub use replica::{ParseWalPositionError, ReplicaFallback, WalPosition};
 
 use crate::connection::{AnyConnection, Backend};
 use crate::error::{Error, Result};
@@ -173,6 +175,9 @@ struct Shared {
     close_wait: Duration,
     life: Arc<Lifecycle>,
     counters: Arc<Counters>,
+    /// With replicas: the highest WAL position the primary's connections wrote.
+    written: Option<Arc<std::sync::atomic::AtomicU64>>,
+    replicas: Option<replica::Replicas>,
 }
 
 impl Drop for Shared {
@@ -328,6 +333,66 @@ impl Database {
     /// opening connections when the last `Database` handle is dropped.
     pub fn pool(&self) -> &r2d2::Pool<ConnectionManager> {
         &self.shared.pool
+    }
+
+    /// A connection for reads: a replica that has replayed every write
+    /// this `Database` has made ([`written`](Self::written)), or the
+    /// primary when none has (see [`replica`] for the rules). Without
+    /// replicas, the same as [`get`](Self::get).
+    ///
+    /// ```
+    /// # use glowplug::prelude::*;
+    /// let db = Database::connect("sqlite::memory:")?; // no replicas: the primary
+    /// let n: i32 = diesel::select(1.into_sql::<diesel::sql_types::Integer>())
+    ///     .get_result(&mut db.read()?)?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read(&self) -> Result<PooledConnection> {
+        self.read_after(self.written())
+    }
+
+    /// A connection for reads that must see every write up to `at` (a
+    /// [`WalPosition`] a user session carried from its last write).
+    pub fn read_after(&self, at: WalPosition) -> Result<PooledConnection> {
+        match &self.shared.replicas {
+            Some(replicas) => replicas.read(self, at),
+            None => self.get(),
+        }
+    }
+
+    /// A connection for reads that need not see any particular write: any
+    /// replica within [`max_replica_lag`](DatabaseBuilder::max_replica_lag).
+    pub fn read_any(&self) -> Result<PooledConnection> {
+        self.read_after(WalPosition::ZERO)
+    }
+
+    /// Runs `f` on a connection from [`read`](Self::read).
+    pub fn reading<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
+        E: From<Error>,
+    {
+        let mut conn = self.read()?;
+        f(&mut conn)
+    }
+
+    /// The highest WAL position the primary's connections have written
+    /// (noted as each returns to the pool); [`WalPosition::ZERO`] without
+    /// replicas, whose `Database` does not track it.
+    pub fn written(&self) -> WalPosition {
+        self.shared
+            .written
+            .as_deref()
+            .map_or(WalPosition::ZERO, replica::position)
+    }
+
+    /// How many replicas this `Database` reads from.
+    pub fn replica_count(&self) -> usize {
+        self.shared
+            .replicas
+            .as_ref()
+            .map_or(0, replica::Replicas::len)
     }
 
     /// Runs `f` in a transaction on a pooled connection: committed when `f`

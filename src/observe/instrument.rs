@@ -25,6 +25,9 @@ pub(crate) struct Settings {
     pub(crate) binds: bool,
     pub(crate) health_checks: bool,
     pub(crate) user: Option<UserInstrumentation>,
+    /// Notes whether a statement may have written (a primary with read
+    /// replicas, whose pool then reads the WAL position on check-in).
+    pub(crate) writes: bool,
 }
 
 /// glowplug's instrumentation on one connection.
@@ -38,6 +41,10 @@ pub(crate) struct Observer {
     lost: bool,
     /// A health check is running: not traced, recorded or forwarded.
     muted: bool,
+    /// Whether to watch for writes (the settings' `writes`), and whether
+    /// a statement since the last [`take_wrote`](Self::take_wrote) may have written.
+    track_writes: bool,
+    wrote: bool,
     pending: Option<Pending>,
     transactions: Vec<Transaction>,
     user: Option<Box<dyn Instrumentation>>,
@@ -74,9 +81,11 @@ impl Observer {
         Observer {
             backend,
             slow_query: settings.slow_query,
-            settings,
+            settings: settings.clone(),
             lost: false,
             muted: false,
+            track_writes: settings.writes,
+            wrote: false,
             pending: None,
             transactions: Vec::new(),
             user,
@@ -86,6 +95,12 @@ impl Observer {
     /// Whether this connection has seen its server go away.
     pub(crate) fn lost(&self) -> bool {
         self.lost
+    }
+
+    /// Whether a statement may have written since the last call, and
+    /// forgets it (only tracked when the settings ask for it).
+    pub(crate) fn take_wrote(&mut self) -> bool {
+        std::mem::take(&mut self.wrote)
     }
 
     /// Mutes (for the pool's health check) or unmutes the chain, unless
@@ -100,6 +115,9 @@ impl Observer {
     fn start(&mut self, query: &dyn DebugQuery) {
         if self.pending.is_some() {
             self.flush();
+        }
+        if self.track_writes && !self.wrote {
+            self.wrote = may_write(query);
         }
         let record = record::active();
         if record || self.slow_query.is_some() || traced() {
@@ -266,6 +284,54 @@ impl Instrumentation for Observer {
             user.on_connection_event(event);
         }
     }
+}
+
+/// Whether a statement may write: anything but a read, a setting or
+/// transaction control, judged by its first keyword (read from the
+/// statement's text, which is formatted only that far).
+fn may_write(query: &dyn DebugQuery) -> bool {
+    use std::fmt::Write;
+    /// Keeps the first bytes of what is written, then stops the formatting.
+    struct Head([u8; 12], usize);
+    impl Write for Head {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let room = self.0.len() - self.1;
+            let take = s.len().min(room);
+            self.0[self.1..self.1 + take].copy_from_slice(&s.as_bytes()[..take]);
+            self.1 += take;
+            if self.1 == self.0.len() {
+                Err(std::fmt::Error)
+            } else {
+                Ok(())
+            }
+        }
+    }
+    let mut head = Head([0; 12], 0);
+    let _ = write!(head, "{query}");
+    let text = String::from_utf8_lossy(&head.0[..head.1]);
+    let word = text
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    !matches!(
+        word.as_str(),
+        "SELECT"
+            | "SHOW"
+            | "SET"
+            | "BEGIN"
+            | "COMMIT"
+            | "ROLLBACK"
+            | "SAVEPOINT"
+            | "RELEASE"
+            | "VALUES"
+            | "TABLE"
+            | "EXPLAIN"
+            | "RESET"
+            | "START"
+            | "END"
+    )
 }
 
 /// Gives a connection you opened yourself (not from a

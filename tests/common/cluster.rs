@@ -38,23 +38,10 @@ impl Cluster {
             let _ = writeln!(std::io::stderr(), "SKIP {test}: {msg}");
             return None;
         };
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let as_postgres = is_root();
-        if as_postgres {
-            run(Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path()));
-        }
-        let port = free_port();
-        let cluster = Cluster {
-            dir,
-            bin,
-            port,
-            as_postgres,
-        };
+        let cluster = Cluster::empty(bin);
         let pwfile = cluster.path("pwfile");
         std::fs::write(&pwfile, PASSWORD).expect("write the password file");
-        if as_postgres {
+        if cluster.as_postgres {
             run(Command::new("chown")
                 .args(["postgres:postgres"])
                 .arg(&pwfile));
@@ -75,6 +62,57 @@ impl Cluster {
         });
         cluster.start_server();
         Some(cluster)
+    }
+
+    /// A directory and a free port for a cluster, nothing in it yet.
+    fn empty(bin: PathBuf) -> Cluster {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let as_postgres = is_root();
+        if as_postgres {
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path()));
+        }
+        Cluster {
+            dir,
+            bin,
+            port: free_port(),
+            as_postgres,
+        }
+    }
+
+    /// A streaming replica of this cluster, started: `pg_basebackup -R`
+    /// (a base backup that streams the log, set up to follow this server)
+    /// on its own port.
+    pub fn replica(&self) -> Cluster {
+        let replica = Cluster::empty(self.bin.clone());
+        let data = replica.path("data");
+        let source = format!(
+            "host=127.0.0.1 port={} user=glowplug password={PASSWORD}",
+            self.port
+        );
+        replica.tool("pg_basebackup", |c| {
+            c.arg("-D").arg(&data).args([
+                "-d",
+                &source,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+            ]);
+        });
+        replica.start_server();
+        replica
+    }
+
+    /// Promotes a replica to a primary of its own (`pg_ctl promote`).
+    pub fn promote(&self) {
+        let data = self.path("data");
+        self.tool("pg_ctl", |c| {
+            c.arg("-D").arg(&data).args(["-w", "promote"]);
+        });
     }
 
     /// The cluster's URL with `password` (use [`PASSWORD`] for the right one).
