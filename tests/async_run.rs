@@ -51,6 +51,9 @@ backend_tests! {
                 .run(|conn| Ok::<_, Error>(User::all(conn)?.into_iter().map(|u| u.username).collect::<Vec<_>>()))
                 .await?;
             assert_eq!(names, ["ada", "bob", "cy"]);
+            // Without replicas, reads run on the one database.
+            let read = pool.run_read(|conn| Ok::<_, Error>(Post::count(conn)?)).await?;
+            assert_eq!(read, 3);
 
             // An error rolls the transaction back; Ok commits it.
             let failed: glowplug::Result<()> = pool

@@ -103,7 +103,7 @@ pub async fn list(
     let (limit, offset) = params.window()?;
     let (views, total) = state
         .db
-        .run(move |conn| {
+        .run_read(move |conn| {
             // One statement shape for every combination of filters (so one
             // cached statement): an absent filter is `TRUE OR …`.
             let tag = params.tag.as_deref();
@@ -175,7 +175,7 @@ pub async fn feed(
     let (limit, offset) = params.window()?;
     let (views, total) = state
         .db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let followed = Article::filter(
                 articles::author_id.eq_any(
                     follows::table
@@ -219,7 +219,7 @@ pub async fn show(
 ) -> ApiResult<Json<Value>> {
     let body = state
         .db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let article = by_slug(conn, &slug)?;
             one(conn, article, viewer.id())
         })
@@ -436,7 +436,7 @@ pub async fn comments(
 ) -> ApiResult<Json<Value>> {
     let views = state
         .db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let article = by_slug(conn, &slug)?;
             let rows = Comment::filter(comments::article_id.eq(article.id))
                 .order(comments::id.asc())
@@ -495,7 +495,7 @@ pub async fn delete_comment(
 pub async fn tags(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let names: Vec<String> = state
         .db
-        .run(|conn| Tag::scope().order(tags::name.asc()).pluck(conn, tags::name))
+        .run_read(|conn| Tag::scope().order(tags::name.asc()).pluck(conn, tags::name))
         .await?;
     Ok(Json(json!({ "tags": names })))
 }

@@ -55,7 +55,19 @@ pub struct AppState {
 
 /// Opens the pool on `url` and applies the pending migrations.
 pub fn open(url: &str) -> glowplug::Result<Database> {
-    let db = Database::connect(url)?;
+    open_replicated(url, &[])
+}
+
+/// Opens the pool on the primary `url` with PostgreSQL read `replicas`,
+/// and applies the pending migrations (on the primary). Handlers that only
+/// read (lists, an article, comments, tags, profiles, the current user,
+/// login) run on [`Database::run_read`]: a replica that has replayed every
+/// write of this server, or the primary.
+pub fn open_replicated(url: &str, replicas: &[String]) -> glowplug::Result<Database> {
+    let db = replicas
+        .iter()
+        .fold(Database::builder(url), |b, r| b.replica(r))
+        .build()?;
     db.run_pending_migrations(MIGRATIONS)?;
     Ok(db)
 }

@@ -115,7 +115,7 @@ pub async fn login(
     }
     let found = state
         .db
-        .run(move |conn| User::find_by_optional(conn, users::email.eq(&email)))
+        .run_read(move |conn| User::find_by_optional(conn, users::email.eq(&email)))
         .await?;
     let wrong = ApiError::Unauthorized("credentials", "email or password is invalid");
     let Some(user) = found else {
@@ -130,7 +130,10 @@ pub async fn login(
 
 /// `GET /api/user`.
 pub async fn current(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<Value>> {
-    let user = state.db.run(move |conn| User::find(conn, me.id)).await?;
+    let user = state
+        .db
+        .run_read(move |conn| User::find(conn, me.id))
+        .await?;
     Ok(user_response(user, me.token))
 }
 
@@ -198,7 +201,7 @@ pub async fn profile(
 ) -> ApiResult<Json<Value>> {
     let profile = state
         .db
-        .run(move |conn| profile_of(conn, &username, viewer.id()))
+        .run_read(move |conn| profile_of(conn, &username, viewer.id()))
         .await?;
     Ok(Json(json!({ "profile": profile })))
 }

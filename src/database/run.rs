@@ -82,7 +82,35 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        self.on_blocking_pool(move |conn, _| f(conn)).await
+        self.on_blocking_pool(Database::get, move |conn, _| f(conn))
+            .await
+    }
+
+    /// [`run`](Self::run) on a connection for reads from
+    /// [`Database::read`]: a replica that has replayed this `Database`'s
+    /// writes, or the primary (see [`crate::database::replica`]). Without
+    /// replicas, the same as `run`.
+    ///
+    /// ```
+    /// # use glowplug::prelude::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> glowplug::Result<()> {
+    /// let db = Database::connect("sqlite::memory:")?;
+    /// let n: i32 = db
+    ///     .run_read(|conn| Ok::<_, glowplug::Error>(diesel::select(1.into_sql::<diesel::sql_types::Integer>()).get_result(conn)?))
+    ///     .await?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn run_read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PooledConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        self.on_blocking_pool(Database::read, move |conn, _| f(conn))
+            .await
     }
 
     /// [`run`](Self::run) in a transaction: committed when `f` returns
@@ -111,7 +139,7 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + From<diesel::result::Error> + Send + 'static,
     {
-        self.on_blocking_pool(move |conn, cancelled| {
+        self.on_blocking_pool(Database::get, move |conn, cancelled| {
             crate::transaction(&mut **conn, |conn| {
                 let value = f(conn)?;
                 if cancelled.load(Ordering::SeqCst) {
@@ -123,9 +151,14 @@ impl Database {
         .await
     }
 
-    /// Checks out a connection on tokio's blocking pool and runs `f` with
-    /// it and a flag that turns true when the awaiting future is dropped.
-    async fn on_blocking_pool<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Checks out a connection with `checkout` on tokio's blocking pool and
+    /// runs `f` with it and a flag that turns true when the awaiting future
+    /// is dropped.
+    async fn on_blocking_pool<T, E, F>(
+        &self,
+        checkout: fn(&Database) -> crate::Result<PooledConnection>,
+        f: F,
+    ) -> Result<T, E>
     where
         F: FnOnce(&mut PooledConnection, &AtomicBool) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -140,7 +173,7 @@ impl Database {
                 return Err(Error::cancelled("its future was dropped before it started").into());
             }
             let _strict = strict::enter(scope);
-            let mut conn = db.get()?;
+            let mut conn = checkout(&db)?;
             f(&mut conn, &cancelled)
         });
         let joined = handle.await;

@@ -56,12 +56,27 @@ impl Server {
         Some(Server::start(&url, Some((base, schema)), None))
     }
 
+    /// On the PostgreSQL primary `url` with read `replicas` (whole
+    /// throwaway clusters, dropped by the caller).
+    pub fn replicated(url: &str, replicas: &[String]) -> Server {
+        let db = conduit::open_replicated(url, replicas).expect("open and migrate the primary");
+        Server::serve(db, None, None)
+    }
+
     fn start(
         url: &str,
         schema: Option<(String, String)>,
         dir: Option<tempfile::TempDir>,
     ) -> Server {
         let db = conduit::open(url).expect("open and migrate the database");
+        Server::serve(db, schema, dir)
+    }
+
+    fn serve(
+        db: glowplug::Database,
+        schema: Option<(String, String)>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
         listener
             .set_nonblocking(true)
