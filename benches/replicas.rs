@@ -30,7 +30,6 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use glowplug::database::WalPosition;
 use glowplug::prelude::*;
 
-#[allow(dead_code)]
 #[path = "../tests/common/cluster.rs"]
 mod cluster;
 #[allow(dead_code)]

@@ -3,7 +3,6 @@
 //! the replica, and a client reads its own writes at once, even while the
 //! replica's replay is paused (the read then goes to the primary).
 
-#[allow(dead_code)]
 #[path = "../../tests/common/cluster.rs"]
 mod cluster;
 mod support;
