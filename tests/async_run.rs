@@ -52,7 +52,7 @@ backend_tests! {
                 .await?;
             assert_eq!(names, ["ada", "bob", "cy"]);
             // Without replicas, reads run on the one database.
-            let read = pool.run_read(|conn| Post::count(conn)).await?;
+            let read = pool.run_read(Post::count).await?;
             assert_eq!(read, 3);
 
             // An error rolls the transaction back; Ok commits it.
