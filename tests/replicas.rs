@@ -306,6 +306,31 @@ fn reads_survive_replicas_that_stop_or_are_promoted() -> common::TestResult {
     }
     let err = strict.read_any().unwrap_err().to_string();
     assert!(err.contains("not in recovery"), "{err}");
+
+    // The primary goes down: writes fail, reads keep working on replica 2
+    // (started again; it stays a replica while its primary is away).
+    r2.start_server();
+    primary.stop_server();
+    let err = db
+        .get_timeout(Duration::from_secs(2))
+        .and_then(|mut conn| new_user("cy").insert(&mut conn))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Pool { .. } | Error::ConnectionLost { .. }),
+        "{err:?}"
+    );
+    std::thread::sleep(Duration::from_millis(400)); // past replica 2's rest
+    let started = Instant::now();
+    let mut read = db.read()?;
+    assert_eq!(port(&mut read), r2.port());
+    assert_eq!(
+        User::all(&mut read)?
+            .into_iter()
+            .map(|u| u.username)
+            .collect::<Vec<_>>(),
+        ["ada", "bob"]
+    );
+    assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
     Ok(())
 }
 
