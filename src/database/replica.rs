@@ -92,10 +92,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Double, Text};
 
 use super::{Database, PooledConnection, manager};
-use crate::connection::{AnyConnection, BackendConnection, DbConnection};
+use crate::connection::{AnyConnection, BackendConnection, DbConnection, PgConnection};
 use crate::error::{Error, Result};
 
 /// How often a replica's state (in recovery, lag) is read, at most, when
@@ -140,9 +142,8 @@ impl WalPosition {
         match conn.backend_connection() {
             BackendConnection::Sqlite(_) => Ok(WalPosition::ZERO),
             BackendConnection::Postgres(pg) => {
-                let row: PositionRow =
-                    diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn").get_result(pg)?;
-                row.lsn.parse().map_err(|e: ParseWalPositionError| {
+                let lsn: String = Fixed::<Position>::STATEMENT.get_result(pg)?;
+                lsn.parse().map_err(|e: ParseWalPositionError| {
                     Error::config(format!("the server sent {e}"))
                 })
             }
@@ -403,33 +404,79 @@ impl Replica {
     }
 }
 
-#[derive(diesel::QueryableByName)]
-struct PositionRow {
-    #[diesel(sql_type = Text)]
-    lsn: String,
+/// A fixed statement that diesel prepares once per connection and caches
+/// (its query id is its type), unlike `sql_query`: a check then costs one
+/// round trip instead of a prepare and an execute.
+trait FixedSql: 'static {
+    const SQL: &'static str;
+    type SqlType;
 }
 
-#[derive(diesel::QueryableByName)]
-struct Status {
-    #[diesel(sql_type = Bool)]
-    in_recovery: bool,
-    #[diesel(sql_type = Text)]
-    replayed: String,
-    #[diesel(sql_type = Double)]
-    lag_ms: f64,
+/// The primary's write position.
+struct Position;
+
+impl FixedSql for Position {
+    const SQL: &'static str = "SELECT pg_current_wal_lsn()::text";
+    type SqlType = Text;
 }
 
-/// A replica's recovery state, replayed position and lag in one statement.
-fn status(conn: &mut AnyConnection) -> diesel::QueryResult<Status> {
-    diesel::sql_query(
-        "SELECT pg_is_in_recovery() AS in_recovery, \
-         COALESCE(pg_last_wal_replay_lsn(), '0/0')::text AS replayed, \
+/// A replica's recovery state, replayed position and lag (ms).
+struct ReplicaStatus;
+
+impl FixedSql for ReplicaStatus {
+    const SQL: &'static str = "SELECT pg_is_in_recovery(), \
+         COALESCE(pg_last_wal_replay_lsn(), '0/0')::text, \
          (CASE WHEN pg_last_wal_receive_lsn() IS NULL \
                  OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 \
                ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000, 0) \
-          END)::float8 AS lag_ms",
-    )
-    .get_result(conn)
+          END)::float8";
+    type SqlType = (Bool, Text, Double);
+}
+
+/// The statement `Q`, to run.
+struct Fixed<Q>(std::marker::PhantomData<Q>);
+
+impl<Q> Fixed<Q> {
+    const STATEMENT: Fixed<Q> = Fixed(std::marker::PhantomData);
+}
+
+impl<Q: FixedSql> QueryId for Fixed<Q> {
+    type QueryId = Q;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<Q: FixedSql> QueryFragment<Pg> for Fixed<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        out.push_sql(Q::SQL);
+        Ok(())
+    }
+}
+
+impl<Q: FixedSql> Query for Fixed<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q: FixedSql> RunQueryDsl<PgConnection> for Fixed<Q> {}
+
+/// A replica's state: in recovery, replayed position, lag in milliseconds.
+struct Status {
+    in_recovery: bool,
+    replayed: String,
+    lag_ms: f64,
+}
+
+fn status(conn: &mut AnyConnection) -> diesel::QueryResult<Status> {
+    let AnyConnection::Postgres(pg) = conn else {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "a replica is a PostgreSQL server".into(),
+        ));
+    };
+    let (in_recovery, replayed, lag_ms) = Fixed::<ReplicaStatus>::STATEMENT.get_result(pg)?;
+    Ok(Status {
+        in_recovery,
+        replayed,
+        lag_ms,
+    })
 }
 
 /// The primary's current position, read on a primary connection that wrote,
