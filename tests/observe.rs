@@ -235,6 +235,46 @@ backend_tests! {
         Ok(())
     }
 
+    fn every_query_method_labels_its_statements(test) {
+        use glowplug::pagination::Paginate;
+        let mut conn = test.get()?;
+        let ada = new_user("ada_labels").insert(&mut conn)?;
+        new_user("bob_labels").insert(&mut conn)?;
+        let label = |log: &glowplug::QueryLog| {
+            log.iter().map(|s| s.operation.map(|o| o.to_string()).unwrap_or_default()).collect::<Vec<_>>()
+        };
+        let scope = || User::filter(users::id.ge(ada.id));
+        let (first, log) = count_queries(|| scope().first(&mut conn));
+        assert_eq!(first?.map(|u| u.id), Some(ada.id));
+        assert_eq!(label(&log), ["User::first"]);
+        let (last, log) = count_queries(|| scope().last(&mut conn));
+        assert_eq!(last?.map(|u| u.username).as_deref(), Some("bob_labels"));
+        assert_eq!(label(&log), ["User::last"]);
+        let (n, log) = count_queries(|| scope().count(&mut conn));
+        assert_eq!((n?, label(&log)), (2, vec!["User::count".to_owned()]));
+        let (any, log) = count_queries(|| scope().exists(&mut conn));
+        assert_eq!((any?, label(&log)), (true, vec!["User::exists".to_owned()]));
+        let (names, log) = count_queries(|| scope().order(users::id.asc()).pluck::<_, _, String>(&mut conn, users::username));
+        assert_eq!(names?, ["ada_labels", "bob_labels"]);
+        assert_eq!(label(&log), ["User::pluck"]);
+        let (top, log) = count_queries(|| scope().max::<_, _, Option<i64>>(&mut conn, users::id));
+        assert!(top?.is_some_and(|id| id > ada.id));
+        assert_eq!(label(&log), ["User::max"], "the aggregate, not the value() it calls");
+        let (found, log) = count_queries(|| User::find_by(&mut conn, users::username.eq("ada_labels")));
+        assert_eq!(found?.id, ada.id);
+        assert_eq!(label(&log), ["User::find_by"]);
+        let (counted, log) = count_queries(|| scope().order(users::id.asc()).with_count(&mut conn, User::POSTS));
+        assert_eq!(counted?.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [0, 0]);
+        assert_eq!(label(&log), ["User::with_count"]);
+        let (page, log) = count_queries(|| User::paginate(&mut conn, User::query().order(users::id.asc()), 1, 1));
+        assert_eq!(page?.total, 2);
+        assert_eq!(label(&log), ["User::paginate", "User::paginate"], "the page and its count");
+        let (page, log) = count_queries(|| User::cursor_paginate(&mut conn, User::query(), users::id.asc(), None, 5));
+        assert_eq!(page?.items.len(), 2);
+        assert_eq!(label(&log), ["User::cursor_paginate"]);
+        Ok(())
+    }
+
     fn slow_statements_are_warned_about(test) {
         let slow = Database::builder(&test.url).slow_query_threshold(Duration::from_nanos(1)).build()?;
         let mut conn = slow.get()?;

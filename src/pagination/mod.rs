@@ -255,6 +255,7 @@ pub trait Paginate: Crud {
         Q: OffsetQuery<'q, Self>,
     {
         let (limit, offset) = page_window(Self::NAME, page, per_page)?;
+        let op = crate::observe::scope(Self::NAME, "paginate");
         let mut conn = conn.backend_connection();
         let items = query.clone().load_page(&mut conn, limit, offset)?;
         let total = match items.len() as u64 {
@@ -262,6 +263,7 @@ pub trait Paginate: Crud {
             0 if page == 1 => 0,
             _ => query.count_rows(&mut conn)? as u64,
         };
+        op.rows(items.len());
         crate::relation::strict::register_collection(&items);
         Ok(Page {
             items,
@@ -306,6 +308,7 @@ pub trait Paginate: Crud {
         let after = after
             .map(|c| cursor::decode(Self::NAME, &signature, c))
             .transpose()?;
+        let op = crate::observe::scope(Self::NAME, "cursor_paginate");
         let mut items = query.load_after(&mut conn.backend_connection(), key, after, limit)?;
         let next = match items.len() as u64 > per_page {
             true => {
@@ -315,6 +318,7 @@ pub trait Paginate: Crud {
             }
             false => None,
         };
+        op.rows(items.len());
         crate::relation::strict::register_collection(&items);
         Ok(CursorPage {
             items,

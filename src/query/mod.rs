@@ -120,6 +120,7 @@ pub trait Queries: Crud {
         dsl::Filter<Self::Query, P>: LimitDsl,
         dsl::Limit<dsl::Filter<Self::Query, P>>: Loadable<'q, Self>,
     {
+        let _op = crate::observe::scope(Self::NAME, "find_by");
         Self::find_by_optional(conn, condition.clone())?.ok_or_else(|| Error::NotFound {
             model: Self::NAME,
             id: None,
@@ -135,6 +136,7 @@ pub trait Queries: Crud {
         dsl::Filter<Self::Query, P>: LimitDsl,
         dsl::Limit<dsl::Filter<Self::Query, P>>: Loadable<'q, Self>,
     {
+        let _op = crate::observe::scope(Self::NAME, "find_by_optional");
         fetch_optional(conn, Self::query().filter(condition).limit(1))
     }
 }

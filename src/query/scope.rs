@@ -328,6 +328,7 @@ where
         dsl::Limit<dsl::Order<Filtered<M, J, W>, O::Order>>: OffsetDsl,
         OneRow<Filtered<M, J, W>, O::Order>: Loadable<'q, M>,
     {
+        let _op = crate::observe::scope(M::NAME, "first");
         let Some(window) = self.window.first_window() else {
             return Ok(None);
         };
@@ -366,6 +367,7 @@ where
         dsl::Limit<dsl::Order<Filtered<M, J, W>, O::Order>>: OffsetDsl,
         OneRow<Filtered<M, J, W>, O::Order>: Loadable<'q, M>,
     {
+        let _op = crate::observe::scope(M::NAME, "last");
         let Some(window) = self.window.first_window() else {
             return Ok(None);
         };
@@ -417,6 +419,7 @@ where
         L: Apply<O::Output>,
         L::Output: Loadable<'q, (M, i64)>,
     {
+        let _op = crate::observe::scope(M::NAME, "with_count");
         let _ = relation;
         let columns = (<M::Table as diesel::Table>::all_columns(), R::count_of());
         let (query, order, window) = self.split();
@@ -434,6 +437,7 @@ where
         L: Apply<O::Output>,
         L::Output: Loadable<'q, T>,
     {
+        let _op = crate::observe::scope(M::NAME, "pluck");
         let (query, order, window) = self.split();
         fetch_rows(conn, window.apply(order.apply(query.select(column))))
     }
@@ -454,6 +458,7 @@ where
         Filtered<M, J, W>: SelectDsl<CountStar>,
         dsl::Select<Filtered<M, J, W>, CountStar>: Loadable<'q, i64>,
     {
+        let _op = crate::observe::scope(M::NAME, "count");
         let (query, _, _) = self.split();
         fetch_one(conn, query.select(dsl::count_star()))
     }
@@ -482,6 +487,7 @@ where
         dsl::select<dsl::exists<Filtered<M, J, W>>>:
             Loadable<'q, bool> + diesel::query_builder::AsQuery,
     {
+        let _op = crate::observe::scope(M::NAME, "exists");
         let (query, _, _) = self.split();
         fetch_one(conn, diesel::select(dsl::exists(query)))
     }
@@ -497,6 +503,7 @@ where
         Filtered<M, J, W>: SelectDsl<E>,
         dsl::Select<Filtered<M, J, W>, E>: Loadable<'q, T>,
     {
+        let _op = crate::observe::scope(M::NAME, "value");
         let (query, _, _) = self.split();
         fetch_one(conn, query.select(expr))
     }
@@ -532,6 +539,7 @@ where
         Filtered<M, J, W>: SelectDsl<agg::sum<Col>>,
         dsl::Select<Filtered<M, J, W>, agg::sum<Col>>: Loadable<'q, T>,
     {
+        let _op = crate::observe::scope(M::NAME, "sum");
         self.value(conn, dsl::sum(column))
     }
 
@@ -545,6 +553,7 @@ where
         Filtered<M, J, W>: SelectDsl<agg::avg<Col>>,
         dsl::Select<Filtered<M, J, W>, agg::avg<Col>>: Loadable<'q, T>,
     {
+        let _op = crate::observe::scope(M::NAME, "avg");
         self.value(conn, dsl::avg(column))
     }
 
@@ -558,6 +567,7 @@ where
         Filtered<M, J, W>: SelectDsl<agg::min<Col>>,
         dsl::Select<Filtered<M, J, W>, agg::min<Col>>: Loadable<'q, T>,
     {
+        let _op = crate::observe::scope(M::NAME, "min");
         self.value(conn, dsl::min(column))
     }
 
@@ -571,6 +581,7 @@ where
         Filtered<M, J, W>: SelectDsl<agg::max<Col>>,
         dsl::Select<Filtered<M, J, W>, agg::max<Col>>: Loadable<'q, T>,
     {
+        let _op = crate::observe::scope(M::NAME, "max");
         self.value(conn, dsl::max(column))
     }
 }
