@@ -173,6 +173,9 @@ struct Shared {
     close_wait: Duration,
     life: Arc<Lifecycle>,
     counters: Arc<Counters>,
+    /// Opens the connections migrations run on, when
+    /// [`DatabaseBuilder::migration_url`] names another URL than the pool's.
+    migrations: Option<Arc<ConnectionManager>>,
 }
 
 impl Drop for Shared {
@@ -217,8 +220,15 @@ impl Database {
     /// Settings for a pool on the URL [`from_env`](Self::from_env) reads,
     /// to change before [`build`](DatabaseBuilder::build) (a slow-query
     /// threshold, your own instrumentation).
+    ///
+    /// `MIGRATION_DATABASE_URL`, when set (in the environment or `.env`),
+    /// becomes the builder's [`migration_url`](DatabaseBuilder::migration_url).
     pub fn builder_from_env() -> Result<DatabaseBuilder> {
-        Ok(DatabaseBuilder::new(&url_from_env()?))
+        let builder = DatabaseBuilder::new(&url_from_env()?);
+        Ok(match std::env::var("MIGRATION_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => builder.migration_url(&url),
+            _ => builder,
+        })
     }
 
     /// A connection from the pool; it goes back to the pool when dropped.
@@ -304,6 +314,16 @@ impl Database {
                 self.shared.max_size
             ),
         })
+    }
+
+    /// A new connection on the [migration URL](DatabaseBuilder::migration_url),
+    /// when one was given (`None`: migrations use the pool).
+    pub(crate) fn migration_connection(&self) -> Result<Option<AnyConnection>> {
+        self.shared
+            .migrations
+            .as_ref()
+            .map(|m| m.establish())
+            .transpose()
     }
 
     /// The backend chosen from the URL.
