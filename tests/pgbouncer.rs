@@ -465,3 +465,31 @@ fn a_set_in_the_hook_leaks_to_other_clients_and_set_local_does_not() -> TestResu
     assert_eq!(n.n, 0);
     Ok(())
 }
+
+#[test]
+fn the_cli_migrates_on_migration_database_url_before_database_url() -> TestResult {
+    let Some(db) = common::blank_postgres("cli_migration_url") else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_glowplug"))
+        .args(["migrate", "run", "--dir"])
+        .arg(&migrations)
+        .current_dir(dir.path())
+        // The application's URL goes through PgBouncer; the CLI must not use it.
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nowhere")
+        .env("MIGRATION_DATABASE_URL", &db.url)
+        .env_remove("MIGRATION_DIRECTORY")
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let applied = diesel::sql_query("SELECT count(*) AS n FROM glowplug_migrations")
+        .get_result::<Count>(&mut PgConnection::establish(&db.url)?)?;
+    assert!(applied.n > 0);
+    Ok(())
+}
