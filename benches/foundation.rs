@@ -597,7 +597,8 @@ fn bench_pgbouncer(c: &mut Criterion) {
     let Some(pgbouncer) = bouncer::Bouncer::start("pgbouncer benchmarks", 1, &[alias]) else {
         return;
     };
-    let mut conn = PgConnection::establish(&pgbouncer.url("bench")).expect("connect through PgBouncer");
+    let mut conn =
+        PgConnection::establish(&pgbouncer.url("bench")).expect("connect through PgBouncer");
     conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
     suite(
         c,

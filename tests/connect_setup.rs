@@ -161,7 +161,8 @@ fn application_name_is_not_applied_on_sqlite() -> common::TestResult {
         .application_name(Some("billing-worker"))
         .build()?;
     let mut conn = pool.get()?;
-    let n = diesel::sql_query("SELECT count(*) AS n FROM users").get_result::<Number>(&mut *conn)?;
+    let n =
+        diesel::sql_query("SELECT count(*) AS n FROM users").get_result::<Number>(&mut *conn)?;
     assert_eq!(n.n, 0, "the pool works; the setting is PostgreSQL's only");
     Ok(())
 }

@@ -79,9 +79,10 @@ impl Behind {
                 .expect("the test's schema")
                 .name
         };
-        let server = Server::from_url(&std::env::var("PG_DATABASE_URL").unwrap_or_else(|_| {
-            "postgres://postgres@127.0.0.1:5432/glowplug_test".to_owned()
-        }));
+        let server = Server::from_url(
+            &std::env::var("PG_DATABASE_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/glowplug_test".to_owned()),
+        );
         let bouncer = Bouncer::start(
             test,
             pool_size,
@@ -156,8 +157,18 @@ fn named_prepared_statements_break_under_transaction_pooling_and_the_cache_off_f
     }
     for _ in 0..3 {
         assert_eq!(users::table.count().get_result::<i64>(&mut a)?, 0);
-        assert!(users::table.select(users::id).load::<i64>(&mut b)?.is_empty());
-        assert!(users::table.select(users::email).load::<String>(&mut a)?.is_empty());
+        assert!(
+            users::table
+                .select(users::id)
+                .load::<i64>(&mut b)?
+                .is_empty()
+        );
+        assert!(
+            users::table
+                .select(users::email)
+                .load::<String>(&mut a)?
+                .is_empty()
+        );
     }
     Ok(())
 }
@@ -192,15 +203,19 @@ fn model_methods_work_from_concurrent_connections_through_pgbouncer() -> TestRes
                     diesel::delete(posts::table.filter(posts::author_id.eq(mine[5].id)))
                         .execute(&mut *conn)?;
                     mine[5].delete(&mut conn)?;
-                    let count = User::filter(users::username.like(format!("t{t}_%"))).count(&mut conn)?;
+                    let count =
+                        User::filter(users::username.like(format!("t{t}_%"))).count(&mut conn)?;
                     assert_eq!(count, 5);
                     let loaded = User::filter(users::username.like(format!("t{t}_%")))
                         .order(users::username)
                         .all(&mut conn)?
                         .load(&mut conn, User::POSTS)?;
                     for user in &loaded {
-                        let titles: Vec<&str> =
-                            user.get(User::POSTS).iter().map(|p| p.title.as_str()).collect();
+                        let titles: Vec<&str> = user
+                            .get(User::POSTS)
+                            .iter()
+                            .map(|p| p.title.as_str())
+                            .collect();
                         let i = user.username.rsplit('u').next().unwrap_or_default();
                         assert_eq!(titles, vec![format!("t{t}_p{i}")]);
                     }
@@ -246,7 +261,9 @@ fn batch_inserts_copy_and_insert_through_pgbouncer() -> TestResult {
     };
     let db = behind.pool(6)?;
     let rows = |prefix: &str, n: usize| -> Vec<NewUser> {
-        (0..n).map(|i| new_user(&format!("{prefix}{i:04}"))).collect()
+        (0..n)
+            .map(|i| new_user(&format!("{prefix}{i:04}")))
+            .collect()
     };
     std::thread::scope(|s| {
         let workers: Vec<_> = (0..6)
@@ -262,7 +279,10 @@ fn batch_inserts_copy_and_insert_through_pgbouncer() -> TestResult {
                         .copy(CopyMode::Never)
                         .insert(&mut conn, &rows(&format!("i{t}_"), 120))?;
                     assert_eq!(inserted, 120);
-                    assert_eq!(User::insert_batch(&mut conn, &rows(&format!("a{t}_"), 40))?, 40);
+                    assert_eq!(
+                        User::insert_batch(&mut conn, &rows(&format!("a{t}_"), 40))?,
+                        40
+                    );
                     Ok(())
                 })
             })
@@ -334,8 +354,7 @@ fn transactions_commit_and_roll_back_through_pgbouncer() -> TestResult {
 }
 
 #[test]
-fn a_session_lock_through_pgbouncer_is_held_by_every_client_of_its_server_session()
--> TestResult {
+fn a_session_lock_through_pgbouncer_is_held_by_every_client_of_its_server_session() -> TestResult {
     // Why migrations need a direct URL: a session-level advisory lock taken
     // through transaction pooling stays on a server session that PgBouncer
     // then gives to other clients, so a second "migrator" gets it too.
@@ -388,7 +407,11 @@ fn eight_concurrent_migrators_through_pgbouncer_apply_each_migration_once() -> T
     let all: Vec<String> = applied.iter().flatten().cloned().collect();
     let distinct: BTreeSet<String> = all.iter().cloned().collect();
     assert!(!all.is_empty());
-    assert_eq!(all.len(), distinct.len(), "no migration applied twice: {applied:?}");
+    assert_eq!(
+        all.len(),
+        distinct.len(),
+        "no migration applied twice: {applied:?}"
+    );
     assert_eq!(
         applied.iter().filter(|a| !a.is_empty()).count(),
         1,
@@ -396,13 +419,12 @@ fn eight_concurrent_migrators_through_pgbouncer_apply_each_migration_once() -> T
     );
 
     let mut server = behind.server();
-    let ledger: Vec<String> = diesel::sql_query(
-        "SELECT version AS name FROM glowplug_migrations ORDER BY version",
-    )
-    .load::<Name>(&mut server)?
-    .into_iter()
-    .map(|n| n.name)
-    .collect();
+    let ledger: Vec<String> =
+        diesel::sql_query("SELECT version AS name FROM glowplug_migrations ORDER BY version")
+            .load::<Name>(&mut server)?
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
     let diesels: Vec<String> = diesel::sql_query(
         "SELECT version AS name FROM __diesel_schema_migrations ORDER BY version",
     )
@@ -435,9 +457,11 @@ fn a_set_in_the_hook_leaks_to_other_clients_and_set_local_does_not() -> TestResu
         })
         .build()?;
     let show = |conn: &mut AnyConnection| -> glowplug::Result<String> {
-        Ok(diesel::sql_query("SELECT current_setting('work_mem') AS name")
-            .get_result::<Name>(conn)?
-            .name)
+        Ok(
+            diesel::sql_query("SELECT current_setting('work_mem') AS name")
+                .get_result::<Name>(conn)?
+                .name,
+        )
     };
     let mut first = db.get()?;
     assert_eq!(show(&mut first)?, "65MB");
@@ -461,7 +485,8 @@ fn a_set_in_the_hook_leaks_to_other_clients_and_set_local_does_not() -> TestResu
     assert_eq!(show(&mut first)?, "66MB");
 
     // PgBouncer's connect_query (the test's search_path) is on every server session.
-    let n = diesel::sql_query("SELECT count(*) AS n FROM users").get_result::<Count>(&mut *second)?;
+    let n =
+        diesel::sql_query("SELECT count(*) AS n FROM users").get_result::<Count>(&mut *second)?;
     assert_eq!(n.n, 0);
     Ok(())
 }

@@ -23,7 +23,8 @@ pub(super) fn database_url(cli: &Cli) -> Result<String> {
     }
     std::env::var("DATABASE_URL").map_err(|_| {
         Error::config(
-            "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url".into(),
+            "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url"
+                .into(),
         )
     })
 }

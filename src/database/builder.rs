@@ -476,9 +476,8 @@ impl DatabaseBuilder {
         let Some(url) = &self.migration_url else {
             return Ok(None);
         };
-        let migration = ConnectionSpec::parse(url).map_err(|e| {
-            Error::config(format!("the migration URL could not be used: {e}"))
-        })?;
+        let migration = ConnectionSpec::parse(url)
+            .map_err(|e| Error::config(format!("the migration URL could not be used: {e}")))?;
         if migration.backend() != spec.backend() {
             return Err(Error::config(format!(
                 "the migration URL is for {} but the pool's URL is for {}: give both for the same database",

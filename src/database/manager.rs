@@ -4,8 +4,10 @@
 //!
 //! Settings per connection are applied here, as the backend modules write
 //! them (SQLite pragmas, PostgreSQL `statement_timeout` and `lock_timeout`;
-//! libpq's `connect_timeout` from [`crate::url`]); waiting for a connection
-//! and the pool's own settings belong to [`super`].
+//! libpq's `connect_timeout` and `application_name` from [`crate::url`]),
+//! then the statement-cache setting and the user's `on_connect` hook;
+//! waiting for a connection and the pool's own settings belong to
+//! [`super`].
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
