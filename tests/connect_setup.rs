@@ -166,3 +166,38 @@ fn application_name_is_not_applied_on_sqlite() -> common::TestResult {
     assert_eq!(n.n, 0, "the pool works; the setting is PostgreSQL's only");
     Ok(())
 }
+
+#[test]
+fn migrations_run_on_the_migration_url_and_a_url_of_another_backend_is_refused()
+-> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let pool_url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let direct_url = format!("sqlite://{}", dir.path().join("direct.db").display());
+    let db = Database::builder(&pool_url)
+        .migration_url(&direct_url)
+        .build()?;
+    assert!(!db.run_pending_migrations(common::MIGRATIONS)?.is_empty());
+    let tables = |url: &str| -> glowplug::Result<i64> {
+        let mut conn = Database::connect(url)?.get()?;
+        Ok(diesel::sql_query(
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'users'",
+        )
+        .get_result::<Number>(&mut *conn)?
+        .n)
+    };
+    assert_eq!(tables(&direct_url)?, 1, "migrated on the migration URL");
+    assert_eq!(tables(&pool_url)?, 0, "not on the pool's");
+
+    let err = Database::builder(&pool_url)
+        .migration_url("postgres://app:s3cret-pw@db.example/app")
+        .build()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    assert!(
+        text.contains("migration URL") && text.contains("same database"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret-pw"));
+    Ok(())
+}
