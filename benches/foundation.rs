@@ -36,6 +36,14 @@
 //! alternating measurements of each instrumented side against `plain` (see
 //! `support/interleaved.rs`), the figures that hold up on a busy machine.
 //!
+//! The `pgbouncer/…` groups run the same suite as `postgres/…` (load_users,
+//! find_by_id, insert_one) on a `PgConnection` through a real PgBouncer in
+//! transaction pooling mode, started by the bench on a free port
+//! (`tests/common/bouncer.rs`), with diesel's prepared-statement cache off as
+//! glowplug's `prepared_statement_cache(false)` sets it; the `postgres/…`
+//! groups of the same run are the direct connection with the cache on.
+//! Skipped with a line on stdout when pgbouncer is not installed.
+//!
 //! Run with `cargo bench --bench foundation`; results are in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -58,6 +66,10 @@ use models::{NewUser, User, users};
 #[allow(dead_code)]
 #[path = "../tests/common/setup.rs"]
 mod setup;
+
+#[allow(dead_code)]
+#[path = "../tests/common/bouncer.rs"]
+mod bouncer;
 
 #[path = "support/interleaved.rs"]
 mod alternate;
@@ -568,12 +580,54 @@ fn bench_postgres(c: &mut Criterion) {
         .expect("drop the benchmark schema");
 }
 
+/// The foundation suite through PgBouncer (transaction pooling, statement
+/// cache off), to compare with `postgres/…` (direct, cache on).
+fn bench_pgbouncer(c: &mut Criterion) {
+    let Some((mut admin, conn, _url)) = pg_bench_migrated(PG_SCHEMA) else {
+        return;
+    };
+    drop(conn);
+    let server = bouncer::Server::from_url(&setup::pg_base_url());
+    let alias = bouncer::Alias {
+        name: "bench",
+        dbname: &server.dbname,
+        search_path: Some(PG_SCHEMA),
+    };
+    // Without pgbouncer, `start` prints a SKIP line (it panics under REQUIRE_PG=1).
+    let Some(pgbouncer) = bouncer::Bouncer::start("pgbouncer benchmarks", 1, &[alias]) else {
+        return;
+    };
+    let mut conn =
+        PgConnection::establish(&pgbouncer.url("bench")).expect("connect through PgBouncer");
+    conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+    suite(
+        c,
+        "pgbouncer",
+        &mut conn,
+        "facade",
+        Diesel {
+            label: "diesel",
+            load_all: pg_diesel::load_all,
+            find: pg_diesel::find,
+            find_no_limit: pg_diesel::find_no_limit,
+            insert: pg_diesel::insert,
+            insert_nested: pg_diesel::insert_nested,
+        },
+        LOAD_SIZES,
+    );
+    drop(conn);
+    drop(pgbouncer);
+    admin
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        .expect("drop the benchmark schema");
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .sample_size(40);
-    targets = bench_sqlite, bench_postgres
+    targets = bench_sqlite, bench_postgres, bench_pgbouncer
 }
 criterion_main!(benches);

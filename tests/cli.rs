@@ -90,6 +90,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("DATABASE_URL")
+        .env_remove("MIGRATION_DATABASE_URL")
         .env_remove("MIGRATION_DIRECTORY")
         .output()
         .expect("run glowplug");

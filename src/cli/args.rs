@@ -15,7 +15,7 @@ use crate::migrate::Rollback;
     propagate_version = true
 )]
 pub(super) struct Cli {
-    /// The database URL (default: DATABASE_URL from the environment or .env).
+    /// The database URL (default: MIGRATION_DATABASE_URL, else DATABASE_URL, from the environment or .env).
     #[arg(long, global = true, value_name = "URL")]
     pub(super) database_url: Option<String>,
 

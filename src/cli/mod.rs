@@ -42,8 +42,11 @@
 //!   `model!` block and writes a migration creating its table (field specs:
 //!   [`scaffold`](crate::scaffold)).
 //!
-//! * **Database**: `--database-url`, else `DATABASE_URL` from the environment
-//!   or a `.env` file in the working directory. Passwords are never printed:
+//! * **Database**: `--database-url`, else `MIGRATION_DATABASE_URL`, else
+//!   `DATABASE_URL`, from the environment or a `.env` file in the working
+//!   directory. `MIGRATION_DATABASE_URL` is for applications behind
+//!   PgBouncer's transaction pooling: the migration lock needs a direct
+//!   server session (README, "Behind PgBouncer"). Passwords are never printed:
 //!   URLs are shown redacted and driver messages scrubbed.
 //! * **Migrations directory**: `--dir`, else `MIGRATION_DIRECTORY`, else
 //!   `[migrations_directory] dir` of the nearest `diesel.toml` (relative to
@@ -176,8 +179,8 @@ where
 
 /// Runs one command line (`args[0]` is the program name) and returns its
 /// exit code, writing to `out` and `err`. `source` replaces the migrations
-/// directory for the migrate commands when given. Reads `DATABASE_URL` and
-/// `MIGRATION_DIRECTORY` from the environment (not `.env`; [`main`] loads it).
+/// directory for the migrate commands when given. Reads `DATABASE_URL`,
+/// `MIGRATION_DATABASE_URL` and `MIGRATION_DIRECTORY` from the environment (not `.env`; [`main`] loads it).
 pub fn run<I, T>(
     args: I,
     source: Option<&dyn MigrationSource>,

@@ -10,16 +10,23 @@ use super::args::Cli;
 use crate::connection::Backend;
 use crate::{Database, Error, Result};
 
-/// The database URL: the flag, else `DATABASE_URL`.
+/// The database URL: the flag, else `MIGRATION_DATABASE_URL` (the direct
+/// server URL of an application that runs behind PgBouncer), else
+/// `DATABASE_URL`.
 pub(super) fn database_url(cli: &Cli) -> Result<String> {
-    match &cli.database_url {
-        Some(url) => Ok(url.clone()),
-        None => std::env::var("DATABASE_URL").map_err(|_| {
-            Error::config(
-                "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url".into(),
-            )
-        }),
+    if let Some(url) = &cli.database_url {
+        return Ok(url.clone());
     }
+    match std::env::var("MIGRATION_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => return Ok(url),
+        _ => {}
+    }
+    std::env::var("DATABASE_URL").map_err(|_| {
+        Error::config(
+            "DATABASE_URL is not set: set it in the environment or in .env, or pass --database-url"
+                .into(),
+        )
+    })
 }
 
 /// `--statement-timeout` / `--lock-timeout` as a duration.

@@ -14,6 +14,7 @@ use super::{
     MAX_POOL_SIZE, Shared,
 };
 use crate::backend::postgres;
+use crate::connection::AnyConnection;
 use crate::error::{Error, Result};
 use crate::observe::Settings;
 use crate::url::ConnectionSpec;
@@ -45,7 +46,14 @@ pub struct DatabaseBuilder {
     lock_timeout: Option<Duration>,
     observe: Settings,
     replicas: ReplicaSettings,
+    on_connect: Option<Arc<OnConnect>>,
+    application_name: Option<String>,
+    prepared_statement_cache: bool,
+    migration_url: Option<String>,
 }
+
+/// The hook of [`DatabaseBuilder::on_connect`].
+pub(super) type OnConnect = dyn Fn(&mut AnyConnection) -> Result<()> + Send + Sync;
 
 impl std::fmt::Debug for DatabaseBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,6 +88,13 @@ impl std::fmt::Debug for DatabaseBuilder {
             .field("max_replica_lag", &self.replicas.max_lag)
             .field("replica_checkout_timeout", &self.replicas.checkout_timeout)
             .field("replica_retry", &self.replicas.retry)
+            .field("on_connect", &self.on_connect.is_some())
+            .field("application_name", &self.application_name)
+            .field("prepared_statement_cache", &self.prepared_statement_cache)
+            .field(
+                "migration_url",
+                &self.migration_url.as_deref().map(crate::redact_url),
+            )
             .finish()
     }
 }
@@ -101,6 +116,10 @@ impl DatabaseBuilder {
             lock_timeout: None,
             observe: Settings::default(),
             replicas: ReplicaSettings::default(),
+            on_connect: None,
+            application_name: default_application_name(),
+            prepared_statement_cache: true,
+            migration_url: None,
         }
     }
 
@@ -344,6 +363,100 @@ impl DatabaseBuilder {
         self
     }
 
+    /// Runs `hook` on every new connection of the pool, after glowplug's own
+    /// settings (pragmas, timeouts) and before the connection is first handed
+    /// out: `SET search_path`, `SET ROLE`, a SQLite pragma, a temporary table.
+    /// An error from it fails that connect with [`Error::Connection`] saying
+    /// the hook failed, with the hook's own error as its message (the
+    /// connection is closed, never pooled); when building the pool, `build`
+    /// returns it. One per pool: a second call replaces the first.
+    ///
+    /// Its statements are not traced or recorded (glowplug's instrumentation
+    /// is installed after it), and it runs again on every replacement
+    /// connection, so it must be safe to repeat.
+    ///
+    /// Behind PgBouncer in transaction pooling mode a `SET` here does not
+    /// stay with your connection: PgBouncer hands server sessions to
+    /// whichever client has a transaction, so the setting lands on one server
+    /// session and is then seen by other clients' transactions there, and
+    /// yours run on sessions that never got it. Put such settings in
+    /// PgBouncer's `connect_query`, the role (`ALTER ROLE … SET`) or `SET
+    /// LOCAL` inside each transaction (README, "Behind PgBouncer").
+    ///
+    /// ```
+    /// use diesel::connection::SimpleConnection;
+    /// use diesel::prelude::*;
+    /// use glowplug::AnyConnection;
+    ///
+    /// let db = glowplug::Database::builder("sqlite::memory:")
+    ///     .on_connect(|conn: &mut AnyConnection| {
+    ///         conn.batch_execute("PRAGMA case_sensitive_like = ON")?;
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+    ///     "'A' LIKE 'a'",
+    /// ))
+    /// .get_result(&mut db.get()?)?;
+    /// assert_eq!(n, 0, "LIKE is case-sensitive on this pool");
+    /// # Ok::<(), glowplug::Error>(())
+    /// ```
+    pub fn on_connect<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut AnyConnection) -> Result<()> + Send + Sync + 'static,
+    {
+        self.on_connect = Some(Arc::new(hook));
+        self
+    }
+
+    /// PostgreSQL's `application_name` for the pool's connections, shown in
+    /// `pg_stat_activity` and the server's logs (`%a`) so each application
+    /// is told apart there. Default: the name of the running program (its
+    /// executable's file name without extension). An `application_name` in
+    /// the URL wins; `None` sends none (the server shows an empty name).
+    /// Sent at connect time (a libpq option), so PgBouncer passes it on too.
+    /// At most 63 bytes are kept by the server. Not applied on SQLite.
+    pub fn application_name(mut self, name: Option<&str>) -> Self {
+        self.application_name = name.map(str::to_owned);
+        self
+    }
+
+    /// diesel's prepared-statement cache on each connection (default
+    /// `true`): a statement glowplug runs again is sent as a named prepared
+    /// statement, parsed and planned once per connection. Turn it off
+    /// (`false`) behind **PgBouncer in transaction pooling mode** before
+    /// PgBouncer 1.21: there a named statement prepared on one server session
+    /// is missing on the next one (`prepared statement "__diesel_stmt_0"
+    /// does not exist`). Without the cache every statement goes as one
+    /// unnamed parse-bind-execute, which PgBouncer forwards within one
+    /// transaction; the cost is measured in BENCHMARKS.md ("Through
+    /// PgBouncer"). On SQLite it only costs speed.
+    ///
+    /// glowplug does not guess this from the URL (there is no sure sign of
+    /// a pooler in it, and a `?pgbouncer=true` marker would be a parameter
+    /// libpq does not know): set it where the URL is chosen.
+    pub fn prepared_statement_cache(mut self, on: bool) -> Self {
+        self.prepared_statement_cache = on;
+        self
+    }
+
+    /// A URL the migrations run on, instead of the pool's (default: the
+    /// pool's; [`Database::builder_from_env`] reads it from
+    /// `MIGRATION_DATABASE_URL`). Give the **direct** server URL here when
+    /// the pool goes through PgBouncer in transaction pooling mode: the
+    /// migration lock is a session-level advisory lock, which needs one
+    /// server session from lock to unlock, and a migration may hold a
+    /// statement outside a transaction (`CREATE INDEX CONCURRENTLY`).
+    /// [`Database::migrator`] and [`Database::run_pending_migrations`] then
+    /// open one connection on this URL per operation, with this builder's
+    /// other settings (hook, timeouts, `application_name`; the statement
+    /// cache on), and close it afterwards. Both URLs must name the same
+    /// backend; it is checked by [`build`](Self::build).
+    pub fn migration_url(mut self, url: &str) -> Self {
+        self.migration_url = Some(url.to_owned());
+        self
+    }
+
     /// Checks the settings, opens one connection to prove the URL works, and
     /// builds the pool.
     pub fn build(mut self) -> Result<Database> {
@@ -381,6 +494,7 @@ impl DatabaseBuilder {
             let mut builder = self.clone();
             builder.url.clone_from(url);
             builder.replicas = ReplicaSettings::default();
+            builder.migration_url = None;
             pools.push(builder.open(spec, false, None, None)?);
         }
         Ok(Some(Replicas::new(pools, settings.clone())))
@@ -398,17 +512,24 @@ impl DatabaseBuilder {
         let pg_session = postgres::session_sql(self.statement_timeout, self.lock_timeout);
         let life = Arc::new(Lifecycle::default());
         let counters = Arc::new(Counters::default());
-        let manager = ConnectionManager {
-            spec: spec.clone(),
+        let migration_spec = self.migration_spec(&spec)?;
+        let observe = Arc::new(self.observe.clone());
+        let manager_on = |spec: ConnectionSpec, statement_cache: bool| ConnectionManager {
+            spec,
             sqlite_busy_timeout: self.sqlite_busy_timeout,
             sqlite_cache_kib: self.sqlite_cache_size.div_ceil(1024),
             connect_timeout: self.connect_timeout,
-            pg_session,
+            pg_session: pg_session.clone(),
             life: life.clone(),
-            observe: Arc::new(self.observe.clone()),
+            observe: observe.clone(),
             counters: counters.clone(),
             written: written.clone(),
+            on_connect: self.on_connect.clone(),
+            application_name: self.application_name.clone(),
+            statement_cache,
         };
+        let manager = manager_on(spec.clone(), self.prepared_statement_cache);
+        let migrations = migration_spec.map(|s| Arc::new(manager_on(s, true)));
         // Fail fast with the driver's own message rather than a pool
         // timeout; the first checkout gets this connection.
         if eager {
@@ -462,8 +583,27 @@ impl DatabaseBuilder {
                 counters,
                 written,
                 replicas,
+                migrations,
             }),
         })
+    }
+
+    /// The [`migration_url`](Self::migration_url), read, on the backend of
+    /// the pool's `spec`.
+    fn migration_spec(&self, spec: &ConnectionSpec) -> Result<Option<ConnectionSpec>> {
+        let Some(url) = &self.migration_url else {
+            return Ok(None);
+        };
+        let migration = ConnectionSpec::parse(url)
+            .map_err(|e| Error::config(format!("the migration URL could not be used: {e}")))?;
+        if migration.backend() != spec.backend() {
+            return Err(Error::config(format!(
+                "the migration URL is for {} but the pool's URL is for {}: give both for the same database",
+                migration.backend(),
+                spec.backend()
+            )));
+        }
+        Ok(Some(migration))
     }
 
     /// Every setting within its range (see the module docs' table).
@@ -551,4 +691,13 @@ impl DatabaseBuilder {
         }
         Ok(())
     }
+}
+
+/// The running program's name (its executable's file stem), PostgreSQL's
+/// `application_name` unless [`DatabaseBuilder::application_name`] says
+/// otherwise.
+fn default_application_name() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_str()?;
+    (!stem.is_empty()).then(|| stem.to_owned())
 }

@@ -4,8 +4,10 @@
 //!
 //! Settings per connection are applied here, as the backend modules write
 //! them (SQLite pragmas, PostgreSQL `statement_timeout` and `lock_timeout`;
-//! libpq's `connect_timeout` from [`crate::url`]); waiting for a connection
-//! and the pool's own settings belong to [`super`].
+//! libpq's `connect_timeout` and `application_name` from [`crate::url`]),
+//! then the statement-cache setting and the user's `on_connect` hook;
+//! waiting for a connection and the pool's own settings belong to
+//! [`super`].
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -41,6 +43,13 @@ pub struct ConnectionManager {
     /// connections wrote, read when a connection that wrote returns
     /// (see [`super::replica`]).
     pub(super) written: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// The user's set-up for each new connection (`DatabaseBuilder::on_connect`).
+    pub(super) on_connect: Option<Arc<super::builder::OnConnect>>,
+    /// PostgreSQL's `application_name`, unless the URL sets one.
+    pub(super) application_name: Option<String>,
+    /// diesel's prepared-statement cache on (`false` behind PgBouncer's
+    /// transaction pooling).
+    pub(super) statement_cache: bool,
 }
 
 impl std::fmt::Debug for ConnectionManager {
@@ -155,13 +164,17 @@ impl ConnectionManager {
             |e: diesel::result::Error| fail(format!("could not configure the connection: {e}"));
         match &self.spec {
             ConnectionSpec::Postgres(info) => {
-                let info = info.with_connect_timeout(self.connect_timeout);
+                let mut info = info.with_connect_timeout(self.connect_timeout);
+                if let Some(name) = &self.application_name
+                    && info.get("application_name").is_none()
+                {
+                    info.set("application_name", name.clone());
+                }
                 let mut conn =
                     PgConnection::establish(&info.conninfo()).map_err(|e| fail(e.to_string()))?;
                 crate::backend::postgres::configure(&mut conn, self.pg_session.as_deref())
                     .map_err(configure_failed)?;
-                conn.set_instrumentation(self.observer(Backend::Postgres));
-                Ok(AnyConnection::Postgres(conn))
+                self.set_up(AnyConnection::Postgres(conn), Backend::Postgres)
             }
             ConnectionSpec::Sqlite { path } => {
                 if !self.spec.is_memory() && !path.starts_with("file:") {
@@ -182,10 +195,29 @@ impl ConnectionManager {
                     self.spec.is_memory(),
                 )
                 .map_err(configure_failed)?;
-                conn.set_instrumentation(self.observer(Backend::Sqlite));
-                Ok(AnyConnection::Sqlite(conn))
+                self.set_up(AnyConnection::Sqlite(conn), Backend::Sqlite)
             }
         }
+    }
+}
+
+impl ConnectionManager {
+    /// The last steps of opening `conn`: the statement cache setting, the
+    /// user's hook, then glowplug's instrumentation.
+    fn set_up(&self, mut conn: AnyConnection, backend: Backend) -> Result<AnyConnection> {
+        if !self.statement_cache {
+            conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+        }
+        if let Some(hook) = &self.on_connect {
+            hook(&mut conn).map_err(|e| {
+                connection_error(
+                    &self.spec,
+                    format!("the on_connect hook failed on a new connection: {e}"),
+                )
+            })?;
+        }
+        conn.set_instrumentation(self.observer(backend));
+        Ok(conn)
     }
 }
 

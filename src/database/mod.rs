@@ -17,6 +17,38 @@
 //!   `lock_timeout` when they are set
 //!   ([`DatabaseBuilder::statement_timeout`], [`DatabaseBuilder::lock_timeout`]).
 //!   libpq options such as `?options=-c%20search_path%3Dmyschema` are honoured.
+//!   `application_name` is the program's name unless the URL or
+//!   [`DatabaseBuilder::application_name`] says otherwise, so each
+//!   application shows in `pg_stat_activity`.
+//! * **Both**: then your own [`DatabaseBuilder::on_connect`] hook (`SET
+//!   search_path`, a pragma), whose error fails that connect; and diesel's
+//!   prepared-statement cache, unless
+//!   [`DatabaseBuilder::prepared_statement_cache`] turns it off.
+//!
+//! # Behind PgBouncer
+//!
+//! PgBouncer applies to PostgreSQL only. In its *transaction* pooling mode a
+//! client's statements run on whichever server session PgBouncer lends it
+//! for that transaction, so three things change (all tested through a real
+//! PgBouncer 1.18 in `tests/pgbouncer.rs`; the README's "Deployment" says
+//! which setting goes where):
+//!
+//! * **Prepared statements**: diesel's named statements (before PgBouncer
+//!   1.21) clash or go missing between server sessions; build the pool with
+//!   [`prepared_statement_cache(false)`](DatabaseBuilder::prepared_statement_cache).
+//!   glowplug does not detect PgBouncer from the URL.
+//! * **Migrations**: the migration lock is a session-level advisory lock,
+//!   which PgBouncer would leave on a shared server session (another client
+//!   there "holds" it too); give the direct server URL as
+//!   [`migration_url`](DatabaseBuilder::migration_url) or
+//!   `MIGRATION_DATABASE_URL`.
+//! * **Session settings**: a `SET` (from the hook, `statement_timeout`,
+//!   `lock_timeout`) lands on one server session: other clients sharing it
+//!   see it, and your later transactions may run on sessions without it
+//!   (PgBouncer runs no `server_reset_query` between clients in this mode).
+//!   Set them in PgBouncer's `connect_query`, on the role (`ALTER ROLE … SET`)
+//!   or with `SET LOCAL` in a transaction. `application_name` is sent at
+//!   connect time and passed on by PgBouncer.
 //!
 //! An in-memory SQLite database exists once per connection, so for
 //! `:memory:` URLs the pool is pinned to exactly one connection that is never
@@ -57,6 +89,10 @@
 //! | [`sqlite_busy_timeout`](DatabaseBuilder::sqlite_busy_timeout) | 5 s | up to 2 147 483 647 ms, about 24 days (SQLite's limit) |
 //! | [`sqlite_cache_size`](DatabaseBuilder::sqlite_cache_size) | 2 000 KiB, SQLite's own ([`DEFAULT_SQLITE_CACHE_SIZE`]) | 0 – 2 147 483 647 KiB, in bytes, rounded up to KiB |
 //! | [`statement_timeout`](DatabaseBuilder::statement_timeout), [`lock_timeout`](DatabaseBuilder::lock_timeout) | none | longer than zero, up to 2 147 483 647 ms (PostgreSQL's limit) |
+//! | [`on_connect`](DatabaseBuilder::on_connect) | none | any closure; its error fails the connect |
+//! | [`application_name`](DatabaseBuilder::application_name) | the program's name | any text or `None`; the URL's wins; PostgreSQL only |
+//! | [`prepared_statement_cache`](DatabaseBuilder::prepared_statement_cache) | on | off behind PgBouncer's transaction pooling |
+//! | [`migration_url`](DatabaseBuilder::migration_url) | the pool's URL (`MIGRATION_DATABASE_URL` with [`Database::builder_from_env`]) | a URL of the same backend |
 //!
 //! A value outside its range is an [`Error::Config`] from
 //! [`build`](DatabaseBuilder::build) naming the setting; none is silently
@@ -178,6 +214,9 @@ struct Shared {
     /// With replicas: the highest WAL position the primary's connections wrote.
     written: Option<Arc<std::sync::atomic::AtomicU64>>,
     replicas: Option<replica::Replicas>,
+    /// Opens the connections migrations run on, when
+    /// [`DatabaseBuilder::migration_url`] names another URL than the pool's.
+    migrations: Option<Arc<ConnectionManager>>,
 }
 
 impl Drop for Shared {
@@ -222,8 +261,15 @@ impl Database {
     /// Settings for a pool on the URL [`from_env`](Self::from_env) reads,
     /// to change before [`build`](DatabaseBuilder::build) (a slow-query
     /// threshold, your own instrumentation).
+    ///
+    /// `MIGRATION_DATABASE_URL`, when set (in the environment or `.env`),
+    /// becomes the builder's [`migration_url`](DatabaseBuilder::migration_url).
     pub fn builder_from_env() -> Result<DatabaseBuilder> {
-        Ok(DatabaseBuilder::new(&url_from_env()?))
+        let builder = DatabaseBuilder::new(&url_from_env()?);
+        Ok(match std::env::var("MIGRATION_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => builder.migration_url(&url),
+            _ => builder,
+        })
     }
 
     /// A connection from the pool; it goes back to the pool when dropped.
@@ -309,6 +355,16 @@ impl Database {
                 self.shared.max_size
             ),
         })
+    }
+
+    /// A new connection on the [migration URL](DatabaseBuilder::migration_url),
+    /// when one was given (`None`: migrations use the pool).
+    pub(crate) fn migration_connection(&self) -> Result<Option<AnyConnection>> {
+        self.shared
+            .migrations
+            .as_ref()
+            .map(|m| m.establish())
+            .transpose()
     }
 
     /// The backend chosen from the URL.

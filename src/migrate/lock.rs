@@ -8,6 +8,18 @@
 //!   CONCURRENTLY` in the holder's migration waits for, a deadlock. It is
 //!   released on the same connection on every path, errors and panics
 //!   included.
+//!
+//!   A session lock needs one server session from lock to unlock, which
+//!   PgBouncer's *transaction* pooling does not keep: the lock would stay
+//!   on a server session PgBouncer lends to other clients, and a second
+//!   migrator there would get it too (re-entrant), while the unlock may
+//!   run on another session. So migrations go to the server directly
+//!   (`DatabaseBuilder::migration_url`, `MIGRATION_DATABASE_URL`, the CLI's
+//!   `--database-url`). A transaction-level lock (`pg_advisory_xact_lock`)
+//!   was not chosen: it would force the whole run into one transaction,
+//!   which `run_in_transaction = false` migrations (`CREATE INDEX
+//!   CONCURRENTLY`) cannot join, and a long DDL transaction through a
+//!   pooler holds one of its few server sessions for the whole run.
 //! * **SQLite**: an exclusive OS file lock (`flock`) on a file beside the
 //!   database, `<database>-glowplug-lock`, polled the same way. The
 //!   operating system drops it when the process ends, so a crashed migrator

@@ -116,7 +116,10 @@ impl<'a, S: MigrationSource> Migrator<'a, S> {
     ) -> Result<T> {
         let Migrator { target, inner } = self;
         match target {
-            MigratorConnection::Pool(db) => f(inner, &mut db.get()?.backend_connection()),
+            MigratorConnection::Pool(db) => match db.migration_connection()? {
+                Some(mut direct) => f(inner, &mut direct.backend_connection()),
+                None => f(inner, &mut db.get()?.backend_connection()),
+            },
             MigratorConnection::Borrowed(conn) => f(inner, &mut conn.backend_connection()),
         }
     }

@@ -1,0 +1,201 @@
+//! A real PgBouncer in transaction pooling mode for the tests and benches
+//! that must go through one: Debian's `pgbouncer` binary (`/usr/sbin`, or
+//! `GLOWPLUG_PGBOUNCER`) started on a free port of 127.0.0.1 with a
+//! temporary configuration, in front of the shared server
+//! (`PG_DATABASE_URL`), stopped when dropped.
+//!
+//! PgBouncer refuses to run as root, so under root it runs as the
+//! `postgres` user. Authentication is `trust` both ways (the shared server
+//! trusts local connections). Without the binary the test prints a skip
+//! line, unless `REQUIRE_PG=1`, where it fails (`.ci/run` installs it).
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One `[databases]` entry: the name clients connect to, the server
+/// database it stands for, and the `search_path` PgBouncer sets on each
+/// new server session (`connect_query`), if any.
+pub struct Alias<'a> {
+    pub name: &'a str,
+    pub dbname: &'a str,
+    pub search_path: Option<&'a str>,
+}
+
+/// A running PgBouncer; stopped (and its directory removed) when dropped.
+pub struct Bouncer {
+    child: Child,
+    port: u16,
+    user: String,
+    dir: tempfile::TempDir,
+}
+
+impl Bouncer {
+    /// Starts PgBouncer in transaction pooling mode with `pool_size` server
+    /// sessions per database and user, in front of the shared server, or
+    /// `None` (with a skip line) when the binary is not installed.
+    pub fn start(test: &str, pool_size: u32, aliases: &[Alias<'_>]) -> Option<Bouncer> {
+        let Some(binary) = binary() else {
+            let msg = "no pgbouncer binary at /usr/sbin/pgbouncer (apt-get install pgbouncer, or set GLOWPLUG_PGBOUNCER)";
+            if std::env::var("REQUIRE_PG").is_ok_and(|v| v == "1") {
+                panic!("{msg}; REQUIRE_PG=1 makes this a failure");
+            }
+            let _ = writeln!(std::io::stderr(), "SKIP {test}: {msg}");
+            return None;
+        };
+        let server = Server::from_url(&super_base_url());
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port = free_port();
+        let mut databases = String::new();
+        for alias in aliases {
+            databases.push_str(&format!(
+                "{} = host={} port={} dbname={}",
+                alias.name, server.host, server.port, alias.dbname
+            ));
+            if let Some(path) = alias.search_path {
+                databases.push_str(&format!(" connect_query='SET search_path TO {path}'"));
+            }
+            databases.push('\n');
+        }
+        let d = dir.path().display();
+        let config = format!(
+            "[databases]\n{databases}\n[pgbouncer]\n\
+             listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
+             auth_type = trust\nauth_file = {d}/users.txt\n\
+             pool_mode = transaction\ndefault_pool_size = {pool_size}\nmin_pool_size = 0\n\
+             max_client_conn = 200\nserver_login_retry = 1\n\
+             logfile = {d}/pgbouncer.log\npidfile = {d}/pgbouncer.pid\n"
+        );
+        std::fs::write(dir.path().join("pgbouncer.ini"), config).expect("write pgbouncer.ini");
+        std::fs::write(
+            dir.path().join("users.txt"),
+            format!("\"{}\" \"\"\n", server.user),
+        )
+        .expect("write the auth file");
+        let mut command = Command::new(&binary);
+        command
+            .arg(dir.path().join("pgbouncer.ini"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((uid, gid)) = postgres_ids_if_root() {
+            let chown = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("run chown");
+            assert!(chown.success(), "chown of the PgBouncer directory failed");
+            command.uid(uid).gid(gid);
+        }
+        let child = command.spawn().expect("start pgbouncer");
+        let bouncer = Bouncer {
+            child,
+            port,
+            user: server.user,
+            dir,
+        };
+        bouncer.wait_until_listening();
+        Some(bouncer)
+    }
+
+    /// PgBouncer's port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The URL of database alias `name` through PgBouncer.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://{}@127.0.0.1:{}/{name}", self.user, self.port)
+    }
+
+    /// PgBouncer's log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
+    }
+
+    fn wait_until_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "pgbouncer did not listen on port {} within 15 s; its log:\n{}",
+                self.port,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The shared server's host, port, user and database, read from its URL
+/// (`postgres://user@host:port/db?…`, the form `PG_DATABASE_URL` takes).
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub dbname: String,
+}
+
+impl Server {
+    pub fn from_url(url: &str) -> Server {
+        let rest = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+            .expect("PG_DATABASE_URL is a postgres:// URL");
+        let rest = rest.split('?').next().unwrap_or(rest);
+        let (user, rest) = rest.split_once('@').unwrap_or(("postgres", rest));
+        let user = user.split(':').next().unwrap_or("postgres");
+        let (authority, dbname) = rest.split_once('/').unwrap_or((rest, "postgres"));
+        let (host, port) = authority.split_once(':').unwrap_or((authority, "5432"));
+        Server {
+            host: if host.is_empty() { "127.0.0.1" } else { host }.to_owned(),
+            port: port.parse().expect("a numeric port in PG_DATABASE_URL"),
+            user: if user.is_empty() { "postgres" } else { user }.to_owned(),
+            dbname: dbname.to_owned(),
+        }
+    }
+}
+
+/// `PG_DATABASE_URL`, or the default the rest of the harness uses.
+fn super_base_url() -> String {
+    std::env::var("PG_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/glowplug_test".to_owned())
+}
+
+fn binary() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("GLOWPLUG_PGBOUNCER") {
+        return Some(PathBuf::from(path));
+    }
+    let path = PathBuf::from("/usr/sbin/pgbouncer");
+    path.is_file().then_some(path)
+}
+
+/// The `postgres` user's uid and gid when this process runs as root.
+fn postgres_ids_if_root() -> Option<(u32, u32)> {
+    let id = |args: &[&str]| -> Option<u32> {
+        let out = Command::new("id").args(args).output().ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    };
+    if id(&["-u"])? != 0 {
+        return None;
+    }
+    Some((id(&["-u", "postgres"])?, id(&["-g", "postgres"])?))
+}
+
+/// A TCP port nothing listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
