@@ -24,10 +24,8 @@
 //! Run with `cargo bench --bench replicas`; results are in BENCHMARKS.md.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use glowplug::database::WalPosition;
 use glowplug::prelude::*;
 
 #[path = "../tests/common/cluster.rs"]
@@ -42,23 +40,8 @@ mod setup;
 use cluster::{Cluster, PASSWORD};
 use models::{NewUser, User};
 
-/// Waits until `replica`'s pool reads `at` as replayed.
-fn wait_replayed(conn: &mut diesel::PgConnection, at: WalPosition) {
-    #[derive(diesel::QueryableByName)]
-    struct Lsn {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        lsn: String,
-    }
-    loop {
-        let row: Lsn = diesel::sql_query("SELECT pg_last_wal_replay_lsn()::text AS lsn")
-            .get_result(conn)
-            .expect("the replayed position");
-        if row.lsn.parse::<WalPosition>().expect("a position") >= at {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
+/// A way to check out a connection for reads.
+type Read = fn(&Database) -> glowplug::Result<PooledConnection>;
 
 fn replicas(c: &mut Criterion) {
     let Some(primary) = Cluster::start("replicas bench") else {
@@ -75,8 +58,7 @@ fn replicas(c: &mut Criterion) {
     let user = NewUser::new("ada", "ada@example.com")
         .insert(&mut db.get().expect("a connection"))
         .expect("insert");
-    let mut watch = diesel::PgConnection::establish(&replica.url(PASSWORD)).expect("connect");
-    wait_replayed(&mut watch, db.written());
+    replica.wait_replayed(&db.written().to_string());
     let replica_port = |conn: &mut AnyConnection| {
         #[derive(diesel::QueryableByName)]
         struct Port {
@@ -115,32 +97,25 @@ fn replicas(c: &mut Criterion) {
             .expect("write");
     };
     let mut g = c.benchmark_group("replica/read_your_writes");
-    g.bench_function("read_checked", |b| {
-        b.iter_batched(
-            || {
-                write();
-                wait_replayed(&mut watch, db.written());
-            },
-            |()| {
-                let mut conn = db.read().expect("read");
-                black_box(User::find(&mut conn, user.id).expect("find"))
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function("read_unchecked", |b| {
-        b.iter_batched(
-            || {
-                write();
-                wait_replayed(&mut watch, db.written());
-            },
-            |()| {
-                let mut conn = db.read_any().expect("read");
-                black_box(User::find(&mut conn, user.id).expect("find"))
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    let reads: [(&str, Read); 2] = [
+        ("read_checked", Database::read),
+        ("read_unchecked", Database::read_any),
+    ];
+    for (side, read) in reads {
+        g.bench_function(side, |b| {
+            b.iter_batched(
+                || {
+                    write();
+                    replica.wait_replayed(&db.written().to_string());
+                },
+                |()| {
+                    let mut conn = read(&db).expect("read");
+                    black_box(User::find(&mut conn, user.id).expect("find"))
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 
     let mut n = 0u64;
@@ -168,7 +143,7 @@ fn replicas(c: &mut Criterion) {
         })
     });
     g.finish();
-    wait_replayed(&mut watch, db.written());
+    replica.wait_replayed(&db.written().to_string());
     assert_eq!(
         replica_port(&mut db.read().expect("a read")),
         i32::from(replica.port()),

@@ -35,42 +35,12 @@ fn port(conn: &mut AnyConnection) -> u16 {
     u16::try_from(row.port).expect("a port")
 }
 
-/// A direct connection to `cluster`, outside any pool.
-fn direct(cluster: &Cluster) -> diesel::PgConnection {
-    diesel::PgConnection::establish(&cluster.url(PASSWORD)).expect("connect directly")
-}
-
-/// Pauses or resumes the replay of the log on a replica.
-fn replay(replica: &Cluster, on: bool) {
-    let f = if on {
-        "pg_wal_replay_resume"
-    } else {
-        "pg_wal_replay_pause"
-    };
-    diesel::sql_query(format!("SELECT {f}()::text"))
-        .execute(&mut direct(replica))
-        .expect("pause or resume replay");
-}
-
-/// Waits until `replica` has replayed the log up to `at`.
-fn wait_replayed(replica: &Cluster, at: WalPosition) {
-    #[derive(diesel::QueryableByName)]
-    struct Lsn {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        lsn: String,
-    }
-    let mut conn = direct(replica);
-    let start = Instant::now();
-    loop {
-        let row: Lsn = diesel::sql_query("SELECT pg_last_wal_replay_lsn()::text AS lsn")
-            .get_result(&mut conn)
-            .expect("the replayed position");
-        if row.lsn.parse::<WalPosition>().expect("a position") >= at {
-            return;
-        }
-        assert!(start.elapsed() < BOUND, "the replica did not catch up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// The users' names on `conn`, in id order.
+fn names(conn: &mut AnyConnection) -> Vec<String> {
+    User::scope()
+        .order(users::id.asc())
+        .pluck(conn, users::username)
+        .expect("the users' names")
 }
 
 /// A primary and two replicas, or `None` without the server binaries.
@@ -120,8 +90,8 @@ fn reads_go_to_replicas_that_have_replayed_the_writes_they_must_see() -> common:
 
     // Once both replicas have replayed the writes, reads take turns on them
     // and every model method works on a read connection.
-    wait_replayed(&r1, after_write);
-    wait_replayed(&r2, after_write);
+    r1.wait_replayed(&after_write.to_string());
+    r2.wait_replayed(&after_write.to_string());
     let mut answered = BTreeSet::new();
     for _ in 0..6 {
         let mut read = db.read()?;
@@ -139,8 +109,8 @@ fn reads_go_to_replicas_that_have_replayed_the_writes_they_must_see() -> common:
     // With replay paused, a write the replicas have not replayed sends
     // `read` to the primary, while `read_any` still takes a replica (which
     // does not show the write: the lag is real).
-    replay(&r1, false);
-    replay(&r2, false);
+    r1.replay(false);
+    r2.replay(false);
     let bob = new_user("bob").insert(&mut db.get()?)?;
     let mut read = db.read()?;
     assert_eq!(port(&mut read), primary.port());
@@ -180,26 +150,15 @@ fn reads_go_to_replicas_that_have_replayed_the_writes_they_must_see() -> common:
         .replica_wait(Duration::from_secs(10))
         .replica_fallback(ReplicaFallback::Fail)
         .build()?;
-    let resume = std::thread::spawn({
-        let url = r1.url(PASSWORD);
-        move || {
+    let mut read = std::thread::scope(|s| {
+        s.spawn(|| {
             std::thread::sleep(Duration::from_millis(300));
-            let mut conn = diesel::PgConnection::establish(&url).expect("connect");
-            diesel::sql_query("SELECT pg_wal_replay_resume()::text")
-                .execute(&mut conn)
-                .expect("resume");
-        }
-    });
-    let mut read = patient.read_after(at)?;
-    resume.join().expect("the resuming thread");
+            r1.replay(true);
+        });
+        patient.read_after(at)
+    })?;
     assert_eq!(port(&mut read), r1.port());
-    assert_eq!(
-        User::all(&mut read)?
-            .into_iter()
-            .map(|u| u.username)
-            .collect::<Vec<_>>(),
-        ["ada", "bob"]
-    );
+    assert_eq!(names(&mut read), ["ada", "bob"]);
     drop(read);
 
     // Replica 2 is still paused, and further behind with every write: a
@@ -210,7 +169,7 @@ fn reads_go_to_replicas_that_have_replayed_the_writes_they_must_see() -> common:
     new_user("cy").insert(&mut db.get()?)?;
     std::thread::sleep(Duration::from_millis(500));
     new_user("di").insert(&mut db.get()?)?;
-    wait_replayed(&r1, db.written());
+    r1.wait_replayed(&db.written().to_string());
     for _ in 0..4 {
         let mut read = lagging.read_any()?;
         assert_eq!(
@@ -220,8 +179,8 @@ fn reads_go_to_replicas_that_have_replayed_the_writes_they_must_see() -> common:
         );
         assert_eq!(User::count(&mut read)?, 4);
     }
-    replay(&r2, true);
-    wait_replayed(&r2, db.written());
+    r2.replay(true);
+    r2.wait_replayed(&db.written().to_string());
     std::thread::sleep(Duration::from_millis(1100)); // a replica's state is read at most once a second
     let answered: BTreeSet<u16> = (0..4)
         .map(|_| port(&mut lagging.read_any().expect("a read")))
@@ -245,8 +204,8 @@ fn reads_survive_replicas_that_stop_or_are_promoted() -> common::TestResult {
         .build()?;
     db.run_pending_migrations(MIGRATIONS)?;
     let ada = new_user("ada").insert(&mut db.get()?)?;
-    wait_replayed(&r1, db.written());
-    wait_replayed(&r2, db.written());
+    r1.wait_replayed(&db.written().to_string());
+    r2.wait_replayed(&db.written().to_string());
     // Connections to both replicas are open in the pools before they stop.
     let both: BTreeSet<u16> = (0..2)
         .map(|_| port(&mut db.read().expect("a read")))
@@ -286,7 +245,7 @@ fn reads_survive_replicas_that_stop_or_are_promoted() -> common::TestResult {
     // Replica 1 comes back and is used again after its rest.
     r1.start_server();
     let bob = new_user("bob").insert(&mut db.get()?)?;
-    wait_replayed(&r1, db.written());
+    r1.wait_replayed(&db.written().to_string());
     let back = Instant::now();
     let mut answered = BTreeSet::new();
     while back.elapsed() < BOUND && !answered.contains(&r1.port()) {
@@ -323,13 +282,7 @@ fn reads_survive_replicas_that_stop_or_are_promoted() -> common::TestResult {
     let started = Instant::now();
     let mut read = db.read()?;
     assert_eq!(port(&mut read), r2.port());
-    assert_eq!(
-        User::all(&mut read)?
-            .into_iter()
-            .map(|u| u.username)
-            .collect::<Vec<_>>(),
-        ["ada", "bob"]
-    );
+    assert_eq!(names(&mut read), ["ada", "bob"]);
     assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
     Ok(())
 }

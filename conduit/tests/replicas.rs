@@ -28,17 +28,6 @@ fn sessions(replica: &mut PgConnection) -> i64 {
     .n
 }
 
-fn replay(replica: &mut PgConnection, on: bool) {
-    let f = if on {
-        "pg_wal_replay_resume"
-    } else {
-        "pg_wal_replay_pause"
-    };
-    diesel::sql_query(format!("SELECT {f}()::text"))
-        .execute(replica)
-        .expect("pause or resume replay");
-}
-
 #[test]
 fn reads_go_to_the_replica_and_clients_read_their_own_writes() {
     let Some(primary) = Cluster::start("conduit_replicas") else {
@@ -47,7 +36,7 @@ fn reads_go_to_the_replica_and_clients_read_their_own_writes() {
     let replica = primary.replica();
     let server = Server::replicated(&primary.url(PASSWORD), &[replica.url(PASSWORD)]);
     assert_eq!(server.db.replica_count(), 1);
-    let mut watch = PgConnection::establish(&replica.url(PASSWORD)).expect("connect");
+    let mut watch = replica.connect();
     assert_eq!(
         sessions(&mut watch),
         0,
@@ -73,7 +62,7 @@ fn reads_go_to_the_replica_and_clients_read_their_own_writes() {
 
     // Replay paused: a new article is not on the replica, yet reading it
     // right after writing it works (from the primary).
-    replay(&mut watch, false);
+    replica.replay(false);
     let slug = server.article(&token, "Paused replay", &["replicas"]);
     let (status, article) = server.get(&format!("/articles/{slug}"), None);
     assert_eq!(status, 200, "{article}");
@@ -88,5 +77,5 @@ fn reads_go_to_the_replica_and_clients_read_their_own_writes() {
         .expect("count on the replica")
         .n;
     assert_eq!(on_replica, 0, "the replica has not replayed the article");
-    replay(&mut watch, true);
+    replica.replay(true);
 }

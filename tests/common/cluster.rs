@@ -107,6 +107,54 @@ impl Cluster {
         replica
     }
 
+    /// A direct connection to the server as its superuser.
+    pub fn connect(&self) -> diesel::PgConnection {
+        use diesel::Connection;
+        diesel::PgConnection::establish(&self.url(PASSWORD)).expect("connect to the cluster")
+    }
+
+    /// Pauses (`false`) or resumes (`true`) a replica's replay of the log.
+    pub fn replay(&self, on: bool) {
+        use diesel::RunQueryDsl;
+        let f = if on {
+            "pg_wal_replay_resume"
+        } else {
+            "pg_wal_replay_pause"
+        };
+        diesel::sql_query(format!("SELECT {f}()::text"))
+            .execute(&mut self.connect())
+            .expect("pause or resume replay");
+    }
+
+    /// Waits (up to a minute) until a replica has replayed the log up to
+    /// `position` (as `pg_current_wal_lsn()` prints it).
+    pub fn wait_replayed(&self, position: &str) {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Done {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            done: bool,
+        }
+        let mut conn = self.connect();
+        let start = std::time::Instant::now();
+        loop {
+            let row: Done = diesel::sql_query(
+                "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done",
+            )
+            .bind::<diesel::sql_types::Text, _>(position)
+            .get_result(&mut conn)
+            .expect("the replayed position");
+            if row.done {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "the replica did not replay {position}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Promotes a replica to a primary of its own (`pg_ctl promote`).
     pub fn promote(&self) {
         let data = self.path("data");
