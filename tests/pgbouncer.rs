@@ -533,12 +533,20 @@ fn a_pgbouncer_restart_fails_calls_within_their_timeouts_and_the_pool_recovers()
     let mut held = db.get()?;
     behind.bouncer.kill();
     let lost = User::all(&mut held).unwrap_err();
-    assert!(matches!(lost, glowplug::Error::ConnectionLost { .. }), "{lost:?}");
+    assert!(
+        matches!(lost, glowplug::Error::ConnectionLost { .. }),
+        "{lost:?}"
+    );
     drop(held);
     let started = std::time::Instant::now();
-    let down = db.get_timeout(std::time::Duration::from_secs(1)).unwrap_err();
+    let down = db
+        .get_timeout(std::time::Duration::from_secs(1))
+        .unwrap_err();
     assert!(matches!(down, glowplug::Error::Pool { .. }), "{down:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "no hang while PgBouncer is down");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang while PgBouncer is down"
+    );
 
     behind.bouncer.restart();
     let mut conn = db.get_timeout(std::time::Duration::from_secs(5))?;
