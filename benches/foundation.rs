@@ -67,7 +67,6 @@ use models::{NewUser, User, users};
 #[path = "../tests/common/setup.rs"]
 mod setup;
 
-#[allow(dead_code)]
 #[path = "../tests/common/bouncer.rs"]
 mod bouncer;
 

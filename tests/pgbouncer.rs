@@ -191,7 +191,7 @@ fn model_methods_work_from_concurrent_connections_through_pgbouncer() -> TestRes
                         let user = new_user(&format!("t{t}_u{i}")).insert(&mut conn)?;
                         assert_eq!(User::find(&mut conn, user.id)?.username, user.username);
                         pids.lock().unwrap().insert(backend_pid(&mut conn)?);
-                        NewPost::new(user.id, &format!("t{t}_p{i}")).insert(&mut conn)?;
+                        NewPost::new(user.id, format!("t{t}_p{i}")).insert(&mut conn)?;
                     }
                     let mine = User::filter(users::username.like(format!("t{t}_%")))
                         .order(users::username)
