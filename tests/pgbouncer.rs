@@ -518,3 +518,39 @@ fn the_cli_migrates_on_migration_database_url_before_database_url() -> TestResul
     assert!(applied.n > 0);
     Ok(())
 }
+
+#[test]
+fn a_pgbouncer_restart_fails_calls_within_their_timeouts_and_the_pool_recovers() -> TestResult {
+    let Some(mut behind) = Behind::start("bouncer_restart", 1, false) else {
+        return Ok(());
+    };
+    let db = Database::builder(&behind.url())
+        .max_size(2)
+        .prepared_statement_cache(false)
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .build()?;
+    new_user("before").insert(&mut db.get()?)?;
+    let mut held = db.get()?;
+    behind.bouncer.kill();
+    let lost = User::all(&mut held).unwrap_err();
+    assert!(
+        matches!(lost, glowplug::Error::ConnectionLost { .. }),
+        "{lost:?}"
+    );
+    drop(held);
+    let started = std::time::Instant::now();
+    let down = db
+        .get_timeout(std::time::Duration::from_secs(1))
+        .unwrap_err();
+    assert!(matches!(down, glowplug::Error::Pool { .. }), "{down:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang while PgBouncer is down"
+    );
+
+    behind.bouncer.restart();
+    let mut conn = db.get_timeout(std::time::Duration::from_secs(5))?;
+    new_user("after").insert(&mut conn)?;
+    assert_eq!(usernames_on_server(&behind), vec!["after", "before"]);
+    Ok(())
+}

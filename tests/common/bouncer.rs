@@ -32,6 +32,21 @@ pub struct Bouncer {
     port: u16,
     user: String,
     dir: tempfile::TempDir,
+    binary: PathBuf,
+    ids: Option<(u32, u32)>,
+}
+
+/// Starts the PgBouncer of `dir`'s configuration, as `ids` when given.
+fn spawn(binary: &PathBuf, dir: &tempfile::TempDir, ids: Option<(u32, u32)>) -> Child {
+    let mut command = Command::new(binary);
+    command
+        .arg(dir.path().join("pgbouncer.ini"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some((uid, gid)) = ids {
+        command.uid(uid).gid(gid);
+    }
+    command.spawn().expect("start pgbouncer")
 }
 
 impl Bouncer {
@@ -76,29 +91,38 @@ impl Bouncer {
             format!("\"{}\" \"\"\n", server.user),
         )
         .expect("write the auth file");
-        let mut command = Command::new(&binary);
-        command
-            .arg(dir.path().join("pgbouncer.ini"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some((uid, gid)) = postgres_ids_if_root() {
+        let ids = postgres_ids_if_root();
+        if ids.is_some() {
             let chown = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
                 .arg(dir.path())
                 .status()
                 .expect("run chown");
             assert!(chown.success(), "chown of the PgBouncer directory failed");
-            command.uid(uid).gid(gid);
         }
-        let child = command.spawn().expect("start pgbouncer");
+        let child = spawn(&binary, &dir, ids);
         let bouncer = Bouncer {
             child,
             port,
             user: server.user,
             dir,
+            binary,
+            ids,
         };
         bouncer.wait_until_listening();
         Some(bouncer)
+    }
+
+    /// Kills PgBouncer (as a crash would: every client connection drops).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts PgBouncer again on the same port, after [`kill`](Self::kill).
+    pub fn restart(&mut self) {
+        self.child = spawn(&self.binary, &self.dir, self.ids);
+        self.wait_until_listening();
     }
 
     /// PgBouncer's port on 127.0.0.1.
