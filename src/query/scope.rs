@@ -115,12 +115,12 @@ impl<M> Scope<M> {
     }
 }
 
-impl<M, Q> Scope<M, Base<Q>> {
+impl<M, Q, K> Scope<M, Base<Q, K>> {
     /// The rows of `query` (a query of the model's table selecting every
-    /// column) in place of the model's base query.
-    pub(super) fn from_base(query: Q) -> Self {
+    /// column, the rows `kind` says) in place of the model's base query.
+    pub(super) fn from_base(query: Q, kind: K) -> Self {
         Scope {
-            joins: Base(query),
+            joins: Base(query, kind),
             filters: NoFilter,
             order: NoOrder,
             window: NoWindow,
