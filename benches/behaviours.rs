@@ -113,6 +113,26 @@ fn seed(conn: &mut glowplug::PooledConnection) {
     NewDoc::new("draft").insert(conn).expect("a doc");
 }
 
+/// `with_count` of `$relation` on every author, against the diesel query
+/// `$diesel()`, after checking both give the same counts.
+macro_rules! count_sides {
+    ($group:ident, $pooled:ident, $conn:ident, $name:literal, $relation:expr, $diesel:ident) => {{
+        let with_count = |pooled: &mut glowplug::PooledConnection| {
+            let scope = Author::scope().order(authors::id.asc());
+            scope.with_count(pooled, $relation).unwrap()
+        };
+        let b: Vec<(Author, i64)> = $diesel().load($conn).expect("diesel");
+        assert_eq!(with_count($pooled), b, "same counts");
+        assert_eq!(b.len(), AUTHORS as usize);
+        $group.bench_function(concat!($name, "/glowplug"), |bench| {
+            bench.iter(|| black_box(with_count($pooled)))
+        });
+        $group.bench_function(concat!($name, "/diesel"), |bench| {
+            bench.iter(|| black_box($diesel().load::<(Author, i64)>($conn).unwrap()))
+        });
+    }};
+}
+
 macro_rules! sides {
     ($c:ident, $backend:literal, $db:ident, $conn:ident) => {{
         let mut pooled = $db.get().expect("a pooled connection");
@@ -180,7 +200,7 @@ macro_rules! sides {
             })
         });
         let (doc_id, mut version) = (doc.id, doc.lock_version);
-        let mut write = |conn: &mut _, title: &str, version: &mut i32| {
+        let write = |conn: &mut _, title: &str, version: &mut i32| {
             let target = docs::table
                 .find(doc_id)
                 .filter(docs::lock_version.eq(*version));
@@ -220,10 +240,6 @@ macro_rules! sides {
         });
 
         // (c) with_count against a left join and GROUP BY.
-        let a = Author::scope()
-            .order(authors::id.asc())
-            .with_count(pooled, Author::NOTES)
-            .expect("glowplug");
         let on = notes::author_id
             .eq(authors::id)
             .and(notes::deleted_at.is_null());
@@ -237,22 +253,14 @@ macro_rules! sides {
                 ))
                 .order(authors::id)
         };
-        let b: Vec<(Author, i64)> = per_author().load(conn).expect("diesel");
-        assert_eq!((a.len(), &a), (AUTHORS as usize, &b), "same counts");
-        group.bench_function("count_has_many/glowplug", |bench| {
-            bench.iter(|| {
-                let scope = Author::scope().order(authors::id.asc());
-                black_box(scope.with_count(pooled, Author::NOTES).unwrap())
-            })
-        });
-        group.bench_function("count_has_many/diesel", |bench| {
-            bench.iter(|| black_box(per_author().load::<(Author, i64)>(conn).unwrap()))
-        });
-
-        let a = Author::scope()
-            .order(authors::id.asc())
-            .with_count(pooled, Author::TAGS)
-            .expect("glowplug");
+        count_sides!(
+            group,
+            pooled,
+            conn,
+            "count_has_many",
+            Author::NOTES,
+            per_author
+        );
         let tagged = || {
             authors::table
                 .left_join(author_tags::table.on(author_tags::author_id.eq(authors::id)))
@@ -263,17 +271,14 @@ macro_rules! sides {
                 ))
                 .order(authors::id)
         };
-        let b: Vec<(Author, i64)> = tagged().load(conn).expect("diesel");
-        assert_eq!((a.len(), &a), (AUTHORS as usize, &b), "same counts");
-        group.bench_function("count_many_to_many/glowplug", |bench| {
-            bench.iter(|| {
-                let scope = Author::scope().order(authors::id.asc());
-                black_box(scope.with_count(pooled, Author::TAGS).unwrap())
-            })
-        });
-        group.bench_function("count_many_to_many/diesel", |bench| {
-            bench.iter(|| black_box(tagged().load::<(Author, i64)>(conn).unwrap()))
-        });
+        count_sides!(
+            group,
+            pooled,
+            conn,
+            "count_many_to_many",
+            Author::TAGS,
+            tagged
+        );
         group.finish();
     }};
 }

@@ -40,6 +40,7 @@ use crate::model::Crud;
 /// | [`pluck`](Scope::pluck) | one column of the rows |
 /// | [`sum`](Scope::sum), [`avg`](Scope::avg), [`min`](Scope::min), [`max`](Scope::max), [`value`](Scope::value) | one aggregate |
 /// | [`update_all`](Scope::update_all), [`delete_all`](Scope::delete_all) | `UPDATE`/`DELETE … WHERE` the filters; the number of rows |
+/// | [`force_delete_all`](Scope::force_delete_all), [`restore_all`](Scope::restore_all) | with `soft_delete`: `DELETE` for good, `deleted_at = NULL` (see [`SoftDelete`](crate::SoftDelete)) |
 ///
 /// `count`, `exists`, the aggregates, `update_all` and `delete_all` apply
 /// to every row the filters match: they ignore the order, and a scope with

@@ -17,6 +17,17 @@
 //! [`restore`](SoftDelete::restore) clears `deleted_at`, and
 //! [`force_delete`](SoftDelete::force_delete) removes the row for good.
 //! `model!` implements the trait only for models that declare `soft_delete`.
+//!
+//! The writes of a scope, by where it starts:
+//!
+//! | scope | `update_all` | `delete_all` | [`force_delete_all`](Scope::force_delete_all) | [`restore_all`](Scope::restore_all) |
+//! |---|---|---|---|---|
+//! | `Note::filter(..)` | live matches | soft-deletes the matches | `DELETE`s the matches | — |
+//! | `Note::with_deleted()` | every match | soft-deletes the live matches | `DELETE`s every match | restores the deleted matches |
+//! | `Note::only_deleted()` | deleted matches | — (deleted already) | `DELETE`s the deleted matches | restores the matches |
+//!
+//! Each is one statement and returns the number of rows written; a row
+//! soft-deleted again keeps its first `deleted_at`.
 
 use diesel::dsl;
 use diesel::expression::Expression;
