@@ -11,8 +11,8 @@
 //! * `soft_count`: `Note::filter(author_id.eq(..)).count` against the same
 //!   filter with `deleted_at IS NULL` and `.count().get_result`;
 //! * `locked_save` / `locked_update`: `Doc::save` and `Doc::update` of a
-//!   `lock_version` model (one `UPDATE … SET …, lock_version = lock_version
-//!   + 1 WHERE id = ? AND lock_version = ? RETURNING …`) against
+//!   `lock_version` model (one `UPDATE … SET …, lock_version =
+//!   lock_version + 1 WHERE id = ? AND lock_version = ? RETURNING …`) against
 //!   `update(docs.find(id).filter(lock_version.eq(v))).set((title, lock_version + 1)).execute`
 //!   with its row count checked (a diesel user's optimistic lock);
 //! * `count_has_many` / `count_many_to_many`: `Author::scope().order(id)
