@@ -215,6 +215,68 @@ backend_tests! {
         Ok(())
     }
 
+    fn deleted_scopes_update_restore_and_force_delete(db) {
+        let mut conn = db.get()?;
+        let (ada, _bob, notes) = seed(&mut conn)?;
+        notes[0].delete(&mut conn)?;
+        notes[3].delete(&mut conn)?;
+        let of_ada = || notes::author_id.eq(ada.id);
+        let stored = |conn: &mut glowplug::PooledConnection| -> glowplug::Result<Vec<String>> {
+            Note::with_deleted().order(notes::id.asc()).pluck(conn, notes::body)
+        };
+        let queries = glowplug::QueryRecorder::start();
+
+        // update_all on with_deleted reaches every match, on only_deleted the deleted ones.
+        assert_eq!(Note::with_deleted().filter(of_ada()).update_all(&mut conn, notes::body.eq("x"))?, 3);
+        assert_eq!(Note::only_deleted().update_all(&mut conn, notes::body.eq("gone"))?, 2);
+        assert_eq!(queries.count(), 2, "one UPDATE each");
+        assert_eq!(stored(&mut conn)?, ["gone", "x", "x", "gone"]);
+        assert_eq!(Note::count(&mut conn)?, 2, "nothing deleted or restored");
+
+        // delete_all on with_deleted soft-deletes the live matches; rows
+        // deleted before keep their deleted_at.
+        let deleted_at = |conn: &mut glowplug::PooledConnection, id| -> glowplug::Result<_> {
+            Ok(Note::with_deleted().filter(notes::id.eq(id)).first(conn)?.unwrap().deleted_at)
+        };
+        let first = deleted_at(&mut conn, notes[0].id)?;
+        assert_eq!(Note::with_deleted().filter(of_ada()).delete_all(&mut conn)?, 2);
+        assert_eq!(deleted_at(&mut conn, notes[0].id)?, first);
+        assert_eq!(Note::count(&mut conn)?, 0);
+
+        // restore_all clears deleted_at of the deleted matches only.
+        queries.take();
+        assert_eq!(Note::only_deleted().filter(of_ada()).restore_all(&mut conn)?, 3);
+        let sent = queries.take();
+        assert!(sent.len() == 1 && sent[0].sql.starts_with("UPDATE"), "{sent:?}");
+        assert_eq!(Note::with_deleted().filter(of_ada()).restore_all(&mut conn)?, 0, "live already");
+        assert_eq!(bodies(&Note::all(&mut conn)?), ["gone", "x", "x"]);
+        let restored = Note::find(&mut conn, notes[0].id)?;
+        assert!(restored.deleted_at.is_none() && restored.updated_at >= notes[0].updated_at);
+        assert_eq!(Note::only_deleted().count(&mut conn)?, 1, "bob's note stays deleted");
+
+        // force_delete_all: on only_deleted the trash, for good.
+        Note::filter(notes::id.eq(notes[1].id)).delete_all(&mut conn)?;
+        queries.take();
+        assert_eq!(Note::only_deleted().force_delete_all(&mut conn)?, 2);
+        let sent = queries.take();
+        assert!(sent.len() == 1 && sent[0].sql.starts_with("DELETE"), "{sent:?}");
+        let left: Vec<i64> = Note::with_deleted().order(notes::id.asc()).pluck(&mut conn, notes::id)?;
+        assert_eq!(left, [notes[0].id, notes[2].id]);
+        // On a plain scope the live matches, on with_deleted every match.
+        notes[2].delete(&mut conn)?;
+        assert_eq!(Note::filter(of_ada()).force_delete_all(&mut conn)?, 1);
+        let trash: Vec<i64> = Note::only_deleted().pluck(&mut conn, notes::id)?;
+        assert_eq!(trash, [notes[2].id]);
+        let bob_note = NewNote::new(notes[3].author_id, "e").insert(&mut conn)?;
+        assert_eq!(Note::with_deleted().force_delete_all(&mut conn)?, 2);
+        assert_eq!(Note::with_deleted().count(&mut conn)?, 0);
+        assert!(Note::find_optional(&mut conn, bob_note.id)?.is_none());
+        // A filter that matches nothing writes nothing.
+        assert_eq!(Note::only_deleted().filter(notes::body.eq("none")).restore_all(&mut conn)?, 0);
+        assert_eq!(Note::with_deleted().filter(notes::body.eq("none")).update_all(&mut conn, notes::body.eq("y"))?, 0);
+        Ok(())
+    }
+
     fn a_stale_save_writes_nothing(db) {
         let mut conn = db.get()?;
         schema::create_all(&mut conn, MODELS)?;

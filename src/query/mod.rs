@@ -35,7 +35,9 @@ pub use run::{Loadable, RunDsl};
 pub(crate) use run::{fetch_optional, fetch_rows};
 pub use scope::{AllColumns, Filtered, OneRow, Scope, Windowed};
 pub use soft_delete::SoftDelete;
-pub use write::{DeleteAll, TableOf, UpdateAll};
+pub use write::{
+    DeleteAll, DeleteRows, DeletedTarget, ForceDeleteAll, RestoreAll, Rows, TableOf, UpdateAll,
+};
 
 use crate::connection::DbConnection;
 use crate::error::{Error, Result};

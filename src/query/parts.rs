@@ -36,11 +36,20 @@ pub struct Join<Prev, R, K, On> {
 
 /// The scope starts from this query instead of the model's base query
 /// (`User::with_deleted()` starts from every row, deleted or not); joins
-/// come after it.
+/// come after it. `K` says which rows `Q` reads ([`AllRows`] or
+/// [`DeletedRows`]), for the scope's writes.
 #[derive(Debug, Clone, Copy)]
-pub struct Base<Q>(pub(super) Q);
+pub struct Base<Q, K>(pub(super) Q, pub(super) K);
 
-impl<Q0, Q> Apply<Q0> for Base<Q> {
+/// The rows of a `with_deleted()` scope: every row, deleted or not.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AllRows;
+
+/// The rows of an `only_deleted()` scope: the soft-deleted ones.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeletedRows;
+
+impl<Q0, Q, K> Apply<Q0> for Base<Q, K> {
     type Output = Q;
     fn apply(self, _model_query: Q0) -> Q {
         self.0

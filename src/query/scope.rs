@@ -40,6 +40,7 @@ use crate::model::Crud;
 /// | [`pluck`](Scope::pluck) | one column of the rows |
 /// | [`sum`](Scope::sum), [`avg`](Scope::avg), [`min`](Scope::min), [`max`](Scope::max), [`value`](Scope::value) | one aggregate |
 /// | [`update_all`](Scope::update_all), [`delete_all`](Scope::delete_all) | `UPDATE`/`DELETE … WHERE` the filters; the number of rows |
+/// | [`force_delete_all`](Scope::force_delete_all), [`restore_all`](Scope::restore_all) | with `soft_delete`: `DELETE` for good, `deleted_at = NULL` (see [`SoftDelete`](crate::SoftDelete)) |
 ///
 /// `count`, `exists`, the aggregates, `update_all` and `delete_all` apply
 /// to every row the filters match: they ignore the order, and a scope with
@@ -115,12 +116,12 @@ impl<M> Scope<M> {
     }
 }
 
-impl<M, Q> Scope<M, Base<Q>> {
+impl<M, Q, K> Scope<M, Base<Q, K>> {
     /// The rows of `query` (a query of the model's table selecting every
-    /// column) in place of the model's base query.
-    pub(super) fn from_base(query: Q) -> Self {
+    /// column, the rows `kind` says) in place of the model's base query.
+    pub(super) fn from_base(query: Q, kind: K) -> Self {
         Scope {
-            joins: Base(query),
+            joins: Base(query, kind),
             filters: NoFilter,
             order: NoOrder,
             window: NoWindow,

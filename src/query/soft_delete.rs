@@ -17,12 +17,23 @@
 //! [`restore`](SoftDelete::restore) clears `deleted_at`, and
 //! [`force_delete`](SoftDelete::force_delete) removes the row for good.
 //! `model!` implements the trait only for models that declare `soft_delete`.
+//!
+//! The writes of a scope, by where it starts:
+//!
+//! | scope | `update_all` | `delete_all` | [`force_delete_all`](Scope::force_delete_all) | [`restore_all`](Scope::restore_all) |
+//! |---|---|---|---|---|
+//! | `Note::filter(..)` | live matches | soft-deletes the matches | `DELETE`s the matches | — |
+//! | `Note::with_deleted()` | every match | soft-deletes the live matches | `DELETE`s every match | restores the deleted matches |
+//! | `Note::only_deleted()` | deleted matches | — (deleted already) | `DELETE`s the deleted matches | restores the matches |
+//!
+//! Each is one statement and returns the number of rows written; a row
+//! soft-deleted again keeps its first `deleted_at`.
 
 use diesel::dsl;
 use diesel::expression::Expression;
 use diesel::query_dsl::methods::{FilterDsl, SelectDsl};
 
-use super::parts::Base;
+use super::parts::{AllRows, Base, DeletedRows};
 use super::scope::{AllColumns, Scope};
 use crate::connection::DbConnection;
 use crate::error::{Error, Result};
@@ -73,6 +84,13 @@ pub trait SoftDelete: Crud {
     type DeletedAt: Expression<SqlType = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>>
         + Default;
 
+    /// The changes of a restore: `deleted_at = NULL`, with `updated_at`
+    /// bumped on models with timestamps.
+    type Restore;
+
+    /// The changes of a restore (see [`SoftDelete::Restore`]).
+    fn restore_changes() -> Self::Restore;
+
     /// When this row was soft-deleted (`None`: it was not).
     fn deleted_at(&self) -> Option<chrono::NaiveDateTime>;
 
@@ -85,17 +103,23 @@ pub trait SoftDelete: Crud {
     fn force_delete_by_id<C: DbConnection + ?Sized>(conn: &mut C, id: Self::Id) -> Result<bool>;
 
     /// A [`Scope`] over every row, soft-deleted or not: filter, order,
-    /// join and run it as any scope (it has no `update_all`/`delete_all`).
-    fn with_deleted() -> Scope<Self, Base<WithDeleted<Self>>>
+    /// join and run it as any scope. Its writes reach deleted rows too:
+    /// `update_all` changes every match, `force_delete_all` removes them
+    /// for good, `restore_all` restores the deleted ones, and `delete_all`
+    /// soft-deletes those not deleted yet (as on a plain scope).
+    fn with_deleted() -> Scope<Self, Base<WithDeleted<Self>, AllRows>>
     where
         Self::Table: Default + SelectDsl<AllColumns<Self>>,
     {
         let table = Self::Table::default();
-        Scope::from_base(table.select(<Self::Table as diesel::Table>::all_columns()))
+        let rows = table.select(<Self::Table as diesel::Table>::all_columns());
+        Scope::from_base(rows, AllRows)
     }
 
-    /// A [`Scope`] over the soft-deleted rows only.
-    fn only_deleted() -> Scope<Self, Base<OnlyDeleted<Self>>>
+    /// A [`Scope`] over the soft-deleted rows only. Its writes reach those
+    /// rows: `update_all`, `force_delete_all` (empty the trash for good) and
+    /// `restore_all`. It has no `delete_all`: its rows are deleted already.
+    fn only_deleted() -> Scope<Self, Base<OnlyDeleted<Self>, DeletedRows>>
     where
         Self::Table: Default + SelectDsl<AllColumns<Self>>,
         WithDeleted<Self>: FilterDsl<dsl::IsNotNull<Self::DeletedAt>>,
@@ -103,7 +127,7 @@ pub trait SoftDelete: Crud {
         let table = Self::Table::default();
         let rows = table.select(<Self::Table as diesel::Table>::all_columns());
         let deleted = diesel::ExpressionMethods::is_not_null(Self::DeletedAt::default());
-        Scope::from_base(rows.filter(deleted))
+        Scope::from_base(rows.filter(deleted), DeletedRows)
     }
 
     /// Whether this row is soft-deleted.
@@ -138,6 +162,18 @@ macro_rules! __glowplug_soft_delete {
     (yes, model = $model:ident, table = $table:ident, pk = $pk:ident, timestamps = $ts:ident) => {
         impl $crate::SoftDelete for $model {
             type DeletedAt = $table::deleted_at;
+            type Restore = <$model as $crate::__private::Touch>::With<
+                $crate::__private::diesel::dsl::Eq<
+                    $table::deleted_at,
+                    $crate::__private::Option<$crate::__private::NaiveDateTime>,
+                >,
+            >;
+
+            fn restore_changes() -> Self::Restore {
+                let none: $crate::__private::Option<$crate::__private::NaiveDateTime> =
+                    $crate::__private::Option::None;
+                $crate::__glowplug_touch!($ts, $table, $table::deleted_at.eq(none))
+            }
 
             fn deleted_at(&self) -> $crate::__private::Option<$crate::__private::NaiveDateTime> {
                 self.deleted_at
@@ -147,18 +183,12 @@ macro_rules! __glowplug_soft_delete {
                 conn: &mut C,
                 id: <Self as $crate::Model>::Id,
             ) -> $crate::Result<bool> {
-                let none: $crate::__private::Option<$crate::__private::NaiveDateTime> =
-                    $crate::__private::Option::None;
                 let restore = $crate::__private::diesel::update(
                     $table::table
                         .find(id)
                         .filter($table::deleted_at.is_not_null()),
                 )
-                .set($crate::__glowplug_touch!(
-                    $ts,
-                    $table,
-                    $table::deleted_at.eq(none)
-                ));
+                .set(<Self as $crate::SoftDelete>::restore_changes());
                 ::core::result::Result::Ok($crate::RunDsl::exec(restore, conn)? > 0)
             }
 
