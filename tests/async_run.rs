@@ -2,7 +2,8 @@
 //! `Database::run_transaction` through the façade, checkouts that leave the
 //! async worker free, timeouts as errors, cancellation (a dropped future
 //! leaves no transaction open and no connection out), and strict loading
-//! that follows a task across `.await`s and blocking threads.
+//! that follows a task across `.await`s and blocking threads, and query
+//! recorders lent to the blocking threads of the runs a task awaits.
 
 mod common;
 
@@ -11,7 +12,9 @@ use std::time::Duration;
 use common::models::*;
 use common::new_user;
 use glowplug::prelude::*;
-use glowplug::{Error, LazyLoading, strict_loading_scope, take_task_violations};
+use glowplug::{
+    Error, LazyLoading, QueryRecorder, count_queries, strict_loading_scope, take_task_violations,
+};
 
 /// A multi-threaded runtime with a timer, as a web server runs.
 fn runtime() -> tokio::runtime::Runtime {
@@ -213,6 +216,54 @@ backend_tests! {
             });
             assert_eq!(outside.await??, 2);
             assert!(take_task_violations().is_empty());
+            Ok::<_, Box<dyn std::error::Error>>(())
+        })
+    }
+
+    fn a_query_recorder_sees_the_runs_its_task_awaits(db) {
+        let rt = runtime();
+        let pool = db.db.clone();
+        rt.block_on(async {
+            pool.run(seed).await?;
+
+            // Started in the task, it records what the closures send on the
+            // blocking threads, in order, and nothing more.
+            let queries = QueryRecorder::start();
+            let count = pool.run(User::count).await?;
+            assert_eq!(count, 3);
+            pool.run_transaction(|conn| new_user("dee").insert(conn).map(drop)).await?;
+            let log = queries.take();
+            let sql = log.sql();
+            assert_eq!(sql.len(), 4, "{sql:?}");
+            assert!(sql[0].starts_with("SELECT COUNT(*) FROM"), "{sql:?}");
+            assert!(sql[1].starts_with("BEGIN"), "{sql:?}");
+            assert!(sql[2].starts_with("INSERT INTO"), "{sql:?}");
+            assert_eq!(sql[3], "COMMIT");
+            assert_eq!(log[0].operation.unwrap().to_string(), "User::count");
+            assert_eq!(log[2].operation.unwrap().to_string(), "User::insert");
+
+            // Counting nested recorders, and none after they are dropped.
+            let (names, inner) = {
+                let inner = QueryRecorder::start();
+                let names = pool.run(|conn| User::all(conn).map(|u| u.len())).await?;
+                (names, inner.take())
+            };
+            assert_eq!(names, 4);
+            inner.assert_count(1);
+            assert_eq!(queries.count(), 1, "the outer recorder saw the same statement");
+            drop(queries);
+            let ((), after) = count_queries(|| ());
+            after.assert_count(0);
+            assert_eq!(pool.run(User::count).await?, 4);
+
+            // A task that started no recorder lends none.
+            let other = tokio::spawn({
+                let pool = pool.clone();
+                async move { pool.run(User::count).await }
+            });
+            let watching = QueryRecorder::start();
+            assert_eq!(other.await??, 4);
+            assert_eq!(watching.count(), 0, "another task's run is not recorded");
             Ok::<_, Box<dyn std::error::Error>>(())
         })
     }

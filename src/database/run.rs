@@ -37,6 +37,10 @@
 //! **Strict loading** follows the task, not the thread:
 //! [`strict_loading_scope`](crate::strict_loading_scope) sets it for every
 //! `run` the task awaits.
+//!
+//! **Query recorders** are lent: a [`QueryRecorder`](crate::QueryRecorder)
+//! alive on the thread that calls `run` records the statements the closure
+//! sends on the blocking thread.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +49,7 @@ use super::Database;
 use super::PooledConnection;
 use crate::connection::AnyConnection;
 use crate::error::Error;
+use crate::observe::record;
 use crate::relation::strict;
 
 impl Database {
@@ -54,7 +59,9 @@ impl Database {
     /// fails with [`Error::Pool`]) nor the queries. Every method of the
     /// façade works inside `f`. Under
     /// [`strict_loading_scope`](crate::strict_loading_scope), `f` runs with
-    /// the task's strict-loading setting. A panic in `f` resumes in the
+    /// the task's strict-loading setting, and the
+    /// [`QueryRecorder`](crate::QueryRecorder)s alive on the calling
+    /// thread record what it sends. A panic in `f` resumes in the
     /// awaiting task. See [the module docs](crate::database::run) for what
     /// dropping the future does (in short: `f` runs to its end if it has
     /// started, and never starts if it has not).
@@ -166,6 +173,7 @@ impl Database {
     {
         let db = self.clone();
         let scope = strict::task_scope();
+        let recorders = record::lend();
         let cancelled = Arc::new(AtomicBool::new(false));
         let mut on_drop = CancelOnDrop(Some(cancelled.clone()));
         let handle = tokio::task::spawn_blocking(move || {
@@ -173,6 +181,7 @@ impl Database {
                 return Err(Error::cancelled("its future was dropped before it started").into());
             }
             let _strict = strict::enter(scope);
+            let _recorders = recorders.enter();
             let mut conn = checkout(&db)?;
             f(&mut conn, &cancelled)
         });

@@ -44,7 +44,7 @@
 
 mod instrument;
 mod operation;
-mod record;
+pub(crate) mod record;
 mod text;
 
 pub use instrument::instrument;

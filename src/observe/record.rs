@@ -6,7 +6,8 @@
 //! is documented on [`QueryRecorder`].
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::Operation;
@@ -124,8 +125,16 @@ struct Sink {
     cached: usize,
 }
 
+/// A recorder's statements, shared with the blocking threads its thread
+/// lends it to ([`lend`]).
+type SharedSink = Arc<Mutex<Sink>>;
+
+fn lock(sink: &SharedSink) -> MutexGuard<'_, Sink> {
+    sink.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 thread_local! {
-    static SINKS: RefCell<Vec<Rc<RefCell<Sink>>>> = const { RefCell::new(Vec::new()) };
+    static SINKS: RefCell<Vec<SharedSink>> = const { RefCell::new(Vec::new()) };
     static ACTIVE: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -138,7 +147,7 @@ pub(super) fn active() -> bool {
 pub(super) fn push(statement: Statement) {
     SINKS.with(|sinks| {
         for sink in sinks.borrow().iter() {
-            let mut sink = sink.borrow_mut();
+            let mut sink = lock(sink);
             sink.cached += usize::from(statement.cached);
             sink.statements.push(statement.clone());
         }
@@ -158,12 +167,17 @@ pub(super) fn push(statement: Statement) {
 /// are not recorded unless
 /// [`trace_health_checks`](crate::DatabaseBuilder::trace_health_checks).
 ///
-/// In async code this means: around synchronous work (a `spawn_blocking`
-/// closure, a handler running on the thread that owns the connection) it
-/// records exactly that work. Across an `.await` on a multi-threaded
-/// runtime it does not follow the task: the task may resume on another
-/// thread, and other tasks polled on this thread are recorded too. Record
-/// inside the blocking section that uses the connection, or on a
+/// In async code: [`Database::run`](crate::Database::run) and
+/// [`Database::run_transaction`](crate::Database::run_transaction) lend the
+/// recorders alive on the thread that calls them to the blocking thread
+/// their closure runs on, so a recorder started in a task sees the
+/// statements of the `run`s that task awaits. Around other synchronous
+/// work (a `spawn_blocking` closure of your own, a handler running on the
+/// thread that owns the connection) it records exactly that work. Across
+/// an `.await` on a multi-threaded runtime it does not follow the task: the
+/// task may resume on another thread (a `run` awaited there is not lent
+/// this recorder), and other tasks polled on this thread are recorded too.
+/// Start the recorder right before the `run`s it should see, or use a
 /// current-thread runtime running one task.
 ///
 /// ```
@@ -178,13 +192,15 @@ pub(super) fn push(statement: Statement) {
 /// ```
 #[must_use = "the recorder stops recording when dropped"]
 pub struct QueryRecorder {
-    sink: Rc<RefCell<Sink>>,
+    sink: SharedSink,
+    /// Registered on the thread that started it, so it is dropped there.
+    _thread: PhantomData<*const ()>,
 }
 
 impl std::fmt::Debug for QueryRecorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueryRecorder")
-            .field("recorded", &self.sink.borrow().statements.len())
+            .field("recorded", &lock(&self.sink).statements.len())
             .finish()
     }
 }
@@ -192,17 +208,20 @@ impl std::fmt::Debug for QueryRecorder {
 impl QueryRecorder {
     /// Starts recording this thread's statements.
     pub fn start() -> QueryRecorder {
-        let sink = Rc::new(RefCell::new(Sink::default()));
+        let sink = SharedSink::default();
         SINKS.with(|s| s.borrow_mut().push(sink.clone()));
         ACTIVE.with(|a| a.set(a.get() + 1));
-        QueryRecorder { sink }
+        QueryRecorder {
+            sink,
+            _thread: PhantomData,
+        }
     }
 
     /// The statements recorded since the start or the last `take`/`count`,
     /// forgetting them.
     pub fn take(&self) -> QueryLog {
         QueryLog {
-            statements: std::mem::take(&mut self.sink.borrow_mut().statements),
+            statements: std::mem::take(&mut lock(&self.sink).statements),
         }
     }
 
@@ -215,14 +234,66 @@ impl QueryRecorder {
     /// How many statements diesel prepared and put in its statement cache
     /// since the recorder started (not reset by `take`).
     pub fn cached(&self) -> usize {
-        self.sink.borrow().cached
+        lock(&self.sink).cached
     }
 }
 
 impl Drop for QueryRecorder {
     fn drop(&mut self) {
-        SINKS.with(|s| s.borrow_mut().retain(|x| !Rc::ptr_eq(x, &self.sink)));
+        SINKS.with(|s| s.borrow_mut().retain(|x| !Arc::ptr_eq(x, &self.sink)));
         ACTIVE.with(|a| a.set(a.get() - 1));
+    }
+}
+
+/// The recorders alive on the current thread, lent to another thread with
+/// [`Lent::enter`] (what `Database::run` does for its blocking thread).
+#[cfg(feature = "tokio")]
+pub(crate) struct Lent(Vec<SharedSink>);
+
+/// The current thread's recorders, to lend to another thread.
+#[cfg(feature = "tokio")]
+pub(crate) fn lend() -> Lent {
+    Lent(SINKS.with(|s| s.borrow().clone()))
+}
+
+#[cfg(feature = "tokio")]
+impl Lent {
+    /// Makes the lent recorders see this thread's statements until the
+    /// returned guard drops (the ones already here are not added twice).
+    pub(crate) fn enter(self) -> Entered {
+        let added: Vec<SharedSink> = SINKS.with(|s| {
+            let mut sinks = s.borrow_mut();
+            let added: Vec<SharedSink> = self
+                .0
+                .into_iter()
+                .filter(|lent| !sinks.iter().any(|x| Arc::ptr_eq(x, lent)))
+                .collect();
+            sinks.extend(added.iter().cloned());
+            added
+        });
+        ACTIVE.with(|a| a.set(a.get() + added.len()));
+        Entered {
+            added,
+            _thread: PhantomData,
+        }
+    }
+}
+
+/// Lent recorders on this thread; withdrawn when dropped.
+#[cfg(feature = "tokio")]
+pub(crate) struct Entered {
+    added: Vec<SharedSink>,
+    _thread: PhantomData<*const ()>,
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for Entered {
+    fn drop(&mut self) {
+        SINKS.with(|s| {
+            s.borrow_mut()
+                .retain(|x| !self.added.iter().any(|lent| Arc::ptr_eq(x, lent)))
+        });
+        ACTIVE.with(|a| a.set(a.get() - self.added.len()));
     }
 }
 
