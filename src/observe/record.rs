@@ -167,8 +167,8 @@ pub(super) fn push(statement: Statement) {
 /// are not recorded unless
 /// [`trace_health_checks`](crate::DatabaseBuilder::trace_health_checks).
 ///
-/// In async code: [`Database::run`](crate::Database::run) and
-/// [`Database::run_transaction`](crate::Database::run_transaction) lend the
+/// In async code: `Database::run` and `Database::run_transaction` (the
+/// `tokio` feature) lend the
 /// recorders alive on the thread that calls them to the blocking thread
 /// their closure runs on, so a recorder started in a task sees the
 /// statements of the `run`s that task awaits. Around other synchronous
