@@ -115,6 +115,22 @@ impl Behind {
     }
 }
 
+/// Runs `work(t)` for `t` in `0..n` on `n` threads at once; their results
+/// in thread order, or the first error.
+fn on_threads<T: Send>(
+    n: usize,
+    work: impl Fn(usize) -> glowplug::Result<T> + Sync,
+) -> glowplug::Result<Vec<T>> {
+    std::thread::scope(|s| {
+        let work = &work;
+        let workers: Vec<_> = (0..n).map(|t| s.spawn(move || work(t))).collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a worker thread"))
+            .collect()
+    })
+}
+
 fn backend_pid(conn: &mut AnyConnection) -> glowplug::Result<i32> {
     Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid")
         .get_result::<Pid>(conn)?
@@ -181,52 +197,39 @@ fn model_methods_work_from_concurrent_connections_through_pgbouncer() -> TestRes
     let db = behind.pool(8)?;
     let threads = 8;
     let pids = std::sync::Mutex::new(BTreeSet::new());
-    std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                let (db, pids) = (&db, &pids);
-                s.spawn(move || -> glowplug::Result<()> {
-                    let mut conn = db.get()?;
-                    for i in 0..6 {
-                        let user = new_user(&format!("t{t}_u{i}")).insert(&mut conn)?;
-                        assert_eq!(User::find(&mut conn, user.id)?.username, user.username);
-                        pids.lock().unwrap().insert(backend_pid(&mut conn)?);
-                        NewPost::new(user.id, format!("t{t}_p{i}")).insert(&mut conn)?;
-                    }
-                    let mine = User::filter(users::username.like(format!("t{t}_%")))
-                        .order(users::username)
-                        .all(&mut conn)?;
-                    assert_eq!(mine.len(), 6);
-                    let mut first = mine[0].clone();
-                    first.bio = Some(format!("thread {t}"));
-                    first.save(&mut conn)?;
-                    diesel::delete(posts::table.filter(posts::author_id.eq(mine[5].id)))
-                        .execute(&mut *conn)?;
-                    mine[5].delete(&mut conn)?;
-                    let count =
-                        User::filter(users::username.like(format!("t{t}_%"))).count(&mut conn)?;
-                    assert_eq!(count, 5);
-                    let loaded = User::filter(users::username.like(format!("t{t}_%")))
-                        .order(users::username)
-                        .all(&mut conn)?
-                        .load(&mut conn, User::POSTS)?;
-                    for user in &loaded {
-                        let titles: Vec<&str> = user
-                            .get(User::POSTS)
-                            .iter()
-                            .map(|p| p.title.as_str())
-                            .collect();
-                        let i = user.username.rsplit('u').next().unwrap_or_default();
-                        assert_eq!(titles, vec![format!("t{t}_p{i}")]);
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("a worker")?;
+    on_threads(threads, |t| -> glowplug::Result<()> {
+        let mut conn = db.get()?;
+        for i in 0..6 {
+            let user = new_user(&format!("t{t}_u{i}")).insert(&mut conn)?;
+            assert_eq!(User::find(&mut conn, user.id)?.username, user.username);
+            pids.lock().unwrap().insert(backend_pid(&mut conn)?);
+            NewPost::new(user.id, format!("t{t}_p{i}")).insert(&mut conn)?;
         }
-        Ok::<(), glowplug::Error>(())
+        let mine = User::filter(users::username.like(format!("t{t}_%")))
+            .order(users::username)
+            .all(&mut conn)?;
+        assert_eq!(mine.len(), 6);
+        let mut first = mine[0].clone();
+        first.bio = Some(format!("thread {t}"));
+        first.save(&mut conn)?;
+        diesel::delete(posts::table.filter(posts::author_id.eq(mine[5].id))).execute(&mut *conn)?;
+        mine[5].delete(&mut conn)?;
+        let count = User::filter(users::username.like(format!("t{t}_%"))).count(&mut conn)?;
+        assert_eq!(count, 5);
+        let loaded = User::filter(users::username.like(format!("t{t}_%")))
+            .order(users::username)
+            .all(&mut conn)?
+            .load(&mut conn, User::POSTS)?;
+        for user in &loaded {
+            let titles: Vec<&str> = user
+                .get(User::POSTS)
+                .iter()
+                .map(|p| p.title.as_str())
+                .collect();
+            let i = user.username.rsplit('u').next().unwrap_or_default();
+            assert_eq!(titles, vec![format!("t{t}_p{i}")]);
+        }
+        Ok(())
     })?;
     let sessions = pids.lock().unwrap().len();
     assert!(
@@ -265,32 +268,21 @@ fn batch_inserts_copy_and_insert_through_pgbouncer() -> TestResult {
             .map(|i| new_user(&format!("{prefix}{i:04}")))
             .collect()
     };
-    std::thread::scope(|s| {
-        let workers: Vec<_> = (0..6)
-            .map(|t| {
-                let db = &db;
-                s.spawn(move || -> glowplug::Result<()> {
-                    let mut conn = db.get()?;
-                    let copied = User::batch()
-                        .copy(CopyMode::Always)
-                        .insert(&mut conn, &rows(&format!("c{t}_"), 300))?;
-                    assert_eq!(copied, 300);
-                    let inserted = User::batch()
-                        .copy(CopyMode::Never)
-                        .insert(&mut conn, &rows(&format!("i{t}_"), 120))?;
-                    assert_eq!(inserted, 120);
-                    assert_eq!(
-                        User::insert_batch(&mut conn, &rows(&format!("a{t}_"), 40))?,
-                        40
-                    );
-                    Ok(())
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("a worker")?;
-        }
-        Ok::<(), glowplug::Error>(())
+    on_threads(6, |t| -> glowplug::Result<()> {
+        let mut conn = db.get()?;
+        let copied = User::batch()
+            .copy(CopyMode::Always)
+            .insert(&mut conn, &rows(&format!("c{t}_"), 300))?;
+        assert_eq!(copied, 300);
+        let inserted = User::batch()
+            .copy(CopyMode::Never)
+            .insert(&mut conn, &rows(&format!("i{t}_"), 120))?;
+        assert_eq!(inserted, 120);
+        assert_eq!(
+            User::insert_batch(&mut conn, &rows(&format!("a{t}_"), 40))?,
+            40
+        );
+        Ok(())
     })?;
     let mut expected = Vec::new();
     for t in 0..6 {
@@ -309,37 +301,26 @@ fn transactions_commit_and_roll_back_through_pgbouncer() -> TestResult {
         return Ok(());
     };
     let db = behind.pool(8)?;
-    std::thread::scope(|s| {
-        let workers: Vec<_> = (0..8)
-            .map(|t| {
-                let db = &db;
-                s.spawn(move || -> glowplug::Result<()> {
-                    for round in 0..4 {
-                        db.transaction(|conn| {
-                            new_user(&format!("kept_{t}_{round}_a")).insert(conn)?;
-                            // A savepoint rolled back inside a committed transaction.
-                            let inner: glowplug::Result<()> = glowplug::transaction(conn, |c| {
-                                new_user(&format!("inner_{t}_{round}")).insert(c)?;
-                                Err(glowplug::Error::config("undo the savepoint".into()))
-                            });
-                            assert!(inner.is_err());
-                            new_user(&format!("kept_{t}_{round}_b")).insert(conn)?;
-                            Ok::<_, glowplug::Error>(())
-                        })?;
-                        let undone = db.transaction(|conn| {
-                            new_user(&format!("undone_{t}_{round}")).insert(conn)?;
-                            Err::<(), _>(glowplug::Error::config("roll back".into()))
-                        });
-                        assert!(undone.is_err());
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().expect("a worker")?;
+    on_threads(8, |t| -> glowplug::Result<()> {
+        for round in 0..4 {
+            db.transaction(|conn| {
+                new_user(&format!("kept_{t}_{round}_a")).insert(conn)?;
+                // A savepoint rolled back inside a committed transaction.
+                let inner: glowplug::Result<()> = glowplug::transaction(conn, |c| {
+                    new_user(&format!("inner_{t}_{round}")).insert(c)?;
+                    Err(glowplug::Error::config("undo the savepoint".into()))
+                });
+                assert!(inner.is_err());
+                new_user(&format!("kept_{t}_{round}_b")).insert(conn)?;
+                Ok::<_, glowplug::Error>(())
+            })?;
+            let undone = db.transaction(|conn| {
+                new_user(&format!("undone_{t}_{round}")).insert(conn)?;
+                Err::<(), _>(glowplug::Error::config("roll back".into()))
+            });
+            assert!(undone.is_err());
         }
-        Ok::<(), glowplug::Error>(())
+        Ok(())
     })?;
     let mut expected = Vec::new();
     for t in 0..8 {
@@ -385,24 +366,13 @@ fn eight_concurrent_migrators_through_pgbouncer_apply_each_migration_once() -> T
     };
     let url = behind.url();
     let direct = behind.direct.url.clone();
-    let applied: Vec<Vec<String>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..8)
-            .map(|_| {
-                let (url, direct) = (&url, &direct);
-                s.spawn(move || -> glowplug::Result<Vec<String>> {
-                    let db = Database::builder(url)
-                        .max_size(2)
-                        .prepared_statement_cache(false)
-                        .migration_url(direct)
-                        .build()?;
-                    db.run_pending_migrations(common::MIGRATIONS)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a migrator"))
-            .collect::<glowplug::Result<Vec<_>>>()
+    let applied: Vec<Vec<String>> = on_threads(8, |_| {
+        let db = Database::builder(&url)
+            .max_size(2)
+            .prepared_statement_cache(false)
+            .migration_url(&direct)
+            .build()?;
+        db.run_pending_migrations(common::MIGRATIONS)
     })?;
     let all: Vec<String> = applied.iter().flatten().cloned().collect();
     let distinct: BTreeSet<String> = all.iter().cloned().collect();
