@@ -6,8 +6,9 @@
 //!
 //! PgBouncer refuses to run as root, so under root it runs as the
 //! `postgres` user. Authentication is `trust` both ways (the shared server
-//! trusts local connections). Without the binary the test prints a skip
-//! line, unless `REQUIRE_PG=1`, where it fails (`.ci/run` installs it).
+//! trusts local connections). A missing binary is installed from Debian's
+//! packages when the tests run as root; otherwise the test prints a skip
+//! line, unless `REQUIRE_PG=1`, where it fails (`.ci/run` installs it too).
 
 #![allow(dead_code)]
 
@@ -201,7 +202,35 @@ fn binary() -> Option<PathBuf> {
         return Some(PathBuf::from(path));
     }
     let path = PathBuf::from("/usr/sbin/pgbouncer");
+    if !path.is_file() {
+        install();
+    }
     path.is_file().then_some(path)
+}
+
+/// Installs Debian's `pgbouncer` package once per test process, when this
+/// process may (root, with `apt-get`): a test that needs a package installs
+/// it itself. Elsewhere the caller's skip (or `REQUIRE_PG=1` failure) says
+/// how to install it.
+fn install() {
+    static TRIED: std::sync::Once = std::sync::Once::new();
+    TRIED.call_once(|| {
+        if postgres_ids_if_root().is_none() {
+            return;
+        }
+        let apt = |args: &[&str]| {
+            Command::new("apt-get")
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !apt(&["install", "-y", "-qq", "pgbouncer"]) {
+            let _ = apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "pgbouncer"]);
+        }
+    });
 }
 
 /// The `postgres` user's uid and gid when this process runs as root.
