@@ -70,7 +70,12 @@ where
     E: From<DieselError>,
 {
     begin(conn)?;
-    match catch_unwind(AssertUnwindSafe(|| f(conn))) {
+    let span = crate::observe::transaction_span(conn);
+    let run = || {
+        let _entered = span.as_ref().map(tracing::Span::enter);
+        f(conn)
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
         Ok(Ok(value)) => match C::TransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(DieselError::RollbackErrorOnCommit {

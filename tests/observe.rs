@@ -32,6 +32,8 @@ struct Record {
     target: String,
     level: tracing::Level,
     fields: BTreeMap<String, String>,
+    /// For events: the targets of the spans they happened in, innermost first.
+    scope: Vec<String>,
 }
 
 impl Record {
@@ -56,15 +58,20 @@ impl Visit for Fields<'_> {
 struct Capture(Arc<Mutex<Vec<Record>>>);
 
 impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
         let mut fields = BTreeMap::new();
         event.record(&mut Fields(&mut fields));
         let meta = event.metadata();
+        let scope = ctx
+            .event_scope(event)
+            .map(|spans| spans.map(|s| s.metadata().target().to_owned()).collect())
+            .unwrap_or_default();
         self.0.lock().unwrap().push(Record {
             span: false,
             target: meta.target().to_owned(),
             level: *meta.level(),
             fields,
+            scope,
         });
     }
 
@@ -98,6 +105,7 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
             target: span.metadata().target().to_owned(),
             level: *span.metadata().level(),
             fields,
+            scope: Vec::new(),
         });
     }
 }
@@ -206,8 +214,10 @@ backend_tests! {
 
         let (done, records) = capture(|| {
             glowplug::transaction(&mut *conn, |c| {
+                tracing::info!(target: "app", "inside the transaction");
                 new_user("in_tx").insert(c)?;
                 let inner = glowplug::transaction(c, |c| {
+                    tracing::info!(target: "app", "inside the savepoint");
                     new_user("in_savepoint").insert(c)?;
                     Err::<(), _>(Error::config("roll the savepoint back".into()))
                 });
@@ -216,6 +226,16 @@ backend_tests! {
             })
         });
         done?;
+        // The caller's own events inside belong to the transaction's spans.
+        let app: Vec<&Vec<String>> = of(&records, "app").iter().map(|r| &r.scope).collect();
+        assert_eq!(
+            app,
+            [
+                &vec!["glowplug::transaction".to_owned()],
+                &vec!["glowplug::transaction".to_owned(), "glowplug::transaction".to_owned()],
+            ],
+            "{records:#?}"
+        );
         let spans = of(&records, "glowplug::transaction");
         assert_eq!(spans.len(), 2, "{records:#?}");
         // The savepoint closes first.

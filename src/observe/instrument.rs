@@ -286,6 +286,22 @@ impl Instrumentation for Observer {
     }
 }
 
+/// The span of the innermost transaction open on `conn`, when a
+/// subscriber wants transaction spans: [`crate::transaction`] enters it
+/// around the caller's closure, so the caller's own events and spans
+/// inside the transaction belong to it.
+pub(crate) fn transaction_span<C: crate::connection::DbConnection + ?Sized>(
+    conn: &mut C,
+) -> Option<tracing::Span> {
+    use crate::connection::BackendConnection;
+    let instrumentation = match conn.backend_connection() {
+        BackendConnection::Postgres(c) => diesel::Connection::instrumentation(c),
+        BackendConnection::Sqlite(c) => diesel::Connection::instrumentation(c),
+    };
+    let observer = instrumentation.downcast_mut::<Observer>()?;
+    observer.transactions.last().map(|t| t.span.clone())
+}
+
 /// Whether a statement may write: anything but a read, a setting or
 /// transaction control, judged by its first keyword (read from the
 /// statement's text, which is formatted only that far).

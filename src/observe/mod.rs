@@ -25,7 +25,7 @@
 //! | `glowplug::query` | DEBUG | event per statement | `sql`, `elapsed_ms`, `backend`, `model` and `operation` when run by the façade, `binds` when [`log_binds`](crate::DatabaseBuilder::log_binds) is on, `error` when it failed |
 //! | `glowplug::slow_query` | WARN | event per statement over the threshold | as above, plus `threshold_ms` |
 //! | `glowplug::operation` | DEBUG | span per façade call (`User::all`, `Post` eager load of `comments`) | `model`, `operation`, `relation`, `rows` (rows returned or written) |
-//! | `glowplug::transaction` | DEBUG | span per transaction or savepoint | `backend`, `depth`, `savepoint`, `outcome` (`commit`/`rollback`), `elapsed_ms` |
+//! | `glowplug::transaction` | DEBUG | span per transaction or savepoint, entered around the closure of [`crate::transaction`] (and so of `Database::transaction`), so your own events inside belong to it | `backend`, `depth`, `savepoint`, `outcome` (`commit`/`rollback`), `elapsed_ms` |
 //! | `glowplug::pool` | DEBUG | span per checkout that had to wait; event when a pool opens | `wait_ms`; `url` (password replaced by `***`), `backend` |
 //! | `glowplug::migrate` | INFO | span per migration applied or reverted | `version`, `direction`, `elapsed_ms` |
 //!
@@ -48,7 +48,7 @@ pub(crate) mod record;
 mod text;
 
 pub use instrument::instrument;
-pub(crate) use instrument::{Observer, Settings};
+pub(crate) use instrument::{Observer, Settings, transaction_span};
 pub use operation::Operation;
 pub(crate) use operation::{scope, scope_relation};
 pub use record::{QueryLog, QueryRecorder, Statement, count_queries};
