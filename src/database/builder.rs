@@ -675,21 +675,21 @@ impl DatabaseBuilder {
                 _ => {}
             }
         }
+        // Replica settings matter only with replicas.
         let r = &self.replicas;
-        if r.urls.is_empty() {
-            return Ok(());
-        }
-        if r.wait > Duration::from_secs(60) {
-            return bad(format!(
-                "replica_wait must be at most one minute (got {:?}); a read should not wait longer for a replica than for the primary",
-                r.wait
-            ));
-        }
-        if r.checkout_timeout.is_zero() {
-            return bad("replica_checkout_timeout must be longer than zero".into());
-        }
-        if r.retry.is_zero() {
-            return bad("replica_retry must be longer than zero".into());
+        if !r.urls.is_empty() {
+            if r.wait > Duration::from_secs(60) {
+                return bad(format!(
+                    "replica_wait must be at most one minute (got {:?}); a read should not wait longer for a replica than for the primary",
+                    r.wait
+                ));
+            }
+            if r.checkout_timeout.is_zero() {
+                return bad("replica_checkout_timeout must be longer than zero".into());
+            }
+            if r.retry.is_zero() {
+                return bad("replica_retry must be longer than zero".into());
+            }
         }
         Ok(())
     }

@@ -247,10 +247,10 @@ impl r2d2::ManageConnection for ConnectionManager {
         if self.life.closing() {
             return Err(Error::pool(POOL_CLOSED.into()));
         }
-        let pinged = match conn {
-            AnyConnection::Postgres(c) => muted(c, PgConnection::ping),
-            AnyConnection::Sqlite(c) => muted(c, SqliteConnection::ping),
-        };
+        let pinged = quietly(conn, |conn| match conn {
+            AnyConnection::Postgres(c) => c.ping(),
+            AnyConnection::Sqlite(c) => c.ping(),
+        });
         if pinged.is_err() {
             self.counters.broken();
         }
@@ -276,25 +276,10 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Runs the health check `ping` on `conn` with its instrumentation muted
-/// (pings are not traced, recorded or forwarded unless the settings say so).
-fn muted<C: diesel::Connection>(
-    conn: &mut C,
-    ping: fn(&mut C) -> diesel::QueryResult<()>,
-) -> diesel::QueryResult<()> {
-    if let Some(o) = observer(conn) {
-        o.mute(true);
-    }
-    let result = ping(conn);
-    if let Some(o) = observer(conn) {
-        o.mute(false);
-    }
-    result
-}
-
-/// Runs `f` on `conn` with glowplug's instrumentation muted, as for the
-/// health check: glowplug's own bookkeeping statements (a replica's
-/// position, the primary's after a write) are not traced or recorded.
+/// Runs `f` on `conn` with glowplug's instrumentation muted: the health
+/// check's ping and glowplug's own bookkeeping statements (a replica's
+/// position, the primary's after a write) are not traced, recorded or
+/// forwarded, unless the settings trace health checks.
 pub(super) fn quietly<T>(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection) -> T) -> T {
     set_muted(conn, true);
     let result = f(conn);
