@@ -145,7 +145,7 @@ pub mod __private {
         Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
         primary_key_of,
     };
-    pub use crate::timestamp::{Stamp, now};
+    pub use crate::timestamp::{InUtc, Stamp, now};
     pub use crate::upsert::Excluded;
     pub use crate::validate::{SqliteFidelity, check_rules, check_sqlite};
     pub use crate::values::{UtcDateTime, Uuid, new_uuid};

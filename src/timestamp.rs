@@ -1,7 +1,8 @@
-//! The values `timestamps` columns get: [`now`], the time written into
-//! `created_at` and `updated_at`, and [`Stamp`], the same value as an
-//! insert binds it (on SQLite as the text diesel writes, built without
-//! chrono's formatter). Called by the code `model!` generates.
+//! The values `timestamps` and `soft_delete` columns get: [`now`], the
+//! time written into `created_at`, `updated_at` and `deleted_at`; [`Stamp`],
+//! the same value as an insert or update binds it (on SQLite as the text
+//! diesel writes, built without chrono's formatter); and [`InUtc`], a stored
+//! `deleted_at` read as an instant. Called by the code `model!` generates.
 
 use chrono::{Datelike, NaiveDateTime, Timelike, Utc};
 
@@ -12,6 +13,25 @@ pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();
     t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
         .unwrap_or(t)
+}
+
+/// A stored `deleted_at` as an instant: a `timestamp` column holds UTC
+/// (glowplug writes [`now`]), a `timestamptz` one is an instant already.
+pub trait InUtc {
+    /// The instant, if any.
+    fn in_utc(self) -> Option<crate::UtcDateTime>;
+}
+
+impl InUtc for Option<NaiveDateTime> {
+    fn in_utc(self) -> Option<crate::UtcDateTime> {
+        self.map(|t| crate::UtcDateTime(t.and_utc()))
+    }
+}
+
+impl InUtc for Option<crate::UtcDateTime> {
+    fn in_utc(self) -> Option<crate::UtcDateTime> {
+        self
+    }
 }
 
 /// A `created_at` / `updated_at` value as an insert binds it: the same

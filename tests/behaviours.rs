@@ -10,7 +10,13 @@ use glowplug::schema::{self, Schema};
 use glowplug::{Error, ModelMeta, SoftDelete};
 
 glowplug::model! {
-    pub Author { id: pk, name: text, has_many notes: Note by author_id }
+    pub Author {
+        id: pk,
+        name: text,
+        has_many notes: Note by author_id,
+        many_to_many pages: Page through author_pages(author_id, page_id),
+        many_to_many docs: Doc through author_docs(author_id, doc_id),
+    }
 
     pub Note {
         id: pk,
@@ -26,6 +32,13 @@ glowplug::model! {
     pub Page { id: pk, lock_version, title: text, soft_delete }
 
     pub Setting { id: pk, key: text unique, value: text, lock_version, soft_delete }
+
+    /// `timestamptz` columns throughout: `deleted_at` too.
+    pub Memo { id: pk, body: text, timestamps(tz), soft_delete(tz) }
+
+    /// Pairs authors with pages (which soft-delete) and docs (which do not).
+    pub AuthorPage { id: pk, author_id: bigint fk(Author), page_id: bigint fk(Page), unique(author_id, page_id) }
+    pub AuthorDoc { id: pk, author_id: bigint fk(Author), doc_id: bigint fk(Doc), unique(author_id, doc_id) }
 }
 
 /// `notes` and `docs` before the behaviours were declared.
@@ -43,8 +56,18 @@ const MODELS: &[ModelMeta] = &[
     Doc::META,
     Page::META,
     Setting::META,
+    AuthorPage::META,
+    AuthorDoc::META,
+    Memo::META,
 ];
-const TABLES: &[&str] = &["authors", "notes", "docs", "pages"];
+const TABLES: &[&str] = &[
+    "authors",
+    "notes",
+    "docs",
+    "pages",
+    "author_pages",
+    "author_docs",
+];
 
 /// Ada with notes "a", "b", "c" (ids in that order), and Bob with "d".
 fn seed(conn: &mut glowplug::PooledConnection) -> glowplug::Result<(Author, Author, Vec<Note>)> {
@@ -149,6 +172,82 @@ backend_tests! {
         let live = Note::all(&mut conn)?.load(&mut conn, Note::AUTHOR)?;
         assert_eq!(live.len(), 2);
         assert!(live.iter().all(|n| n.get(Note::AUTHOR).name == "ada"));
+        Ok(())
+    }
+
+    fn many_to_many_counts_skip_deleted_targets_and_count_pairs_otherwise(db) {
+        let mut conn = db.get()?;
+        let (ada, bob, _notes) = seed(&mut conn)?;
+        let pages: Vec<Page> = ["p1", "p2", "p3"].iter().map(|t| NewPage::new(*t).insert(&mut conn)).collect::<Result<_, _>>()?;
+        let docs: Vec<Doc> = ["d1", "d2"].iter().map(|t| NewDoc::new(*t).insert(&mut conn)).collect::<Result<_, _>>()?;
+        for page in &pages {
+            NewAuthorPage::new(ada.id, page.id).insert(&mut conn)?;
+        }
+        NewAuthorPage::new(bob.id, pages[2].id).insert(&mut conn)?;
+        for doc in &docs {
+            NewAuthorDoc::new(ada.id, doc.id).insert(&mut conn)?;
+        }
+        pages[2].delete(&mut conn)?;
+
+        let queries = glowplug::QueryRecorder::start();
+        let counted = Author::scope().order(authors::id.asc()).with_count(&mut conn, Author::PAGES)?;
+        let counts: Vec<i64> = counted.iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [2, 0], "the deleted page is not counted");
+        let counted = Author::scope().order(authors::id.asc()).with_count(&mut conn, Author::DOCS)?;
+        let counts: Vec<i64> = counted.iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [2, 0]);
+        let sent = queries.take();
+        assert_eq!(sent.len(), 2, "{sent:#?}");
+        // Pages soft-delete: counted through `pages`, live ones only.
+        assert!(sent[0].sql.contains("deleted_at") && sent[0].sql.contains("author_pages"), "{}", sent[0].sql);
+        // Docs do not: the join rows alone, as a hand-written count reads them.
+        let docs_count = &sent[1].sql;
+        assert!(docs_count.contains("FROM \"author_docs\"") || docs_count.contains("FROM `author_docs`"), "{docs_count}");
+        assert!(!docs_count.contains("FROM \"docs\"") && !docs_count.contains("FROM `docs`"), "{docs_count}");
+
+        // The counts agree with what the relation loads.
+        assert_eq!(ada.pages(&mut conn)?.len(), 2);
+        assert_eq!(ada.docs(&mut conn)?.len(), 2);
+        Ok(())
+    }
+
+    fn soft_delete_tz_keeps_deleted_at_as_an_instant(db) {
+        let mut conn = db.get()?;
+        schema::create_all(&mut conn, MODELS)?;
+        let column = Memo::META.column("deleted_at").unwrap();
+        assert_eq!((column.sql_type.clone(), column.nullable), (glowplug::ColumnType::TimestampTz, true));
+        let live = common::live_tables(&mut conn, &["memos"])?;
+        assert_eq!(live.tables[0].column("deleted_at").unwrap().ty, glowplug::ColumnType::TimestampTz);
+        common::assert_no_drift(&mut conn, &["memos"], &[Memo::META]);
+
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let mut first = NewMemo::new("first").insert(&mut conn)?;
+        let second = NewMemo::new("second").insert(&mut conn)?;
+        let kept = NewMemo::new("kept").insert(&mut conn)?;
+        first.delete(&mut conn)?;
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        second.delete(&mut conn)?;
+        let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+
+        assert_eq!(Memo::count(&mut conn)?, 1);
+        assert_eq!(Memo::first(&mut conn)?.unwrap().id, kept.id);
+        // Stored as instants that sort by time (on SQLite, as text).
+        let deleted = Memo::only_deleted().order(memos::deleted_at.desc()).all(&mut conn)?;
+        let bodies: Vec<&str> = deleted.iter().map(|m| m.body.as_str()).collect();
+        assert_eq!(bodies, ["second", "first"]);
+        let at: glowplug::UtcDateTime = deleted[1].deleted_at.unwrap();
+        assert!(before <= *at && *at <= after, "{at}");
+        assert_eq!(deleted[1].deleted_at(), Some(at));
+        assert!(deleted[0].deleted_at.unwrap() > at);
+        // A filter on the instant.
+        assert_eq!(Memo::only_deleted().filter(memos::deleted_at.gt(at)).count(&mut conn)?, 1);
+
+        first.restore(&mut conn)?;
+        assert!(first.deleted_at.is_none() && !first.is_deleted());
+        assert_eq!(Memo::count(&mut conn)?, 2);
+        assert_eq!(Memo::only_deleted().restore_all(&mut conn)?, 1);
+        assert_eq!(Memo::scope().delete_all(&mut conn)?, 3);
+        assert_eq!(Memo::only_deleted().count(&mut conn)?, 3);
         Ok(())
     }
 

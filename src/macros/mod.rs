@@ -253,8 +253,9 @@ mod types;
 /// (`timestamp`, not null; `timestamps(tz)`: `timestamptz`), set by glowplug
 /// on insert and bumped on save and update (no database triggers).
 ///
-/// `soft_delete` adds `deleted_at` (`timestamp`, `null`; in the model
-/// struct only, like the timestamps) and makes deletes soft: the model's
+/// `soft_delete` adds `deleted_at` (`timestamp`, `null`; `soft_delete(tz)`:
+/// `timestamptz`, a `DateTime<Utc>` in the struct; in the model struct
+/// only, like the timestamps) and makes deletes soft: the model's
 /// base query, which every read starts from (`all`, `find`, scopes, counts,
 /// pagination, relations loaded into other models), reads only rows whose
 /// `deleted_at` is NULL; `delete` and a scope's `delete_all` set it. It

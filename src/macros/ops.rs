@@ -227,6 +227,7 @@ macro_rules! __glowplug_versioned {
 macro_rules! __glowplug_remove {
     // `Touch::Live` and `Touch::Remove` (see `query/mod.rs`).
     (items no, $ts:ident, $table:ident) => {
+        type SoftDeletes = $crate::query::SoftDeletes<false>;
         type Live = $table::table;
         fn live() -> Self::Live {
             $table::table
@@ -237,13 +238,14 @@ macro_rules! __glowplug_remove {
         }
     };
     (items yes, $ts:ident, $table:ident) => {
+        type SoftDeletes = $crate::query::SoftDeletes<true>;
         type Live = $crate::__glowplug_live!(type yes $table [$table::table]);
         fn live() -> Self::Live {
             $crate::__glowplug_live!(expr yes $table [$table::table])
         }
         type Remove = $crate::__private::diesel::dsl::Update<
             Self::Live,
-            Self::With<$crate::__private::diesel::dsl::Eq<$table::deleted_at, $crate::__private::Option<$crate::__private::NaiveDateTime>>>,
+            Self::With<$crate::__private::diesel::dsl::Eq<$table::deleted_at, $crate::__private::Option<$crate::__private::Stamp>>>,
         >;
         fn remove() -> Self::Remove {
             $crate::__glowplug_remove!(yes, $ts, $table, $table::table)
@@ -253,6 +255,6 @@ macro_rules! __glowplug_remove {
     (yes, $ts:ident, $table:ident, $rows:expr) => {
         $crate::__private::diesel::update($crate::__glowplug_live!(expr yes $table [$rows]))
             .set($crate::__glowplug_touch!($ts, $table,
-                $table::deleted_at.eq($crate::__private::Option::Some($crate::__private::now()))))
+                $table::deleted_at.eq($crate::__private::Option::Some($crate::__private::Stamp($crate::__private::now())))))
     };
 }

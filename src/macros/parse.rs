@@ -52,9 +52,10 @@
 //!    The probe is defined in the same expansion that calls it: rustc
 //!    rejects a macro-expanded definition that shadows an outer one at the
 //!    call site.
-//!    A bare word (`soft_delete,`, `lock_version,`) adds its managed column
-//!    the same way (`__glowplug_behaviour!`) and puts `{ kind = word }` first
-//!    in the model's `rels`, so the state keeps its fields.
+//!    A bare word (`soft_delete,`, `soft_delete(tz),`, `lock_version,`) adds
+//!    its managed column the same way (`__glowplug_behaviour!`) and puts
+//!    `{ kind = word }` first in the model's `rels`, so the state keeps its
+//!    fields.
 //! 3. `__glowplug_check!` refuses empty models, models without a primary key
 //!    or with two, and models with nothing but a key, then expands with
 //!    `behave = { soft_delete = yes|no, lock_version = yes|no }`, the bare
@@ -214,6 +215,15 @@ macro_rules! __glowplug_parse {
         }
     };
 
+    // `soft_delete(tz)`: the bare word with its form, `soft_delete tz`, for the next rule.
+    (pending = $pending:tt, d = $d:tt, model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
+        seen = $seen:tt, timestamps = $ts:ident, rest = [ soft_delete ( $($form:tt)* ) $($rest:tt)* ]) => {
+        $crate::__glowplug_parse! {
+            pending = $pending, d = $d, model = $model, pk = $pk, cols = $cols, data = $data, new = $nw,
+            seen = $seen, timestamps = $ts, rest = [ soft_delete [$($form)*] $($rest)* ]
+        }
+    };
+
     // A bare word: `soft_delete,` or `lock_version,` (`__glowplug_behaviour!`
     // adds the managed column, or reports any other word). The word is
     // also put first in the model's `rels`, where `__glowplug_check!` takes
@@ -221,9 +231,9 @@ macro_rules! __glowplug_parse {
     (pending = { cols = [$($pc:tt)*], data = [$($pd:tt)*], pk = [$($pp:tt)*], req = [$($pr:tt)*], opt = [$($po:tt)*] }, d = [$d:tt],
         model = { name = $m:ident, vis = $vis:tt, attrs = $mattrs:tt, table = $t:ident, new = $n:ident, changes = $c:ident, rels = [$($rels:tt)*], keys = $keys:tt },
         pk = [$($pk:tt)*], cols = [$($cols:tt)*], data = [$($data:tt)*], new = { req = [$($nr:tt)*], opt = [$($no:tt)*] }, seen = [$($seen:ident)*], timestamps = $ts:ident,
-        rest = [ $kind:ident $(, $($rest:tt)*)? ]) => {
+        rest = [ $kind:ident $([$($form:tt)*])? $(, $($rest:tt)*)? ]) => {
         $crate::__glowplug_behaviour! {
-            kind = $kind, model = $m, d = [$d], seen = [$($seen)*],
+            kind = $kind $([$($form)*])?, model = $m, d = [$d], seen = [$($seen)*],
             before = { d = [$d], model = { name = $m, vis = $vis, attrs = $mattrs, table = $t, new = $n, changes = $c, rels = [{ kind = $kind } $($rels)*], keys = $keys },
                 pk = [$($pk)* $($pp)*], cols = [$($cols)* $($pc)* $($pd)*], data = [$($data)* $($pd)*], new = { req = [$($nr)* $($pr)*], opt = [$($no)* $($po)*] } },
             after = { timestamps = $ts, rest = [ $($($rest)*)? ] }
@@ -380,9 +390,10 @@ macro_rules! __glowplug_parse {
 }
 
 /// The column a model behaviour adds (`soft_delete`: `deleted_at`, a
-/// nullable timestamp; `lock_version`: `lock_version`, an integer from 0),
-/// refused when the model already has a column of that name; any other bare
-/// word is reported as a column without a type.
+/// nullable timestamp, `soft_delete(tz)` a nullable timestamptz;
+/// `lock_version`: `lock_version`, an integer from 0), refused when the
+/// model already has a column of that name; any other bare word is reported
+/// as a column without a type.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_behaviour {
@@ -392,6 +403,19 @@ macro_rules! __glowplug_behaviour {
             sql = [$crate::__private::diesel::sql_types::Nullable<$crate::__private::diesel::sql_types::Timestamp>],
             ty = [timestamp], null = yes, mods = [], role = Deleted
         } $($args)* }
+    };
+    (kind = soft_delete [tz], $($args:tt)*) => {
+        $crate::__glowplug_behaviour! { @column deleted_at {
+            name = deleted_at, attrs = [], fattrs = [#[diesel(skip_update)]],
+            sql = [$crate::__private::diesel::sql_types::Nullable<$crate::sql_types::TimestampTz>],
+            ty = [timestamptz], null = yes, mods = [], role = Deleted
+        } $($args)* }
+    };
+    (kind = soft_delete [$($other:tt)*], model = $m:ident, $($args:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "model `", ::core::stringify!($m), "`: `soft_delete(", ::core::stringify!($($other)*),
+            ")` is not a form of `soft_delete`; write `soft_delete` (a timestamp `deleted_at`) or `soft_delete(tz)` (a timestamptz `deleted_at`)"
+        ));
     };
     (kind = lock_version, $($args:tt)*) => {
         $crate::__glowplug_behaviour! { @column lock_version {

@@ -110,12 +110,21 @@ macro_rules! __glowplug_relation_items {
         kind = many_to_many, name = $name:ident, attrs = [$($attr:tt)*], target = [$($target:tt)*], by = $left:ident,
         through = [$($join:ident)::+ ($right:ident)], opts = []) => {
         // Counts per parent (`Scope::with_count`): the lazy query, correlated with the parent row.
+        // What it counts depends on whether the target soft-deletes
+        // (`BySoftDelete`): the join rows, or the live targets they pair.
         impl $crate::query::CountOf<$model> for $marker {
-            type Expr = $crate::query::CountRows<$crate::relation::ManyToManyQuery<
-                $($target)*, $($join)::+::table, $($join)::+::$left, $($join)::+::$right, $table::$pk
-            >>;
+            type Expr = $crate::query::CountRows<<<$($target)* as $crate::__private::Touch>::SoftDeletes as $crate::query::BySoftDelete<
+                $crate::__private::diesel::dsl::Filter<$($join)::+::table, $crate::__private::diesel::dsl::Eq<$($join)::+::$left, $table::$pk>>,
+                $crate::relation::ManyToManyQuery<$($target)*, $($join)::+::table, $($join)::+::$left, $($join)::+::$right, $table::$pk>,
+            >>::Out>;
             fn count_of() -> Self::Expr {
-                $crate::query::count_rows($crate::__glowplug_through!([$($target)*], [$($join)::+], $left, $right, $table::$pk))
+                $crate::query::count_rows(<<$($target)* as $crate::__private::Touch>::SoftDeletes as $crate::query::BySoftDelete<_, _>>::pick(
+                    $crate::__private::diesel::QueryDsl::filter(
+                        $($join)::+::table,
+                        $crate::__private::diesel::ExpressionMethods::eq($($join)::+::$left, $table::$pk),
+                    ),
+                    $crate::__glowplug_through!([$($target)*], [$($join)::+], $left, $right, $table::$pk),
+                ))
             }
         }
         $crate::__glowplug_relation_common! {

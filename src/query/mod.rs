@@ -175,8 +175,8 @@ pub trait CountRelation: crate::Relation {
 
 /// The expression `(SELECT COUNT(*) FROM targets WHERE fk = parents.pk)`
 /// of [`Scope::with_count`]; implemented for every [`CountRelation`], and
-/// by `model!` for each `many_to_many` (`… WHERE targets.id IN (SELECT
-/// right FROM join WHERE left = parents.pk)`).
+/// by `model!` for each `many_to_many` (what it counts is chosen by
+/// [`BySoftDelete`]).
 pub trait CountOf<M> {
     /// The correlated subquery.
     type Expr;
@@ -212,6 +212,46 @@ where
             crate::relation::primary_key_of::<M>(),
         ));
         count_rows(children)
+    }
+}
+
+/// Whether a model declares `soft_delete`, as a type
+/// ([`Touch::SoftDeletes`]), for choices made at compile time by the
+/// model at the other end of a relation (see [`BySoftDelete`]).
+#[doc(hidden)]
+pub struct SoftDeletes<const DECLARED: bool>;
+
+/// Picks `A` for a model without soft deletes and `B` for one with them.
+///
+/// A `many_to_many`'s [`CountOf`] uses it to choose what to count by its
+/// target. A target without soft deletes: the parent's join rows (`SELECT
+/// COUNT(*) FROM post_tags WHERE post_id = posts.id`), one per pair, what a
+/// hand-written count reads; it equals the number of targets the relation
+/// loads when each pair is stored once and a pair cannot outlive its target
+/// (a unique pair and foreign keys guarantee both). A target with soft
+/// deletes: the live targets the join table pairs with the parent (`SELECT
+/// COUNT(*) FROM tags WHERE deleted_at IS NULL AND id IN (SELECT tag_id
+/// FROM post_tags WHERE post_id = posts.id)`), so deleted targets are not
+/// counted.
+#[doc(hidden)]
+pub trait BySoftDelete<A, B> {
+    /// `A` or `B`.
+    type Out;
+    /// `without` or `with`.
+    fn pick(without: A, with: B) -> Self::Out;
+}
+
+impl<A, B> BySoftDelete<A, B> for SoftDeletes<false> {
+    type Out = A;
+    fn pick(without: A, _with: B) -> A {
+        without
+    }
+}
+
+impl<A, B> BySoftDelete<A, B> for SoftDeletes<true> {
+    type Out = B;
+    fn pick(_without: A, with: B) -> B {
+        with
     }
 }
 
@@ -252,6 +292,9 @@ pub trait Touch {
     type Remove;
     /// The statement of `delete_all`, before the scope's filters.
     fn remove() -> Self::Remove;
+    /// Whether the model declares `soft_delete`: [`SoftDeletes`]`<true>`
+    /// or `<false>`.
+    type SoftDeletes;
 }
 
 /// `Touch` for one model (`timestamps = yes | no`, `soft_delete = yes | no`).

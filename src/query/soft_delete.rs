@@ -81,8 +81,7 @@ pub type OnlyDeleted<M> = dsl::Filter<WithDeleted<M>, dsl::IsNotNull<<M as SoftD
 )]
 pub trait SoftDelete: Crud {
     /// The `deleted_at` column (`notes::deleted_at`).
-    type DeletedAt: Expression<SqlType = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>>
-        + Default;
+    type DeletedAt: Expression<SqlType: diesel::sql_types::SingleValue> + Default;
 
     /// The changes of a restore: `deleted_at = NULL`, with `updated_at`
     /// bumped on models with timestamps.
@@ -91,8 +90,10 @@ pub trait SoftDelete: Crud {
     /// The changes of a restore (see [`SoftDelete::Restore`]).
     fn restore_changes() -> Self::Restore;
 
-    /// When this row was soft-deleted (`None`: it was not).
-    fn deleted_at(&self) -> Option<chrono::NaiveDateTime>;
+    /// When this row was soft-deleted (`None`: it was not), as an instant
+    /// whether `deleted_at` is a `timestamp` (`soft_delete`, which glowplug
+    /// writes in UTC) or a `timestamptz` (`soft_delete(tz)`).
+    fn deleted_at(&self) -> Option<crate::UtcDateTime>;
 
     /// Clears `deleted_at` of the row with key `id` (and bumps `updated_at`
     /// on models with timestamps); whether a deleted row was restored.
@@ -165,18 +166,18 @@ macro_rules! __glowplug_soft_delete {
             type Restore = <$model as $crate::__private::Touch>::With<
                 $crate::__private::diesel::dsl::Eq<
                     $table::deleted_at,
-                    $crate::__private::Option<$crate::__private::NaiveDateTime>,
+                    $crate::__private::Option<$crate::__private::Stamp>,
                 >,
             >;
 
             fn restore_changes() -> Self::Restore {
-                let none: $crate::__private::Option<$crate::__private::NaiveDateTime> =
+                let none: $crate::__private::Option<$crate::__private::Stamp> =
                     $crate::__private::Option::None;
                 $crate::__glowplug_touch!($ts, $table, $table::deleted_at.eq(none))
             }
 
-            fn deleted_at(&self) -> $crate::__private::Option<$crate::__private::NaiveDateTime> {
-                self.deleted_at
+            fn deleted_at(&self) -> $crate::__private::Option<$crate::__private::UtcDateTime> {
+                $crate::__private::InUtc::in_utc(self.deleted_at)
             }
 
             fn restore_by_id<C: $crate::DbConnection + ?::core::marker::Sized>(

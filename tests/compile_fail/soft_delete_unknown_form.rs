@@ -1,0 +1,9 @@
+glowplug::model! {
+    Note {
+        id: pk,
+        body: text,
+        soft_delete(utc),
+    }
+}
+
+fn main() {}
