@@ -14,7 +14,9 @@
 //!   `lock_version` model (one `UPDATE … SET …, lock_version =
 //!   lock_version + 1 WHERE id = ? AND lock_version = ? RETURNING …`) against
 //!   `update(docs.find(id).filter(lock_version.eq(v))).set((title, lock_version + 1)).execute`
-//!   with its row count checked (a diesel user's optimistic lock);
+//!   with its row count checked (a diesel user's optimistic lock), and
+//!   `locked_update/diesel_returning`, the same `UPDATE` with `RETURNING`
+//!   every column read into a `Doc`, as glowplug sends it;
 //! * `count_has_many` / `count_many_to_many`: `Author::scope().order(id)
 //!   .with_count(Author::NOTES | Author::TAGS)` on 100 authors (a correlated
 //!   subquery per row) against diesel's `LEFT JOIN … GROUP BY authors.id`
@@ -238,6 +240,25 @@ macro_rules! sides {
                 black_box(version)
             })
         });
+        // The same statement with `RETURNING` every column, read into a
+        // `Doc`: what glowplug's `save`/`update` send to refresh the struct.
+        let mut current = Doc::find(pooled, doc_id).expect("the doc");
+        group.bench_function("locked_update/diesel_returning", |bench| {
+            bench.iter(|| {
+                let target = docs::table
+                    .find(doc_id)
+                    .filter(docs::lock_version.eq(current.lock_version));
+                current = diesel::update(target)
+                    .set((
+                        docs::title.eq("returned"),
+                        docs::lock_version.eq(docs::lock_version + 1),
+                    ))
+                    .returning((docs::id, docs::title, docs::lock_version))
+                    .get_result(&mut *conn)
+                    .unwrap();
+                black_box(current.lock_version)
+            })
+        });
 
         // (c) with_count against a left join and GROUP BY.
         let on = notes::author_id
@@ -302,9 +323,20 @@ fn postgres(c: &mut Criterion) {
     let Some((_admin, url)) = pg_bench_schema("glowplug_bench_behaviours") else {
         return;
     };
-    let db = Database::connect(&url).expect("a pool");
+    // Both sides commit without waiting for the flush to disk (a few
+    // milliseconds here, which would hide the writes' own cost).
+    let db = Database::builder(&url)
+        .on_connect(|conn| {
+            conn.batch_execute("SET synchronous_commit = off")?;
+            Ok(())
+        })
+        .build()
+        .expect("a pool");
     seed(&mut db.get().expect("a pooled connection"));
     let mut concrete = PgConnection::establish(&url).expect("a PostgreSQL connection");
+    concrete
+        .batch_execute("SET synchronous_commit = off")
+        .expect("set synchronous_commit");
     sides!(c, "postgres", db, concrete);
 }
 
