@@ -21,7 +21,10 @@
 //!   .with_count(Author::NOTES | Author::TAGS)` on 100 authors (a correlated
 //!   subquery per row) against diesel's `LEFT JOIN … GROUP BY authors.id`
 //!   with `COUNT(notes.id)` (live notes only, in the `ON`) or
-//!   `COUNT(author_tags.tag_id)`.
+//!   `COUNT(author_tags.tag_id)`, and against the query glowplug sends
+//!   written by hand (`diesel_subquery`: `SELECT authors.*, (SELECT
+//!   COUNT(*) FROM notes WHERE author_id = authors.id AND deleted_at IS
+//!   NULL) …`).
 //!
 //! The glowplug side runs on the pool's connection (`Database::get`), the
 //! diesel side on a plain `SqliteConnection`/`PgConnection` to the same
@@ -118,7 +121,7 @@ fn seed(conn: &mut glowplug::PooledConnection) {
 /// `with_count` of `$relation` on every author, against the diesel query
 /// `$diesel()`, after checking both give the same counts.
 macro_rules! count_sides {
-    ($group:ident, $pooled:ident, $conn:ident, $name:literal, $relation:expr, $diesel:ident) => {{
+    ($group:ident, $pooled:ident, $conn:ident, $name:literal, $relation:expr, $diesel:ident, $subquery:ident) => {{
         let with_count = |pooled: &mut glowplug::PooledConnection| {
             let scope = Author::scope().order(authors::id.asc());
             scope.with_count(pooled, $relation).unwrap()
@@ -126,11 +129,16 @@ macro_rules! count_sides {
         let b: Vec<(Author, i64)> = $diesel().load($conn).expect("diesel");
         assert_eq!(with_count($pooled), b, "same counts");
         assert_eq!(b.len(), AUTHORS as usize);
+        let s: Vec<(Author, i64)> = $subquery().load($conn).expect("diesel");
+        assert_eq!(s, b, "same counts");
         $group.bench_function(concat!($name, "/glowplug"), |bench| {
             bench.iter(|| black_box(with_count($pooled)))
         });
         $group.bench_function(concat!($name, "/diesel"), |bench| {
             bench.iter(|| black_box($diesel().load::<(Author, i64)>($conn).unwrap()))
+        });
+        $group.bench_function(concat!($name, "/diesel_subquery"), |bench| {
+            bench.iter(|| black_box($subquery().load::<(Author, i64)>($conn).unwrap()))
         });
     }};
 }
@@ -274,13 +282,26 @@ macro_rules! sides {
                 ))
                 .order(authors::id)
         };
+        // The query glowplug sends, written by hand: a correlated count per author.
+        let per_author_subquery = || {
+            let live = notes::table
+                .filter(notes::author_id.eq(authors::id))
+                .filter(notes::deleted_at.is_null())
+                .select(diesel::dsl::count_star())
+                .single_value()
+                .assume_not_null();
+            authors::table
+                .select((authors::all_columns, live))
+                .order(authors::id)
+        };
         count_sides!(
             group,
             pooled,
             conn,
             "count_has_many",
             Author::NOTES,
-            per_author
+            per_author,
+            per_author_subquery
         );
         let tagged = || {
             authors::table
@@ -292,13 +313,24 @@ macro_rules! sides {
                 ))
                 .order(authors::id)
         };
+        let tagged_subquery = || {
+            let pairs = author_tags::table
+                .filter(author_tags::author_id.eq(authors::id))
+                .select(diesel::dsl::count_star())
+                .single_value()
+                .assume_not_null();
+            authors::table
+                .select((authors::all_columns, pairs))
+                .order(authors::id)
+        };
         count_sides!(
             group,
             pooled,
             conn,
             "count_many_to_many",
             Author::TAGS,
-            tagged
+            tagged,
+            tagged_subquery
         );
         group.finish();
     }};
