@@ -66,11 +66,11 @@ macro_rules! __glowplug_expand {
             $crate::__private::Debug, $crate::__private::Clone, $crate::__private::PartialEq,
             $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize,
             $crate::__private::diesel::Queryable, $crate::__private::diesel::Selectable,
-            $crate::__private::diesel::Identifiable, $crate::__private::diesel::AsChangeset
+            $crate::__private::diesel::Identifiable
         )]
         #[serde(crate = "glowplug::__private::serde")]
         #[diesel(
-            table_name = $table, primary_key($pk), treat_none_as_null = true,
+            table_name = $table, primary_key($pk),
             check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg)
         )]
         $($vis)* struct $model {
@@ -233,11 +233,11 @@ macro_rules! __glowplug_expand {
             } }
 
             $crate::__glowplug_ops! {
-                conn = [$crate::__private::SqliteConnection], copy = no, model = $model, table = $table, pk = $pk,
+                conn = [$crate::__private::SqliteConnection], copy = no, model = $model, changes = $changes, table = $table, pk = $pk,
                 cols = [$($cn)*], data = [$($dn)*], timestamps = $ts, soft_delete = $sd, lock_version = $lk
             }
             $crate::__glowplug_ops! {
-                conn = [$crate::__private::PgConnection], copy = yes, model = $model, table = $table, pk = $pk,
+                conn = [$crate::__private::PgConnection], copy = yes, model = $model, changes = $changes, table = $table, pk = $pk,
                 cols = [$($cn)*], data = [$($dn)*], timestamps = $ts, soft_delete = $sd, lock_version = $lk
             }
 

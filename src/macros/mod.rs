@@ -285,7 +285,7 @@ mod types;
 /// | item | what it is |
 /// |---|---|
 /// | `mod users` | diesel's `table!` schema: `users::table`, `users::id`, `users::username`, … |
-/// | `struct User` | the model: every column as a `pub` field (`Option` for `null`); derives `Debug`, `Clone`, `PartialEq`, serde `Serialize`/`Deserialize`, and diesel `Queryable`, `Selectable` (checked against SQLite and PostgreSQL), `Identifiable`, `AsChangeset` |
+/// | `struct User` | the model: every column as a `pub` field (`Option` for `null`); derives `Debug`, `Clone`, `PartialEq`, serde `Serialize`/`Deserialize`, and diesel `Queryable`, `Selectable` (checked against SQLite and PostgreSQL), `Identifiable` (write it back with `save`, or a `UserChanges` with `update`) |
 /// | `User::META` | a const [`ModelMeta`](crate::ModelMeta): table, columns, types, constraints |
 /// | `struct NewUser` | the insert struct: no `id`, no timestamps; a defaulted column is an `Option` (`None` = the default; `Option<Option<_>>` when it is also `null`); `NewUser::new(..)` takes the required columns (not `null`, no `default`) in declaration order, and `Default` is derived only when there are none, so a forgotten required column does not compile (`NewUser { bio: Some(..), ..NewUser::new("ada", "a@x.io") }`); derives serde (a required field missing from JSON is an error) and implements diesel `Insertable` for `&NewUser` |
 /// | `struct UserChanges` | the changes struct: every column but the key and timestamps as an `Option` (`None` = unchanged; `Some(None)` sets a nullable column to NULL); derives `Default`, serde, diesel `AsChangeset` |

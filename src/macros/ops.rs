@@ -12,7 +12,7 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_ops {
-    (conn = [$conn:ty], copy = $copy:ident, model = $model:ident, table = $table:ident, pk = $pk:ident,
+    (conn = [$conn:ty], copy = $copy:ident, model = $model:ident, changes = $changes:ident, table = $table:ident, pk = $pk:ident,
         cols = [$($cn:ident)*], data = [$($dn:ident)*], timestamps = $ts:ident, soft_delete = $sd:ident, lock_version = $lk:ident) => {
         impl $crate::__private::ModelOps<$conn> for $model {
             fn op_all(conn: &mut $conn) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
@@ -37,12 +37,14 @@ macro_rules! __glowplug_ops {
                     .get_result(conn)
             }
 
+            // `update`'s statement with every writable column set: one
+            // statement type and one `AsChangeset` (the model's) fewer for
+            // rustc to check per model (BENCHMARKS.md, "Compile time of
+            // `model!`"). diesel prepares every `UPDATE` afresh, so only
+            // the clones are added at run time.
             fn op_save(conn: &mut $conn, row: &Self) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
-                $crate::__private::diesel::update($crate::__glowplug_versioned!(target $lk $table, $table::table.find(row.$pk), row))
-                    .set($crate::__glowplug_versioned!(set $lk $table, $crate::__glowplug_touch!($ts, $table, row)))
-                    .returning(( $( $table::$cn, )* ))
-                    .get_result(conn)
-                    .optional()
+                let changes = $changes { $( $dn: $crate::__private::Option::Some($crate::__private::Clone::clone(&row.$dn)), )* };
+                <Self as $crate::__private::ModelOps<$conn>>::op_update(conn, row, &changes)
             }
 
             fn op_update(
