@@ -1,5 +1,6 @@
-//! The `DO UPDATE SET` list of glowplug's upserts, written from the model's
-//! metadata instead of generated per model.
+//! The `DO UPDATE SET` list of glowplug's upserts, and the whole statement
+//! of `put_rows` (full rows upserted by key, [`PutRows`]), written from the
+//! model's metadata instead of generated per model.
 //!
 //! An upsert that overwrites (`OnConflict::Update`) sets every column but
 //! the key and `created_at` to the value the row would have inserted:
@@ -126,3 +127,97 @@ impl<M: 'static> QueryId for Excluded<M> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
+
+/// The values of one full row (every column, the key included, in
+/// declaration order) as binds, for [`PutRows`]; implemented by `model!`
+/// for each backend.
+#[doc(hidden)]
+pub trait BindRow<DB: DieselBackend>: Model {
+    /// Writes the column names, `"id", "name", …`.
+    fn write_columns(out: &mut AstPass<'_, '_, DB>) -> QueryResult<()>;
+    /// Binds this row's values, `?, ?, …`.
+    fn bind_row<'b>(&'b self, out: &mut AstPass<'_, 'b, DB>) -> QueryResult<()>;
+}
+
+/// Writes `, ` before every item but the first.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Separator(bool);
+
+impl Separator {
+    /// The separator before the next item.
+    pub fn next<DB: DieselBackend>(&mut self, out: &mut AstPass<'_, '_, DB>) {
+        if std::mem::replace(&mut self.0, true) {
+            out.push_sql(", ");
+        }
+    }
+}
+
+/// `INSERT INTO t (every column) VALUES (…), (…) ON CONFLICT (key) DO
+/// UPDATE SET …` (or `DO NOTHING`) for full rows of `M`: the statement of
+/// `put_rows`, written from the model's metadata, with each row's values
+/// bound by [`BindRow`].
+///
+/// diesel's statement for this, a tuple of `column.eq(&row.column)` per
+/// row under `on_conflict(key)`, was the most expensive of the bodies
+/// `model!` generates to type-check (BENCHMARKS.md, "Compile time of
+/// `model!`"); binding each column is one simple proof per column. Not
+/// cached, as diesel does not cache a multi-row insert whose row count
+/// varies, nor any `DO UPDATE`.
+#[doc(hidden)]
+pub struct PutRows<'a, M> {
+    rows: &'a [M],
+    changes: Excluded<M>,
+}
+
+impl<'a, M> PutRows<'a, M> {
+    /// The statement for `rows` (at least one) under `action`.
+    pub fn new(rows: &'a [M], action: OnConflict) -> Self {
+        PutRows {
+            rows,
+            changes: Excluded::new(action),
+        }
+    }
+}
+
+impl<M: BindRow<DB>, DB: DieselBackend> QueryFragment<DB> for PutRows<'_, M> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        out.push_sql("INSERT INTO ");
+        out.push_identifier(M::META.table)?;
+        out.push_sql(" (");
+        M::write_columns(&mut out)?;
+        out.push_sql(") VALUES ");
+        for (i, row) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            row.bind_row(&mut out)?;
+            out.push_sql(")");
+        }
+        out.push_sql(" ON CONFLICT (");
+        // `model!` refuses a model without exactly one primary key.
+        let key = M::META
+            .columns
+            .iter()
+            .find(|c| c.primary_key)
+            .ok_or_else(|| {
+                diesel::result::Error::QueryBuilderError(
+                    format!("model `{}` has no primary key", M::META.name).into(),
+                )
+            })?;
+        out.push_identifier(key.name)?;
+        if self.changes.is_noop(out.backend())? {
+            out.push_sql(") DO NOTHING");
+        } else {
+            out.push_sql(") DO UPDATE SET ");
+            self.changes.walk_ast(out.reborrow())?;
+        }
+        Ok(())
+    }
+}
+
+impl<M> QueryId for PutRows<'_, M> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<M, Conn> diesel::RunQueryDsl<Conn> for PutRows<'_, M> {}

@@ -233,11 +233,11 @@ macro_rules! __glowplug_expand {
             } }
 
             $crate::__glowplug_ops! {
-                conn = [$crate::__private::SqliteConnection], copy = no, model = $model, changes = $changes, table = $table, pk = $pk,
+                conn = [$crate::__private::SqliteConnection], copy = no, db = [$crate::__private::diesel::sqlite::Sqlite], model = $model, changes = $changes, table = $table, pk = $pk,
                 cols = [$($cn)*], data = [$($dn)*], timestamps = $ts, soft_delete = $sd, lock_version = $lk
             }
             $crate::__glowplug_ops! {
-                conn = [$crate::__private::PgConnection], copy = yes, model = $model, changes = $changes, table = $table, pk = $pk,
+                conn = [$crate::__private::PgConnection], copy = yes, db = [$crate::__private::diesel::pg::Pg], model = $model, changes = $changes, table = $table, pk = $pk,
                 cols = [$($cn)*], data = [$($dn)*], timestamps = $ts, soft_delete = $sd, lock_version = $lk
             }
 

@@ -4,15 +4,17 @@
 //! `COPY`, the `ON CONFLICT` endings of upserts and the `updated_at` bump.
 //!
 //! Each operation is plain diesel on the concrete connection, so diesel's
-//! prepared-statement cache applies as in hand-written code. These bodies
-//! are most of what `model!` costs to type-check (BENCHMARKS.md, "Compile
-//! time of `model!`"): the upserts and `save`/`update` above all.
+//! prepared-statement cache applies as in hand-written code; `save` reuses
+//! `update`'s statement and `put_rows` is glowplug's own statement
+//! (`upsert::PutRows`, with `BindRow` generated here). These bodies are
+//! most of what `model!` costs to type-check (BENCHMARKS.md, "Compile time
+//! of `model!`"): the upserts above all.
 
 /// The CRUD operations on one backend's connection type.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __glowplug_ops {
-    (conn = [$conn:ty], copy = $copy:ident, model = $model:ident, changes = $changes:ident, table = $table:ident, pk = $pk:ident,
+    (conn = [$conn:ty], copy = $copy:ident, db = [$db:ty], model = $model:ident, changes = $changes:ident, table = $table:ident, pk = $pk:ident,
         cols = [$($cn:ident)*], data = [$($dn:ident)*], timestamps = $ts:ident, soft_delete = $sd:ident, lock_version = $lk:ident) => {
         impl $crate::__private::ModelOps<$conn> for $model {
             fn op_all(conn: &mut $conn) -> $crate::__private::QueryResult<$crate::__private::Vec<Self>> {
@@ -106,13 +108,36 @@ macro_rules! __glowplug_ops {
                 rows: &[Self],
                 action: $crate::OnConflict,
             ) -> $crate::__private::QueryResult<usize> {
-                let values: $crate::__private::Vec<_> =
-                    rows.iter().map(|row| ( $( $table::$cn.eq(&row.$cn), )* )).collect();
-                let insert = $crate::__private::diesel::insert_into($table::table).values(values).on_conflict($table::$pk);
-                $crate::__glowplug_on_conflict!(shared, insert, action, $model, |q| q.execute(conn))
+                $crate::__private::diesel::RunQueryDsl::execute($crate::__private::PutRows::new(rows, action), conn)
             }
 
             $crate::__glowplug_copy! { $copy, $conn, $table }
+        }
+
+        // A full row's values for `op_put_rows` (`PutRows`): one bind per column.
+        impl $crate::__private::BindRow<$db> for $model {
+            fn write_columns(
+                out: &mut $crate::__private::diesel::query_builder::AstPass<'_, '_, $db>,
+            ) -> $crate::__private::QueryResult<()> {
+                let mut separator = $crate::__private::Separator::default();
+                $(
+                    separator.next(out);
+                    out.push_identifier(<$table::$cn as $crate::__private::diesel::Column>::NAME)?;
+                )*
+                ::core::result::Result::Ok(())
+            }
+
+            fn bind_row<'b>(
+                &'b self,
+                out: &mut $crate::__private::diesel::query_builder::AstPass<'_, 'b, $db>,
+            ) -> $crate::__private::QueryResult<()> {
+                let mut separator = $crate::__private::Separator::default();
+                $(
+                    separator.next(out);
+                    out.push_bind_param::<$crate::__private::diesel::dsl::SqlTypeOf<$table::$cn>, _>(&self.$cn)?;
+                )*
+                ::core::result::Result::Ok(())
+            }
         }
     };
 }
