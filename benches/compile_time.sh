@@ -21,7 +21,8 @@
 #
 # Environment: KEEP=1 keeps the temporary directory (its path is printed);
 # COMPILE_TIME_DIR=path uses that directory instead of a new one (reused
-# between runs, so dependencies are built once).
+# between runs, so dependencies are built once); INSTRUCTIONS=1 counts
+# instructions with valgrind instead of timing (see below).
 set -euo pipefail
 
 # `--scale-test N` prints the models of tests/scale/chain.rs instead: N small
@@ -206,6 +207,29 @@ export CARGO_TARGET_DIR="$dir/target"
 export CARGO_INCREMENTAL=0
 echo "building dependencies and both crates once (not timed)..."
 cargo check -q -p through_model -p hand_written
+
+# INSTRUCTIONS=1: instead of timing rounds, count the instructions of the
+# rustc that checks each crate once (valgrind's callgrind: the same count
+# whatever else the machine is doing; about 4 minutes a crate at N = 20).
+# The figure to compare two versions of `model!` by: wall-clock rounds
+# spread by about 5 % even on a quiet machine.
+if [[ -n "${INSTRUCTIONS:-}" ]]; then
+    count_check() {
+        local out="$dir/callgrind/$1"
+        rm -rf "$out"
+        mkdir -p "$out"
+        touch "$dir/$1/src/lib.rs"
+        valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$out/%p.out" \
+            cargo check -q -p "$1" >/dev/null 2>&1
+        # One count per process (cargo, rustc); the largest is the check.
+        grep -h '^summary:' "$out"/*.out | awk '{ print $2 }' | sort -n | tail -1
+    }
+    model=$(count_check through_model)
+    hand=$(count_check hand_written)
+    printf 'N = %d, instructions to check: model! %s, hand-written %s, ratio %.3fx\n' \
+        "$n" "$model" "$hand" "$(echo "$model / $hand" | bc -l)"
+    exit 0
+fi
 
 # Prints "wall cpu" in seconds for one `cargo check` of crate $1 (cpu: user +
 # system time of cargo and rustc, less sensitive than wall time to other
