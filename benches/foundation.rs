@@ -169,6 +169,16 @@ struct Diesel<C> {
     insert_nested: fn(&mut C, &NewUser) -> QueryResult<User>,
 }
 
+/// Hand-written diesel on a `PgConnection` (direct or through PgBouncer).
+const PG_DIESEL: Diesel<PgConnection> = Diesel {
+    label: "diesel",
+    load_all: pg_diesel::load_all,
+    find: pg_diesel::find,
+    find_no_limit: pg_diesel::find_no_limit,
+    insert: pg_diesel::insert,
+    insert_nested: pg_diesel::insert_nested,
+};
+
 /// Runs `$body` with `$c` bound to the concrete connection behind `$conn`
 /// (setup code, outside the timed parts).
 macro_rules! on_backend {
@@ -561,21 +571,7 @@ fn bench_postgres(c: &mut Criterion) {
     let Some((mut admin, mut conn, url)) = pg_bench_migrated(PG_SCHEMA) else {
         return;
     };
-    suite(
-        c,
-        "postgres",
-        &mut conn,
-        "facade",
-        Diesel {
-            label: "diesel",
-            load_all: pg_diesel::load_all,
-            find: pg_diesel::find,
-            find_no_limit: pg_diesel::find_no_limit,
-            insert: pg_diesel::insert,
-            insert_nested: pg_diesel::insert_nested,
-        },
-        LOAD_SIZES,
-    );
+    suite(c, "postgres", &mut conn, "facade", PG_DIESEL, LOAD_SIZES);
     // The observe groups compare the same statements with and without the
     // instrumentation: without waiting for each commit's flush to disk
     // (milliseconds here), the CPU cost being measured is not lost in it.
@@ -613,21 +609,7 @@ fn bench_pgbouncer(c: &mut Criterion) {
     let mut conn =
         PgConnection::establish(&pgbouncer.url("bench")).expect("connect through PgBouncer");
     conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
-    suite(
-        c,
-        "pgbouncer",
-        &mut conn,
-        "facade",
-        Diesel {
-            label: "diesel",
-            load_all: pg_diesel::load_all,
-            find: pg_diesel::find,
-            find_no_limit: pg_diesel::find_no_limit,
-            insert: pg_diesel::insert,
-            insert_nested: pg_diesel::insert_nested,
-        },
-        LOAD_SIZES,
-    );
+    suite(c, "pgbouncer", &mut conn, "facade", PG_DIESEL, LOAD_SIZES);
     drop(conn);
     drop(pgbouncer);
     admin

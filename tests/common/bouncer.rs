@@ -12,7 +12,12 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
+// Each harness file brings its own copy, so it can be included alone.
+#[allow(clippy::duplicate_mod)]
+#[path = "local.rs"]
+mod local;
+
+use local::free_port;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -56,14 +61,13 @@ impl Bouncer {
     /// `None` (with a skip line) when the binary is not installed.
     pub fn start(test: &str, pool_size: u32, aliases: &[Alias<'_>]) -> Option<Bouncer> {
         let Some(binary) = binary() else {
-            let msg = "no pgbouncer binary at /usr/sbin/pgbouncer (apt-get install pgbouncer, or set GLOWPLUG_PGBOUNCER)";
-            if std::env::var("REQUIRE_PG").is_ok_and(|v| v == "1") {
-                panic!("{msg}; REQUIRE_PG=1 makes this a failure");
-            }
-            let _ = writeln!(std::io::stderr(), "SKIP {test}: {msg}");
+            local::skip(
+                test,
+                "no pgbouncer binary at /usr/sbin/pgbouncer or at GLOWPLUG_PGBOUNCER (apt-get install pgbouncer, or set GLOWPLUG_PGBOUNCER to one)",
+            );
             return None;
         };
-        let server = Server::from_url(&super_base_url());
+        let server = Server::from_url(&local::pg_base_url());
         let dir = tempfile::tempdir().expect("a temporary directory");
         let port = free_port();
         let mut databases = String::new();
@@ -191,15 +195,10 @@ impl Server {
     }
 }
 
-/// `PG_DATABASE_URL`, or the default the rest of the harness uses.
-fn super_base_url() -> String {
-    std::env::var("PG_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/glowplug_test".to_owned())
-}
-
 fn binary() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("GLOWPLUG_PGBOUNCER") {
-        return Some(PathBuf::from(path));
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
     }
     let path = PathBuf::from("/usr/sbin/pgbouncer");
     if !path.is_file() {
@@ -243,12 +242,4 @@ fn postgres_ids_if_root() -> Option<(u32, u32)> {
         return None;
     }
     Some((id(&["-u", "postgres"])?, id(&["-g", "postgres"])?))
-}
-
-/// A TCP port nothing listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }

@@ -11,7 +11,12 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
+// Each harness file brings its own copy, so it can be included alone.
+#[allow(clippy::duplicate_mod)]
+#[path = "local.rs"]
+mod local;
+
+use local::free_port;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -31,11 +36,10 @@ impl Cluster {
     /// PostgreSQL server binaries are not installed.
     pub fn start(test: &str) -> Option<Cluster> {
         let Some(bin) = server_binaries() else {
-            let msg = "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin; set GLOWPLUG_PG_BIN";
-            if std::env::var("REQUIRE_PG").is_ok_and(|v| v == "1") {
-                panic!("{msg}; REQUIRE_PG=1 makes this a failure");
-            }
-            let _ = writeln!(std::io::stderr(), "SKIP {test}: {msg}");
+            local::skip(
+                test,
+                "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin; set GLOWPLUG_PG_BIN",
+            );
             return None;
         };
         let cluster = Cluster::empty(bin);
@@ -267,12 +271,4 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// A TCP port nothing listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
