@@ -254,7 +254,7 @@ mod types;
 /// on insert and bumped on save and update (no database triggers).
 ///
 /// `soft_delete` adds `deleted_at` (`timestamp`, `null`; `soft_delete(tz)`:
-/// `timestamptz`, a `DateTime<Utc>` in the struct; in the model struct
+/// `timestamptz`, a [`UtcDateTime`](crate::UtcDateTime) in the struct; in the model struct
 /// only, like the timestamps) and makes deletes soft: the model's
 /// base query, which every read starts from (`all`, `find`, scopes, counts,
 /// pagination, relations loaded into other models), reads only rows whose

@@ -215,7 +215,7 @@ macro_rules! __glowplug_parse {
         }
     };
 
-    // `soft_delete(tz)`: the bare word with its form, `soft_delete tz`, for the next rule.
+    // `soft_delete(tz)`: the bare word with its form in brackets, `soft_delete [tz]`, for the next rule.
     (pending = $pending:tt, d = $d:tt, model = $model:tt, pk = $pk:tt, cols = $cols:tt, data = $data:tt, new = $nw:tt,
         seen = $seen:tt, timestamps = $ts:ident, rest = [ soft_delete ( $($form:tt)* ) $($rest:tt)* ]) => {
         $crate::__glowplug_parse! {
