@@ -17,6 +17,13 @@
 //!   with its row count checked (a diesel user's optimistic lock), and
 //!   `locked_update/diesel_returning`, the same `UPDATE` with `RETURNING`
 //!   every column read into a `Doc`, as glowplug sends it;
+//! * `upsert_ignore` / `upsert_update`: `NewSetting::insert_or_ignore` and
+//!   `NewSetting::upsert` on the key `settings.key`, which always exists
+//!   (`INSERT … ON CONFLICT ("key") DO NOTHING` or `DO UPDATE SET "key" =
+//!   excluded."key", "value" = excluded."value"`, `RETURNING` every
+//!   column), against the same statements built with diesel's
+//!   `on_conflict(..).do_nothing()` / `.do_update().set(..)` and
+//!   `returning(..)`;
 //! * `count_has_many` / `count_many_to_many`: `Author::scope().order(id)
 //!   .with_count(Author::NOTES | Author::TAGS)` on 100 authors (a correlated
 //!   subquery per row) against diesel's `LEFT JOIN … GROUP BY authors.id`
@@ -74,6 +81,8 @@ glowplug::model! {
     }
 
     pub Doc { id: pk, title: text, lock_version }
+
+    pub Setting { id: pk, key: text unique, value: text }
 }
 
 const MODELS: &[glowplug::ModelMeta] = &[
@@ -82,6 +91,7 @@ const MODELS: &[glowplug::ModelMeta] = &[
     Tag::META,
     AuthorTag::META,
     Doc::META,
+    Setting::META,
 ];
 const AUTHORS: i64 = 100;
 const NOTES_PER_AUTHOR: i64 = 10;
@@ -116,6 +126,7 @@ fn seed(conn: &mut glowplug::PooledConnection) {
         }
     }
     NewDoc::new("draft").insert(conn).expect("a doc");
+    NewSetting::new("k", "v").insert(conn).expect("a setting");
 }
 
 /// `with_count` of `$relation` on every author, against the diesel query
@@ -281,7 +292,58 @@ macro_rules! sides {
             })
         });
 
-        // (c) with_count against a left join and GROUP BY.
+        // (c) single-row upserts on an existing key.
+        let setting = || NewSetting::new("k", "again");
+        assert_eq!(
+            setting().insert_or_ignore(pooled, settings::key).unwrap(),
+            None
+        );
+        settle(pooled);
+        group.bench_function("upsert_ignore/glowplug", |bench| {
+            bench.iter(|| black_box(setting().insert_or_ignore(pooled, settings::key).unwrap()))
+        });
+        let values = || (settings::key.eq("k"), settings::value.eq("again"));
+        settle(pooled);
+        group.bench_function("upsert_ignore/diesel", |bench| {
+            bench.iter(|| {
+                let skipped: Option<Setting> = diesel::insert_into(settings::table)
+                    .values(values())
+                    .on_conflict(settings::key)
+                    .do_nothing()
+                    .returning(settings::all_columns)
+                    .get_result(&mut *conn)
+                    .optional()
+                    .unwrap();
+                black_box(skipped)
+            })
+        });
+        assert_eq!(
+            setting().upsert(pooled, settings::key).unwrap().value,
+            "again"
+        );
+        settle(pooled);
+        group.bench_function("upsert_update/glowplug", |bench| {
+            bench.iter(|| black_box(setting().upsert(pooled, settings::key).unwrap()))
+        });
+        settle(pooled);
+        group.bench_function("upsert_update/diesel", |bench| {
+            bench.iter(|| {
+                let stored: Setting = diesel::insert_into(settings::table)
+                    .values(values())
+                    .on_conflict(settings::key)
+                    .do_update()
+                    .set((
+                        settings::key.eq(diesel::upsert::excluded(settings::key)),
+                        settings::value.eq(diesel::upsert::excluded(settings::value)),
+                    ))
+                    .returning(settings::all_columns)
+                    .get_result(&mut *conn)
+                    .unwrap();
+                black_box(stored)
+            })
+        });
+
+        // (d) with_count against a left join and GROUP BY.
         let on = notes::author_id
             .eq(authors::id)
             .and(notes::deleted_at.is_null());

@@ -146,7 +146,7 @@ pub mod __private {
         primary_key_of,
     };
     pub use crate::timestamp::{InUtc, Stamp, now};
-    pub use crate::upsert::{BindRow, Excluded, PutRows, Separator};
+    pub use crate::upsert::{BindRow, Excluded, PutRows, Separator, UpsertOne};
     pub use crate::validate::{SqliteFidelity, check_rules, check_sqlite};
     pub use crate::values::{UtcDateTime, Uuid, new_uuid};
     pub use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

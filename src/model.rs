@@ -485,7 +485,9 @@ pub trait NewModel: Validate + Sized + Clone + serde::Serialize {
     /// inserted row, or `None` when it was skipped (`ON CONFLICT DO NOTHING`).
     ///
     /// `key` is the model's primary key or a column declared `unique`
-    /// (`users::username`).
+    /// (`users::username`). One statement, `INSERT … ON CONFLICT (key) DO
+    /// NOTHING RETURNING …`, prepared once per key and cached like a plain
+    /// insert's (so is [`upsert`](NewModel::upsert)'s `DO UPDATE`).
     fn insert_or_ignore<C, K>(&self, conn: &mut C, key: K) -> Result<Option<Self::Model>>
     where
         C: DbConnection + ?Sized,

@@ -13,8 +13,9 @@
 
 use std::marker::PhantomData;
 
+use diesel::Column;
 use diesel::backend::Backend as DieselBackend;
-use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AsChangeset, AstPass, Query, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 
 use crate::batch::OnConflict;
@@ -193,7 +194,6 @@ impl<M: BindRow<DB>, DB: DieselBackend> QueryFragment<DB> for PutRows<'_, M> {
             row.bind_row(&mut out)?;
             out.push_sql(")");
         }
-        out.push_sql(" ON CONFLICT (");
         // `model!` refuses a model without exactly one primary key.
         let key = M::META
             .columns
@@ -204,14 +204,7 @@ impl<M: BindRow<DB>, DB: DieselBackend> QueryFragment<DB> for PutRows<'_, M> {
                     format!("model `{}` has no primary key", M::META.name).into(),
                 )
             })?;
-        out.push_identifier(key.name)?;
-        if self.changes.is_noop(out.backend())? {
-            out.push_sql(") DO NOTHING");
-        } else {
-            out.push_sql(") DO UPDATE SET ");
-            self.changes.walk_ast(out.reborrow())?;
-        }
-        Ok(())
+        on_conflict(key.name, &self.changes, out)
     }
 }
 
@@ -221,3 +214,88 @@ impl<M> QueryId for PutRows<'_, M> {
 }
 
 impl<M, Conn> diesel::RunQueryDsl<Conn> for PutRows<'_, M> {}
+
+/// Ends an upsert: ` ON CONFLICT (key) DO UPDATE SET …`, or `DO NOTHING`
+/// when `changes` writes nothing.
+fn on_conflict<'b, M: Model, DB: DieselBackend>(
+    key: &str,
+    changes: &'b Excluded<M>,
+    mut out: AstPass<'_, 'b, DB>,
+) -> QueryResult<()> {
+    out.push_sql(" ON CONFLICT (");
+    out.push_identifier(key)?;
+    if changes.is_noop(out.backend())? {
+        out.push_sql(") DO NOTHING");
+    } else {
+        out.push_sql(") DO UPDATE SET ");
+        changes.walk_ast(out.reborrow())?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO t (…) VALUES (…) ON CONFLICT (key) DO UPDATE SET …` (or
+/// `DO NOTHING`) `RETURNING` every column of `M`: the statement of
+/// `NewModel::upsert` and `insert_or_ignore`. `V` is the insert struct's
+/// `Insertable` values (diesel's `ValuesClause`, which writes the column
+/// list and binds the values, the same as a plain insert), `K` the key
+/// column.
+///
+/// diesel's statement for this (`insert_into(..).values(..).on_conflict(key)`
+/// then `do_nothing()` or `do_update().set(..)`, then `returning(..)`) was
+/// two statement types per model and backend, the most expensive bodies
+/// `model!` generated to type-check after `put_rows` (BENCHMARKS.md,
+/// "Compile time of `model!`"). This one type serves both actions, and its
+/// query id is its SQL, so diesel caches the prepared statement of each
+/// action (diesel's own `DO UPDATE` is never cached).
+#[doc(hidden)]
+pub struct UpsertOne<M, K, V> {
+    values: V,
+    changes: Excluded<M>,
+    key: PhantomData<fn() -> K>,
+}
+
+impl<M, K, V> UpsertOne<M, K, V> {
+    /// The statement for the insert values `values`, on a conflict on
+    /// `key`, under `action`.
+    pub fn new(values: V, _key: K, action: OnConflict) -> Self {
+        UpsertOne {
+            values,
+            changes: Excluded::new(action),
+            key: PhantomData,
+        }
+    }
+}
+
+impl<M, K, V, DB> QueryFragment<DB> for UpsertOne<M, K, V>
+where
+    M: BindRow<DB>,
+    K: Column,
+    V: QueryFragment<DB>,
+    DB: DieselBackend,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO ");
+        out.push_identifier(M::META.table)?;
+        out.push_sql(" ");
+        self.values.walk_ast(out.reborrow())?;
+        on_conflict(K::NAME, &self.changes, out.reborrow())?;
+        out.push_sql(" RETURNING ");
+        M::write_columns(&mut out)
+    }
+}
+
+/// Rows of the model's own query (every column, in declaration order).
+impl<M: Model, K, V> Query for UpsertOne<M, K, V>
+where
+    M::Query: Query,
+{
+    type SqlType = <M::Query as Query>::SqlType;
+}
+
+/// Keyed by its SQL: one cached statement per action (and per column list).
+impl<M, K, V> QueryId for UpsertOne<M, K, V> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<M, K, V, Conn> diesel::RunQueryDsl<Conn> for UpsertOne<M, K, V> {}

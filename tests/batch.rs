@@ -416,6 +416,30 @@ backend_tests! {
         Ok(())
     }
 
+    fn single_row_upserts_prepare_one_statement_per_key_and_action(db) {
+        let mut conn = db.get()?;
+        let queries = glowplug::QueryRecorder::start();
+        for round in 0..3 {
+            let name = format!("u{round}");
+            assert!(new_user(&name).insert_or_ignore(&mut conn, users::username)?.is_some());
+            assert_eq!(new_user(&name).insert_or_ignore(&mut conn, users::username)?, None);
+            let mut again = new_user(&name);
+            again.bio = Some(format!("bio {round}"));
+            assert_eq!(again.upsert(&mut conn, users::username)?.bio, again.bio);
+            assert_eq!(again.upsert(&mut conn, users::email)?.bio, again.bio);
+        }
+        // SQLite quotes identifiers with backticks, PostgreSQL with double quotes.
+        let sql = queries.take().sql().into_iter().map(|s| s.replace('`', "\"")).collect::<Vec<_>>();
+        assert_eq!(sql.len(), 12);
+        assert!(sql[0].contains(r#"ON CONFLICT ("username") DO NOTHING RETURNING "id""#), "{}", sql[0]);
+        assert!(sql[2].contains(r#"ON CONFLICT ("username") DO UPDATE SET"#), "{}", sql[2]);
+        assert!(sql[3].contains(r#"ON CONFLICT ("email") DO UPDATE SET"#), "{}", sql[3]);
+        assert_eq!(sql[0], sql[4], "the same statement every round");
+        assert_eq!(queries.cached(), 3, "one prepared statement per key and action, reused by later rounds");
+        assert_eq!(User::count(&mut conn)?, 3);
+        Ok(())
+    }
+
     fn batch_upserts_ignore_or_update_across_chunks(db) {
         let mut conn = db.get()?;
         let per = per_statement(&mut conn);

@@ -1,12 +1,13 @@
 //! The CRUD operations `model!` generates for each model, once per
 //! backend connection type (`SqliteConnection`, `PgConnection`): the
 //! `ModelOps` impl with one diesel statement per operation, PostgreSQL's
-//! `COPY`, the `ON CONFLICT` endings of upserts and the `updated_at` bump.
+//! `COPY` and the `updated_at` bump.
 //!
 //! Each operation is plain diesel on the concrete connection, so diesel's
 //! prepared-statement cache applies as in hand-written code; `save` reuses
-//! `update`'s statement and `put_rows` is glowplug's own statement
-//! (`upsert::PutRows`, with `BindRow` generated here). These bodies are
+//! `update`'s statement, and the single-row upsert and `put_rows` are
+//! glowplug's own statements (`upsert::UpsertOne`, `upsert::PutRows`, with
+//! `BindRow` generated here). These bodies are
 //! most of what `model!` costs to type-check (BENCHMARKS.md, "Compile time
 //! of `model!`"): the upserts above all.
 
@@ -88,8 +89,16 @@ macro_rules! __glowplug_ops {
                 key: K,
                 action: $crate::OnConflict,
             ) -> $crate::__private::QueryResult<usize> {
-                let insert = $crate::__private::diesel::insert_into($table::table).values(rows).on_conflict(key);
-                $crate::__glowplug_on_conflict!(shared, insert, action, $model, |q| q.execute(conn))
+                // `DO UPDATE SET` every written column but `created_at` to
+                // the inserted value (`upsert::Excluded`, from the metadata),
+                // which writes `DO NOTHING` for `OnConflict::Ignore`: one
+                // statement type for both actions.
+                $crate::__private::diesel::insert_into($table::table)
+                    .values(rows)
+                    .on_conflict(key)
+                    .do_update()
+                    .set($crate::__private::Excluded::<$model>::new(action))
+                    .execute(conn)
             }
 
             fn op_upsert_one<K: $crate::UniqueKey<Self>>(
@@ -98,9 +107,12 @@ macro_rules! __glowplug_ops {
                 key: K,
                 action: $crate::OnConflict,
             ) -> $crate::__private::QueryResult<$crate::__private::Option<Self>> {
-                let insert = $crate::__private::diesel::insert_into($table::table).values(row).on_conflict(key);
-                $crate::__glowplug_on_conflict!(one, insert, action, $model,
-                    |q| q.returning(( $( $table::$cn, )* )).get_result(conn).optional())
+                let values = $crate::__private::diesel::Insertable::<$table::table>::values(row);
+                $crate::__private::diesel::RunQueryDsl::get_result(
+                    $crate::__private::UpsertOne::<Self, K, _>::new(values, key, action),
+                    conn,
+                )
+                .optional()
             }
 
             fn op_put_rows(
@@ -157,40 +169,6 @@ macro_rules! __glowplug_copy {
         }
     };
     (no, $conn:ty, $table:ident) => {};
-}
-
-/// Finishes an `INSERT … ON CONFLICT (key)` with `DO UPDATE SET` every
-/// written column but `created_at` to the value the row would have inserted
-/// (`excluded`, from the model's metadata by `upsert::Excluded`), or with
-/// `DO NOTHING` for `OnConflict::Ignore`, then runs it with `$run`.
-///
-/// `one`: the two actions as two statements, so the `DO NOTHING` one stays in
-/// diesel's statement cache (single-row upserts). `shared`: one statement
-/// type for both (batch upserts, which are uncached slices anyway): half
-/// the type checking per model.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __glowplug_on_conflict {
-    (one, $insert:ident, $action:ident, $model:ident, |$q:ident| $run:expr) => {
-        match $action {
-            $crate::OnConflict::Ignore => {
-                let $q = $insert.do_nothing();
-                $run
-            }
-            $crate::OnConflict::Update => {
-                let $q = $insert
-                    .do_update()
-                    .set($crate::__private::Excluded::<$model>::new($action));
-                $run
-            }
-        }
-    };
-    (shared, $insert:ident, $action:ident, $model:ident, |$q:ident| $run:expr) => {{
-        let $q = $insert
-            .do_update()
-            .set($crate::__private::Excluded::<$model>::new($action));
-        $run
-    }};
 }
 
 /// A changeset, with `updated_at` bumped on models with timestamps.
