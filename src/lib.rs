@@ -142,8 +142,8 @@ pub mod __private {
     pub use crate::model::{IntoColumnDefault, ModelOps};
     pub use crate::query::Touch;
     pub use crate::relation::{
-        Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct, fetch_through, lazy,
-        primary_key_of,
+        ByKeys, Fetched, ForeignKeySqlType, ForeignKeyValue, column_key, fetch_direct,
+        fetch_through, lazy, primary_key_of,
     };
     pub use crate::timestamp::{InUtc, Stamp, now};
     pub use crate::upsert::{BindRow, Excluded, PutRows, Separator, UpsertOne};

@@ -1,6 +1,7 @@
-//! The `DO UPDATE SET` list of glowplug's upserts, and the whole statement
-//! of `put_rows` (full rows upserted by key, [`PutRows`]), written from the
-//! model's metadata instead of generated per model.
+//! glowplug's upsert statements, written from the model's metadata instead
+//! of generated per model: the `DO UPDATE SET` list ([`Excluded`]), and the
+//! whole statements of the single-row upsert ([`UpsertOne`]) and of
+//! `put_rows` (full rows upserted by key, [`PutRows`]).
 //!
 //! An upsert that overwrites (`OnConflict::Update`) sets every column but
 //! the key and `created_at` to the value the row would have inserted:

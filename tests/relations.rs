@@ -248,6 +248,34 @@ backend_tests! {
         Ok(())
     }
 
+    fn eager_loads_send_each_backends_key_list_and_postgres_reuses_it(db) {
+        let mut conn = db.get()?;
+        let b = blog(&mut conn)?;
+        let queries = glowplug::QueryRecorder::start();
+        vec![b.ada.clone(), b.bob.clone()].load(&mut conn, User::POSTS)?;
+        vec![b.ada.clone(), b.bob.clone(), b.cy.clone()].load(&mut conn, User::POSTS)?;
+        vec![b.p1.clone(), b.p3.clone()].load(&mut conn, Post::AUTHOR)?;
+        let sent = queries.take();
+        let sql: Vec<String> = sent.sql().iter().map(|s| s.replace('`', "\"")).collect();
+        assert_eq!(sql.len(), 3, "{sql:?}");
+        match conn.backend() {
+            Backend::Sqlite => {
+                assert!(sql[0].ends_with(r#"FROM "posts" WHERE "author_id" IN (?, ?)"#), "{}", sql[0]);
+                assert!(sql[1].ends_with(r#"WHERE "author_id" IN (?, ?, ?)"#), "{}", sql[1]);
+                assert!(sql[2].ends_with(r#"FROM "users" WHERE "id" IN (?, ?)"#), "{}", sql[2]);
+                assert_eq!(queries.cached(), 0, "a list whose length varies is not cached, as in diesel");
+            }
+            _ => {
+                assert!(sql[0].ends_with(r#"FROM "posts" WHERE "author_id" = ANY($1)"#), "{}", sql[0]);
+                assert_eq!(sql[0], sql[1], "one statement whatever the number of keys");
+                assert!(sql[2].ends_with(r#"FROM "users" WHERE "id" = ANY($1)"#), "{}", sql[2]);
+                assert_eq!(queries.cached(), 2, "prepared once per relation, then reused");
+            }
+        }
+        assert!(sql[0].starts_with(r#"SELECT "id", "author_id", "title""#), "every column, in declaration order: {}", sql[0]);
+        Ok(())
+    }
+
     fn eager_many_to_many_in_two_queries(db) {
         let mut conn = db.get()?;
         let b = blog(&mut conn)?;

@@ -74,10 +74,7 @@ macro_rules! __glowplug_relation_items {
                 conn,
                 keys,
                 |conn, chunk| $crate::__glowplug_backend!(conn, c => $crate::__private::diesel::RunQueryDsl::load(
-                    $crate::__private::diesel::QueryDsl::filter(
-                        <$($target)* as $crate::Model>::query(),
-                        $crate::__private::diesel::ExpressionMethods::eq_any($crate::__private::primary_key_of::<$($target)*>(), chunk),
-                    ),
+                    $crate::__private::ByKeys::<$($target)*, _, _>::new($crate::__private::primary_key_of::<$($target)*>(), chunk),
                     c,
                 )),
                 |target: &$($target)*| $crate::__private::Option::Some($crate::Model::id(target)),
@@ -151,10 +148,7 @@ macro_rules! __glowplug_relation_items {
                     c,
                 )),
                 |conn, ids| $crate::__glowplug_backend!(conn, c => $crate::__private::diesel::RunQueryDsl::load(
-                    $crate::__private::diesel::QueryDsl::filter(
-                        <$($target)* as $crate::Model>::query(),
-                        $crate::__private::diesel::ExpressionMethods::eq_any($crate::__private::primary_key_of::<$($target)*>(), ids),
-                    ),
+                    $crate::__private::ByKeys::<$($target)*, _, _>::new($crate::__private::primary_key_of::<$($target)*>(), ids),
                     c,
                 )),
             )]
@@ -211,13 +205,10 @@ macro_rules! __glowplug_has {
                 conn,
                 keys,
                 |conn, chunk| $crate::__glowplug_backend!(conn, c => $crate::__private::diesel::RunQueryDsl::load(
-                    $crate::__private::diesel::QueryDsl::filter(
-                        <$($target)* as $crate::Model>::query(),
-                        $crate::__private::diesel::ExpressionMethods::eq_any(
-                            <<$($target)* as $crate::relation::HasColumn<{ $crate::__private::column_key(::core::stringify!($fk)) }>>::Column
-                                as $crate::__private::Default>::default(),
-                            chunk,
-                        ),
+                    $crate::__private::ByKeys::<$($target)*, _, _>::new(
+                        <<$($target)* as $crate::relation::HasColumn<{ $crate::__private::column_key(::core::stringify!($fk)) }>>::Column
+                            as $crate::__private::Default>::default(),
+                        chunk,
                     ),
                     c,
                 )),

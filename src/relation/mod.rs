@@ -126,6 +126,7 @@
 //! [`Crud::fetch`] (which lazy loads go through) and eager loads call the
 //! crate's `relation::strict` module, which owns the registry.
 
+mod by_keys;
 mod eager;
 mod load;
 pub(crate) mod strict;
@@ -384,6 +385,8 @@ where
     })
 }
 
+#[doc(hidden)]
+pub use by_keys::ByKeys;
 pub use eager::{
     DebugFields, Eager, Field, Has, Here, InFirstOf2, InFirstOf3, InFirstOf4, InFourthOf4,
     InSecondOf2, InSecondOf3, InSecondOf4, InThirdOf3, InThirdOf4, LoadRelated, SerializeFields,
