@@ -135,8 +135,10 @@ impl<M: 'static> QueryId for Excluded<M> {
 /// for each backend.
 #[doc(hidden)]
 pub trait BindRow<DB: DieselBackend>: Model {
-    /// Writes the column names, `"id", "name", …`.
-    fn write_columns(out: &mut AstPass<'_, '_, DB>) -> QueryResult<()>;
+    /// Writes the column names, `"id", "name", …`, or with `qualified`
+    /// `"users"."id", "users"."name", …` (as diesel writes a select list or
+    /// a `RETURNING` list).
+    fn write_columns(out: &mut AstPass<'_, '_, DB>, qualified: bool) -> QueryResult<()>;
     /// Binds this row's values, `?, ?, …`.
     fn bind_row<'b>(&'b self, out: &mut AstPass<'_, 'b, DB>) -> QueryResult<()>;
 }
@@ -188,7 +190,7 @@ impl<M: BindRow<DB>, DB: DieselBackend> QueryFragment<DB> for PutRows<'_, M> {
         out.push_sql("INSERT INTO ");
         out.push_identifier(M::META.table)?;
         out.push_sql(" (");
-        M::write_columns(&mut out)?;
+        M::write_columns(&mut out, false)?;
         out.push_sql(") VALUES ");
         for (i, row) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
@@ -236,7 +238,8 @@ fn on_conflict<'b, M: Model, DB: DieselBackend>(
 
 /// `INSERT INTO t (…) VALUES (…) ON CONFLICT (key) DO UPDATE SET …` (or
 /// `DO NOTHING`) `RETURNING` every column of `M`: the statement of
-/// `NewModel::upsert` and `insert_or_ignore`. `V` is the insert struct's
+/// `NewModel::upsert` and `insert_or_ignore`, the SQL diesel writes for
+/// them. `V` is the insert struct's
 /// `Insertable` values (diesel's `ValuesClause`, which writes the column
 /// list and binds the values, the same as a plain insert), `K` the key
 /// column.
@@ -272,7 +275,7 @@ where
     M: BindRow<DB>,
     K: Column,
     V: QueryFragment<DB>,
-    DB: DieselBackend,
+    DB: DieselBackend + ReturningNames,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("INSERT INTO ");
@@ -281,8 +284,25 @@ where
         self.values.walk_ast(out.reborrow())?;
         on_conflict(K::NAME, &self.changes, out.reborrow())?;
         out.push_sql(" RETURNING ");
-        M::write_columns(&mut out)
+        M::write_columns(&mut out, DB::QUALIFIED)
     }
+}
+
+/// How diesel names the columns of a `RETURNING` list on each backend:
+/// `"users"."id"` on PostgreSQL, `` `id` `` on SQLite. [`UpsertOne`]
+/// follows it, so its SQL is diesel's for the same upsert.
+#[doc(hidden)]
+pub trait ReturningNames {
+    /// Whether each column is qualified by its table.
+    const QUALIFIED: bool;
+}
+
+impl ReturningNames for diesel::pg::Pg {
+    const QUALIFIED: bool = true;
+}
+
+impl ReturningNames for diesel::sqlite::Sqlite {
+    const QUALIFIED: bool = false;
 }
 
 /// Rows of the model's own query (every column, in declaration order).

@@ -428,10 +428,25 @@ backend_tests! {
             assert_eq!(again.upsert(&mut conn, users::username)?.bio, again.bio);
             assert_eq!(again.upsert(&mut conn, users::email)?.bio, again.bio);
         }
+        let sent = queries.take();
+        let queries_sql = sent.sql();
         // SQLite quotes identifiers with backticks, PostgreSQL with double quotes.
-        let sql = queries.take().sql().into_iter().map(|s| s.replace('`', "\"")).collect::<Vec<_>>();
+        let sql = queries_sql.iter().map(|s| s.replace('`', "\"")).collect::<Vec<_>>();
         assert_eq!(sql.len(), 12);
-        assert!(sql[0].contains(r#"ON CONFLICT ("username") DO NOTHING RETURNING "id""#), "{}", sql[0]);
+        // The SQL diesel writes for the same `ON CONFLICT DO NOTHING`.
+        let row = new_user("u0");
+        let diesel_sql = {
+            let query = diesel::insert_into(users::table)
+                .values(&row)
+                .on_conflict(users::username)
+                .do_nothing()
+                .returning(users::all_columns);
+            match conn.backend() {
+                Backend::Sqlite => diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string(),
+                _ => diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string(),
+            }
+        };
+        assert_eq!(Some(queries_sql[0]), diesel_sql.split(" -- binds:").next());
         assert!(sql[2].contains(r#"ON CONFLICT ("username") DO UPDATE SET"#), "{}", sql[2]);
         assert!(sql[3].contains(r#"ON CONFLICT ("email") DO UPDATE SET"#), "{}", sql[3]);
         assert_eq!(sql[0], sql[4], "the same statement every round");

@@ -157,7 +157,15 @@ backend_tests! {
 
         let authors = Author::fetch(&mut conn, Author::query().order(authors::id))?
             .load(&mut conn, Author::NOTES)?;
-        assert_eq!(queries.count(), 2, "authors, then their live notes");
+        let sent = queries.take();
+        assert_eq!(sent.len(), 2, "authors, then their live notes");
+        // The notes' statement is the SQL diesel writes for the live notes of these authors.
+        let live_notes = Note::query().filter(notes::author_id.eq_any(vec![ada.id, bob.id]));
+        let diesel_sql = match conn.backend() {
+            glowplug::Backend::Sqlite => diesel::debug_query::<diesel::sqlite::Sqlite, _>(&live_notes).to_string(),
+            _ => diesel::debug_query::<diesel::pg::Pg, _>(&live_notes).to_string(),
+        };
+        assert_eq!(Some(sent.sql()[1]), diesel_sql.split(" -- binds:").next());
         assert_eq!(bodies(authors[0].get(Author::NOTES)), ["b", "c"]);
         assert!(authors[1].get(Author::NOTES).is_empty());
 

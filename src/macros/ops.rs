@@ -130,10 +130,15 @@ macro_rules! __glowplug_ops {
         impl $crate::__private::BindRow<$db> for $model {
             fn write_columns(
                 out: &mut $crate::__private::diesel::query_builder::AstPass<'_, '_, $db>,
+                qualified: bool,
             ) -> $crate::__private::QueryResult<()> {
                 let mut separator = $crate::__private::Separator::default();
                 $(
                     separator.next(out);
+                    if qualified {
+                        out.push_identifier(<Self as $crate::Model>::TABLE)?;
+                        out.push_sql(".");
+                    }
                     out.push_identifier(<$table::$cn as $crate::__private::diesel::Column>::NAME)?;
                 )*
                 ::core::result::Result::Ok(())

@@ -3,11 +3,12 @@
 //! written from the model's metadata instead of built per relation with
 //! diesel's `filter(column.eq_any(keys))`.
 //!
-//! The SQL is what diesel writes for that filter: `SELECT every column FROM
-//! t WHERE col IN (?, ?, …)` on SQLite (not cached: its length varies, as
-//! diesel's), `WHERE col = ANY($1)` with one array bind on PostgreSQL
-//! (cached, keyed by its SQL), and `deleted_at IS NULL AND` before it for a
-//! model with `soft_delete`, as its [`Model::query`] filters. diesel's
+//! The SQL is the SQL diesel writes for that filter, character for
+//! character: `SELECT "t"."id", … FROM "t" WHERE ("t"."col" IN (?, ?, …))`
+//! on SQLite (not cached: its length varies, as diesel's),
+//! `WHERE ("t"."col" = ANY($1))` with one array bind on PostgreSQL (cached,
+//! keyed by its SQL), and `WHERE (("t"."deleted_at" IS NULL) AND (…))` for
+//! a model with `soft_delete`, as its [`Model::query`] filters. diesel's
 //! statement was a new type for rustc to check for every relation and
 //! backend, and the relations' `fetch` bodies were the largest share of
 //! what `model!` cost to type-check after the upserts (BENCHMARKS.md,
@@ -53,15 +54,28 @@ impl<T: Model, Col: Column, K> ByKeys<'_, T, Col, K> {
         T: BindRow<DB>,
     {
         out.push_sql("SELECT ");
-        T::write_columns(out)?;
+        T::write_columns(out, true)?;
         out.push_sql(" FROM ");
         out.push_identifier(T::META.table)?;
-        out.push_sql(" WHERE ");
+        out.push_sql(" WHERE (");
         if T::META.soft_delete() {
-            out.push_identifier("deleted_at")?;
-            out.push_sql(" IS NULL AND ");
+            out.push_sql("(");
+            Self::column(out, "deleted_at")?;
+            out.push_sql(" IS NULL) AND (");
         }
-        out.push_identifier(Col::NAME)
+        Self::column(out, Col::NAME)
+    }
+
+    /// `"table"."column"`.
+    fn column<DB: DieselBackend>(out: &mut AstPass<'_, '_, DB>, name: &str) -> QueryResult<()> {
+        out.push_identifier(T::META.table)?;
+        out.push_sql(".");
+        out.push_identifier(name)
+    }
+
+    /// The end of the `WHERE` clause: `)`, or `))` after a soft-delete filter.
+    fn walk_tail<DB: DieselBackend>(out: &mut AstPass<'_, '_, DB>) {
+        out.push_sql(if T::META.soft_delete() { "))" } else { ")" });
     }
 }
 
@@ -84,6 +98,7 @@ where
             out.push_bind_param::<Col::SqlType, K>(key)?;
         }
         out.push_sql(")");
+        Self::walk_tail(&mut out);
         Ok(())
     }
 }
@@ -100,6 +115,7 @@ where
         out.push_sql(" = ANY(");
         out.push_bind_param::<Array<Col::SqlType>, [K]>(self.keys)?;
         out.push_sql(")");
+        Self::walk_tail(&mut out);
         Ok(())
     }
 }
