@@ -130,17 +130,33 @@ impl<M: 'static> QueryId for Excluded<M> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-/// The values of one full row (every column, the key included, in
-/// declaration order) as binds, for [`PutRows`]; implemented by `model!`
-/// for each backend.
+/// A model's columns (every column, the key included, in declaration
+/// order) for glowplug's own statements: their names ([`UpsertOne`]'s
+/// `RETURNING`, `relation::ByKeys`' select list) and one full row's values
+/// as binds ([`PutRows`]); implemented by `model!` for each backend.
 #[doc(hidden)]
 pub trait BindRow<DB: DieselBackend>: Model {
+    /// The column names, in declaration order.
+    const COLUMNS: &'static [&'static str];
+    /// Binds this row's values, `?, ?, …`.
+    fn bind_row<'b>(&'b self, out: &mut AstPass<'_, 'b, DB>) -> QueryResult<()>;
+
     /// Writes the column names, `"id", "name", …`, or with `qualified`
     /// `"users"."id", "users"."name", …` (as diesel writes a select list or
     /// a `RETURNING` list).
-    fn write_columns(out: &mut AstPass<'_, '_, DB>, qualified: bool) -> QueryResult<()>;
-    /// Binds this row's values, `?, ?, …`.
-    fn bind_row<'b>(&'b self, out: &mut AstPass<'_, 'b, DB>) -> QueryResult<()>;
+    fn write_columns(out: &mut AstPass<'_, '_, DB>, qualified: bool) -> QueryResult<()> {
+        for (i, name) in Self::COLUMNS.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            if qualified {
+                out.push_identifier(Self::TABLE)?;
+                out.push_sql(".");
+            }
+            out.push_identifier(name)?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes `, ` before every item but the first.

@@ -126,23 +126,10 @@ macro_rules! __glowplug_ops {
             $crate::__glowplug_copy! { $copy, $conn, $table }
         }
 
-        // A full row's values for `op_put_rows` (`PutRows`): one bind per column.
+        // The column list of glowplug's own statements (`UpsertOne`, `PutRows`,
+        // `ByKeys`) and a full row's values for `op_put_rows`: one bind per column.
         impl $crate::__private::BindRow<$db> for $model {
-            fn write_columns(
-                out: &mut $crate::__private::diesel::query_builder::AstPass<'_, '_, $db>,
-                qualified: bool,
-            ) -> $crate::__private::QueryResult<()> {
-                let mut separator = $crate::__private::Separator::default();
-                $(
-                    separator.next(out);
-                    if qualified {
-                        out.push_identifier(<Self as $crate::Model>::TABLE)?;
-                        out.push_sql(".");
-                    }
-                    out.push_identifier(<$table::$cn as $crate::__private::diesel::Column>::NAME)?;
-                )*
-                ::core::result::Result::Ok(())
-            }
+            const COLUMNS: &'static [&'static str] = &[ $( <$table::$cn as $crate::__private::diesel::Column>::NAME, )* ];
 
             fn bind_row<'b>(
                 &'b self,
