@@ -213,6 +213,9 @@ impl ColumnMeta {
     }
 }
 
+/// The name of `soft_delete`'s managed column.
+pub(crate) const DELETED_AT: &str = "deleted_at";
+
 impl ModelMeta {
     /// The column called `name`, if the model has one.
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
@@ -221,7 +224,7 @@ impl ModelMeta {
 
     /// Whether the model declares `soft_delete` (a managed `deleted_at`).
     pub fn soft_delete(&self) -> bool {
-        self.managed("deleted_at")
+        self.managed(DELETED_AT)
     }
 
     /// Whether the model declares `lock_version` (a managed `lock_version`).

@@ -20,7 +20,7 @@ use diesel::query_builder::{AsChangeset, AstPass, Query, QueryFragment, QueryId}
 use diesel::result::QueryResult;
 
 use crate::batch::OnConflict;
-use crate::meta::ColumnMeta;
+use crate::meta::{ColumnMeta, DELETED_AT};
 use crate::model::Model;
 
 /// `column = excluded.column` for every column of `M` an overwriting upsert
@@ -70,7 +70,7 @@ impl<M> std::fmt::Debug for Excluded<M> {
 /// `created_at`, and not `soft_delete`'s `deleted_at` (only `delete`,
 /// `restore` and `force_delete` change whether a row is deleted).
 fn overwritten(column: &ColumnMeta) -> bool {
-    let kept = column.managed && matches!(column.name, "created_at" | "deleted_at");
+    let kept = column.managed && (column.name == "created_at" || column.name == DELETED_AT);
     !column.primary_key && !kept
 }
 

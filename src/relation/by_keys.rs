@@ -25,6 +25,7 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{Array, HasSqlType};
 use diesel::sqlite::Sqlite;
 
+use crate::meta::DELETED_AT;
 use crate::model::Model;
 use crate::upsert::BindRow;
 
@@ -60,7 +61,7 @@ impl<T: Model, Col: Column, K> ByKeys<'_, T, Col, K> {
         out.push_sql(" WHERE (");
         if T::META.soft_delete() {
             out.push_sql("(");
-            Self::column(out, "deleted_at")?;
+            Self::column(out, DELETED_AT)?;
             out.push_sql(" IS NULL) AND (");
         }
         Self::column(out, Col::NAME)
