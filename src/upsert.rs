@@ -106,9 +106,7 @@ impl<M: Model, DB: DieselBackend> QueryFragment<DB> for Excluded<M> {
             out.push_identifier(column.name)?;
             if bumped(column) {
                 out.push_sql(" = ");
-                out.push_identifier(M::META.table)?;
-                out.push_sql(".");
-                out.push_identifier(column.name)?;
+                push_qualified(&mut out, M::META.table, column.name)?;
                 out.push_sql(" + 1");
             } else {
                 out.push_sql(" = excluded.");
@@ -145,18 +143,27 @@ pub trait BindRow<DB: DieselBackend>: Model {
     /// `"users"."id", "users"."name", …` (as diesel writes a select list or
     /// a `RETURNING` list).
     fn write_columns(out: &mut AstPass<'_, '_, DB>, qualified: bool) -> QueryResult<()> {
-        for (i, name) in Self::COLUMNS.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(", ");
+        let mut separator = Separator::default();
+        for name in Self::COLUMNS {
+            separator.next(out);
+            match qualified {
+                true => push_qualified(out, Self::TABLE, name)?,
+                false => out.push_identifier(name)?,
             }
-            if qualified {
-                out.push_identifier(Self::TABLE)?;
-                out.push_sql(".");
-            }
-            out.push_identifier(name)?;
         }
         Ok(())
     }
+}
+
+/// Writes `"table"."column"`.
+pub(crate) fn push_qualified<DB: DieselBackend>(
+    out: &mut AstPass<'_, '_, DB>,
+    table: &str,
+    column: &str,
+) -> QueryResult<()> {
+    out.push_identifier(table)?;
+    out.push_sql(".");
+    out.push_identifier(column)
 }
 
 /// Writes `, ` before every item but the first.
@@ -291,7 +298,7 @@ where
     M: BindRow<DB>,
     K: Column,
     V: QueryFragment<DB>,
-    DB: DieselBackend + ReturningNames,
+    DB: DieselBackend + crate::backend::ReturningNames,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("INSERT INTO ");
@@ -302,23 +309,6 @@ where
         out.push_sql(" RETURNING ");
         M::write_columns(&mut out, DB::QUALIFIED)
     }
-}
-
-/// How diesel names the columns of a `RETURNING` list on each backend:
-/// `"users"."id"` on PostgreSQL, `` `id` `` on SQLite. [`UpsertOne`]
-/// follows it, so its SQL is diesel's for the same upsert.
-#[doc(hidden)]
-pub trait ReturningNames {
-    /// Whether each column is qualified by its table.
-    const QUALIFIED: bool;
-}
-
-impl ReturningNames for diesel::pg::Pg {
-    const QUALIFIED: bool = true;
-}
-
-impl ReturningNames for diesel::sqlite::Sqlite {
-    const QUALIFIED: bool = false;
 }
 
 /// Rows of the model's own query (every column, in declaration order).

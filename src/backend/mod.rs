@@ -3,7 +3,8 @@
 //! ([`postgres`], [`sqlite`]).
 //!
 //! This module owns connection settings (what every new connection runs),
-//! bind-parameter limits, identifier and string quoting, and the few
+//! bind-parameter limits, identifier and string quoting, how diesel names
+//! a `RETURNING` list's columns ([`ReturningNames`]), and the few
 //! statements glowplug writes by hand outside DDL (SQLite's `BEGIN
 //! IMMEDIATE` and foreign-key switch, PostgreSQL's session timeouts,
 //! sequence catch-up and `CREATE DATABASE`). What is the same on both
@@ -14,6 +15,23 @@
 
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+
+/// How diesel names the columns of a `RETURNING` list on each backend:
+/// `"users"."id"` on PostgreSQL, `` `id` `` on SQLite. [`UpsertOne`](crate::upsert::UpsertOne)
+/// follows it, so its SQL is diesel's for the same upsert.
+#[doc(hidden)]
+pub trait ReturningNames {
+    /// Whether each column is qualified by its table.
+    const QUALIFIED: bool;
+}
+
+impl ReturningNames for diesel::pg::Pg {
+    const QUALIFIED: bool = true;
+}
+
+impl ReturningNames for diesel::sqlite::Sqlite {
+    const QUALIFIED: bool = false;
+}
 
 /// The database backends glowplug supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

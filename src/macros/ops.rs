@@ -7,9 +7,9 @@
 //! prepared-statement cache applies as in hand-written code; `save` reuses
 //! `update`'s statement, and the single-row upsert and `put_rows` are
 //! glowplug's own statements (`upsert::UpsertOne`, `upsert::PutRows`, with
-//! `BindRow` generated here). These bodies are
-//! most of what `model!` costs to type-check (BENCHMARKS.md, "Compile time
-//! of `model!`"): the upserts above all.
+//! `BindRow` generated here). These bodies are most of what `model!` costs
+//! to type-check (BENCHMARKS.md, "Compile time of `model!`"): `update` and
+//! the upserts above all.
 
 /// The CRUD operations on one backend's connection type.
 #[doc(hidden)]

@@ -27,7 +27,7 @@ use diesel::sqlite::Sqlite;
 
 use crate::meta::DELETED_AT;
 use crate::model::Model;
-use crate::upsert::BindRow;
+use crate::upsert::{BindRow, Separator, push_qualified};
 
 /// The rows of `T` whose column `Col` holds one of `keys` (live rows only
 /// when `T` soft-deletes), every column selected in declaration order.
@@ -61,17 +61,10 @@ impl<T: Model, Col: Column, K> ByKeys<'_, T, Col, K> {
         out.push_sql(" WHERE (");
         if T::META.soft_delete() {
             out.push_sql("(");
-            Self::column(out, DELETED_AT)?;
+            push_qualified(out, T::META.table, DELETED_AT)?;
             out.push_sql(" IS NULL) AND (");
         }
-        Self::column(out, Col::NAME)
-    }
-
-    /// `"table"."column"`.
-    fn column<DB: DieselBackend>(out: &mut AstPass<'_, '_, DB>, name: &str) -> QueryResult<()> {
-        out.push_identifier(T::META.table)?;
-        out.push_sql(".");
-        out.push_identifier(name)
+        push_qualified(out, T::META.table, Col::NAME)
     }
 
     /// The end of the `WHERE` clause: `)`, or `))` after a soft-delete filter.
@@ -92,10 +85,9 @@ where
         Self::walk_head(&mut out)?;
         // SQLite accepts an empty list (no rows).
         out.push_sql(" IN (");
-        for (i, key) in self.keys.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(", ");
-            }
+        let mut separator = Separator::default();
+        for key in self.keys {
+            separator.next(&mut out);
             out.push_bind_param::<Col::SqlType, K>(key)?;
         }
         out.push_sql(")");
